@@ -1,0 +1,1 @@
+"""Live-stream shopping server."""

@@ -1,0 +1,44 @@
+"""The ASGI application: ``create_app(settings)`` builds everything in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from livecommerce.paths import web_dir
+from livecommerce.resources import build_resources
+from livecommerce.routes import auth, errors, health, pages, products, rooms
+from livecommerce.routes.limits import BodyLimit
+from livecommerce.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resources = await build_resources(settings)
+        app.state.resources = resources
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    app = FastAPI(
+        title="livecommerce",
+        version="0.1.0",
+        description="Live-stream shopping: rooms, chat, flash deals, WebRTC video.",
+        lifespan=lifespan,
+    )
+    app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
+    errors.install(app)
+    for module in (auth, products, rooms, health, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    return app

@@ -1,0 +1,77 @@
+"""Everything built at startup, in one object, torn down in reverse order at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import AsyncExitStack, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from livecommerce.accounts.passwords import Passwords
+from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.metrics import Metrics
+from livecommerce.settings import Settings
+from livecommerce.storage.db import Database
+from livecommerce.storage.keys import Keys
+from livecommerce.storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+
+log = logging.getLogger(__name__)
+
+CSRF_TTL_SECONDS = 12 * 3600
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    db: Database
+    redis: Redis | None
+    keys: Keys
+    passwords: Passwords
+    tokens: TokenSigner
+    csrf: TokenSigner
+    limiter: RateLimiter
+    metrics: Metrics = field(default_factory=Metrics)
+    exits: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+    def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
+        """Register a shutdown step; steps run last-registered first."""
+        self.exits.push_async_callback(closer)
+
+    def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
+        """Run a background loop for the app's lifetime; it is cancelled at shutdown."""
+        task = asyncio.create_task(coro, name=name)
+
+        async def stop() -> None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+        self.on_close(stop)
+        return task
+
+    async def close(self) -> None:
+        await self.exits.aclose()
+
+
+async def build_resources(settings: Settings) -> Resources:
+    db = Database(settings.database_url)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    keys = Keys(settings.redis_prefix)
+    resources = Resources(
+        settings=settings,
+        db=db,
+        redis=redis,
+        keys=keys,
+        passwords=Passwords(memory_kib=settings.password_hash_memory_kib),
+        tokens=TokenSigner(settings.secret_key, ttl_seconds=settings.token_ttl_seconds),
+        csrf=TokenSigner(settings.secret_key, ttl_seconds=CSRF_TTL_SECONDS, purpose="csrf"),
+        limiter=RedisRateLimiter(redis, keys) if redis else MemoryRateLimiter(),
+    )
+    resources.on_close(db.dispose)
+    if redis is not None:
+        resources.on_close(redis.aclose)
+    return resources

@@ -1,0 +1,202 @@
+"""Rooms (shows): schedule, start, end, pin the product being explained, moderators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.accounts.tokens import Principal
+from livecommerce.catalog.service import ProductView, load_product
+from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
+from livecommerce.rooms.lifecycle import RoomAction, RoomStatus, next_status
+from livecommerce.rooms.views import RoomDetail, RoomView
+from livecommerce.storage.db import UnitOfWork
+from livecommerce.storage.models import Product, Room, RoomModerator, RoomProduct, User, utcnow
+
+MAX_TITLE, MAX_SHELF = 120, 200
+
+
+async def _find_host(session: AsyncSession, host: int | str) -> User:
+    query = select(User).where(
+        User.id == host if isinstance(host, int) else User.handle == host.strip().lower()
+    )
+    user = await session.scalar(query)
+    if user is None:
+        raise NotFound(f"host {host!r} not found")
+    if user.role not in ("host", "merchant"):
+        raise InvalidInput(f"{user.handle!r} is not a host")
+    return user
+
+
+async def _check_shelf(session: AsyncSession, merchant_id: int, product_ids: list[int]) -> None:
+    if len(product_ids) > MAX_SHELF or len(set(product_ids)) != len(product_ids):
+        raise InvalidInput(f"product_ids must be distinct, at most {MAX_SHELF}")
+    for product_id in product_ids:
+        product = await load_product(session, product_id)
+        if product.merchant_id != merchant_id:
+            raise PermissionDenied(f"product {product_id} belongs to another merchant")
+
+
+async def schedule_room(
+    uow: UnitOfWork,
+    *,
+    caller: Principal,
+    title: str,
+    host: int | str,
+    scheduled_at: datetime,
+    product_ids: list[int],
+    cover_url: str = "",
+) -> RoomView:
+    if caller.role not in ("merchant", "admin"):
+        raise PermissionDenied("only merchants schedule rooms")
+    if not 1 <= len(title.strip()) <= MAX_TITLE:
+        raise InvalidInput(f"title must be 1-{MAX_TITLE} characters")
+    if scheduled_at.tzinfo is None:
+        raise InvalidInput("scheduled_at needs a time zone (e.g. ...Z)")
+    session = uow.session
+    host_user = await _find_host(session, host)
+    await _check_shelf(session, caller.user_id, product_ids)
+    room = Room(
+        merchant_id=caller.user_id,
+        host_id=host_user.id,
+        title=title.strip(),
+        cover_url=cover_url,
+        scheduled_at=scheduled_at,
+        status=RoomStatus.SCHEDULED.value,
+    )
+    session.add(room)
+    await session.flush()
+    session.add_all(
+        RoomProduct(room_id=room.id, product_id=pid, position=i)
+        for i, pid in enumerate(product_ids)
+    )
+    return RoomView.of(room, host_user)
+
+
+async def load_room(session: AsyncSession, room_id: int) -> Room:
+    room = await session.get(Room, room_id)
+    if room is None:
+        raise NotFound(f"room {room_id} not found")
+    return room
+
+
+async def is_moderator(session: AsyncSession, room_id: int, user_id: int) -> bool:
+    found = await session.get(RoomModerator, (room_id, user_id))
+    return found is not None
+
+
+async def require_manager(
+    session: AsyncSession, room: Room, caller: Principal, *, moderators: bool = False
+) -> None:
+    """The host, the merchant and admins manage a room; moderators only where allowed."""
+    if caller.user_id in (room.host_id, room.merchant_id) or caller.role == "admin":
+        return
+    if moderators and await is_moderator(session, room.id, caller.user_id):
+        return
+    raise PermissionDenied("only the room's host or merchant may do this")
+
+
+async def _transition(uow: UnitOfWork, caller: Principal, room_id: int, action: RoomAction) -> Room:
+    room = await load_room(uow.session, room_id)
+    await require_manager(uow.session, room, caller)
+    room.status = next_status(RoomStatus(room.status), action).value
+    return room
+
+
+async def start_room(uow: UnitOfWork, *, caller: Principal, room_id: int) -> RoomView:
+    room = await _transition(uow, caller, room_id, RoomAction.START)
+    room.started_at = utcnow()
+    uow.publish_after_commit(room.id, "room.started", {"started_at": room.started_at.isoformat()})
+    return await room_view(uow.session, room)
+
+
+async def end_room(uow: UnitOfWork, *, caller: Principal, room_id: int) -> RoomView:
+    room = await _transition(uow, caller, room_id, RoomAction.END)
+    room.ended_at = utcnow()
+    room.pinned_product_id = None
+    uow.publish_after_commit(room.id, "room.ended", {"ended_at": room.ended_at.isoformat()})
+    return await room_view(uow.session, room)
+
+
+async def pin_product(
+    uow: UnitOfWork, *, caller: Principal, room_id: int, product_id: int | None
+) -> RoomView:
+    """Pin a shelf product as "now explaining" (讲解卡); ``None`` unpins."""
+    session = uow.session
+    room = await load_room(session, room_id)
+    await require_manager(session, room, caller, moderators=True)
+    if room.status == RoomStatus.ENDED:
+        raise InvalidInput("the room has ended")
+    if product_id is None:
+        room.pinned_product_id = None
+        uow.publish_after_commit(room.id, "product.unpinned", {})
+        return await room_view(session, room)
+    if await session.get(RoomProduct, (room_id, product_id)) is None:
+        raise InvalidInput(f"product {product_id} is not on this room's shelf")
+    room.pinned_product_id = product_id
+    product = ProductView.of(await load_product(session, product_id))
+    uow.publish_after_commit(room.id, "product.pinned", {"product": product.as_dict()})
+    return await room_view(session, room)
+
+
+async def add_moderator(uow: UnitOfWork, *, caller: Principal, room_id: int, user_id: int) -> None:
+    room = await load_room(uow.session, room_id)
+    await require_manager(uow.session, room, caller)
+    if await uow.session.get(User, user_id) is None:
+        raise NotFound(f"user {user_id} not found")
+    if not await is_moderator(uow.session, room_id, user_id):
+        uow.session.add(RoomModerator(room_id=room_id, user_id=user_id))
+
+
+async def remove_moderator(
+    uow: UnitOfWork, *, caller: Principal, room_id: int, user_id: int
+) -> None:
+    room = await load_room(uow.session, room_id)
+    await require_manager(uow.session, room, caller)
+    await uow.session.execute(
+        delete(RoomModerator).where(
+            RoomModerator.room_id == room_id, RoomModerator.user_id == user_id
+        )
+    )
+
+
+async def room_view(session: AsyncSession, room: Room) -> RoomView:
+    host = await session.get(User, room.host_id)
+    assert host is not None
+    return RoomView.of(room, host)
+
+
+async def list_rooms(
+    session: AsyncSession, *, status: str | None = None, merchant_id: int | None = None,
+    host_id: int | None = None, limit: int = 100,
+) -> list[RoomView]:  # fmt: skip
+    query = select(Room, User).join(User, User.id == Room.host_id)
+    if status is not None:
+        if status not in {s.value for s in RoomStatus}:
+            raise InvalidInput("status must be live, scheduled or ended")
+        query = query.where(Room.status == status)
+    if merchant_id is not None:
+        query = query.where(Room.merchant_id == merchant_id)
+    if host_id is not None:
+        query = query.where(Room.host_id == host_id)
+    order = Room.scheduled_at.desc() if status == RoomStatus.ENDED else Room.scheduled_at
+    rows = await session.execute(query.order_by(order, Room.id).limit(limit))
+    return [RoomView.of(room, host) for room, host in rows.tuples()]
+
+
+async def room_detail(session: AsyncSession, room_id: int) -> RoomDetail:
+    room = await load_room(session, room_id)
+    shelf = await session.scalars(
+        select(Product)
+        .join(RoomProduct, RoomProduct.product_id == Product.id)
+        .where(RoomProduct.room_id == room_id)
+        .order_by(RoomProduct.position)
+    )
+    moderators = await session.scalars(
+        select(RoomModerator.user_id).where(RoomModerator.room_id == room_id)
+    )
+    return RoomDetail(
+        await room_view(session, room), [ProductView.of(p) for p in shelf], list(moderators)
+    )

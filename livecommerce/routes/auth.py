@@ -1,0 +1,101 @@
+"""Accounts API: sign up, log in, log out, who am I."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from livecommerce.accounts import service
+from livecommerce.resources import Resources
+from livecommerce.routes.deps import SESSION_COOKIE, CurrentUser, ResourcesDep
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+
+LOGIN_WINDOW_SECONDS = 60
+
+
+class SignupIn(BaseModel):
+    handle: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+    display_name: str = Field(max_length=200)
+    role: Literal["merchant", "host", "viewer"] = "viewer"
+
+
+class LoginIn(BaseModel):
+    handle: str = Field(max_length=64)
+    password: str = Field(max_length=256)
+
+
+def set_session(response: Response, resources: Resources, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=resources.settings.token_ttl_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=resources.settings.cookie_secure,
+        path="/",
+    )
+
+
+async def limit_login(request: Request, resources: Resources, handle: str) -> None:
+    """Both per handle (guessing one password) and per address (spraying many)."""
+    limit = resources.settings.login_attempts_per_minute
+    client = request.client.host if request.client else "?"
+    for bucket, subject in (("login-handle", handle.lower()), ("login-ip", client)):
+        await resources.limiter.hit(
+            bucket, subject, limit=limit, window=LOGIN_WINDOW_SECONDS
+        )
+
+
+@router.post("/auth/signup", status_code=201)
+async def signup(body: SignupIn, resources: ResourcesDep, response: Response) -> dict[str, Any]:
+    async with resources.db.unit_of_work() as uow:
+        user = await service.signup(
+            uow.session,
+            passwords=resources.passwords,
+            handle=body.handle,
+            password=body.password,
+            display_name=body.display_name,
+            role=body.role,
+        )
+    token = resources.tokens.issue(user.principal())
+    set_session(response, resources, token)
+    return {"user": _user(user), "token": token}
+
+
+def _user(user: service.UserView) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "handle": user.handle,
+        "display_name": user.display_name,
+        "role": user.role,
+    }
+
+
+@router.post("/auth/login")
+async def login(
+    body: LoginIn, request: Request, resources: ResourcesDep, response: Response
+) -> dict[str, Any]:
+    await limit_login(request, resources, body.handle)
+    async with resources.db.read() as session:
+        user = await service.authenticate(
+            session, passwords=resources.passwords, handle=body.handle, password=body.password
+        )
+    token = resources.tokens.issue(user.principal())
+    set_session(response, resources, token)
+    return {"token": token, "user": _user(user)}
+
+
+@router.post("/auth/logout", status_code=204)
+async def logout(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me")
+async def me(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.read() as session:
+        user = await service.get_user(session, caller.user_id)
+    return {"user": _user(user), "csrf_token": resources.csrf.issue(caller)}

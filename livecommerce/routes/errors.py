@@ -1,0 +1,117 @@
+"""The one place that maps domain error codes to HTTP status, pages and WebSocket closes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from livecommerce import errors
+
+log = logging.getLogger(__name__)
+
+# Most specific first: the first class an error is an instance of wins.
+STATUS: list[tuple[type[errors.DomainError], int, int]] = [
+    # (error class, HTTP status, WebSocket close code)
+    (errors.InvalidInput, 422, 4400),
+    (errors.NotAuthenticated, 401, 4401),
+    (errors.PermissionDenied, 403, 4403),
+    (errors.NotFound, 404, 4404),
+    (errors.Conflict, 409, 4409),
+    (errors.RateLimited, 429, 4429),
+    (errors.Unavailable, 503, 4503),
+]
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "rate_limited",
+}
+
+
+def status_of(error: errors.DomainError) -> int:
+    return next((status for cls, status, _ in STATUS if isinstance(error, cls)), 400)
+
+
+def ws_close_code(error: errors.DomainError) -> int:
+    return next((close for cls, _, close in STATUS if isinstance(error, cls)), 4400)
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _wants_html(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith(("/api", "/ws", "/metrics", "/healthz", "/readyz")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page(request: Request, status: int, code: str, message: str) -> Response:
+    templates = getattr(request.app.state, "templates", None)
+    if templates is None:
+        return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
+    context = {"status": status, "code": code, "message": message}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+def error_response(request: Request, status: int, code: str, message: str) -> Response:
+    if _wants_html(request):
+        return _page(request, status, code, message)
+    return JSONResponse(error_body(code, message), status_code=status)
+
+
+async def _domain(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    response = error_response(request, status_of(exc), exc.code, exc.message)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(max(1, round(retry_after)))
+    return response
+
+
+def _describe(detail: dict[str, Any]) -> str:
+    where = ".".join(str(part) for part in detail.get("loc", ()) if part != "body")
+    return f"{where}: {detail.get('msg', 'invalid')}" if where else str(detail.get("msg"))
+
+
+async def _validation(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    details = list(exc.errors())
+    if any(d.get("type") == "json_invalid" for d in details):
+        return error_response(request, 400, "bad_request", "request body is not valid JSON")
+    message = "; ".join(_describe(d) for d in details[:5]) or "invalid request"
+    return error_response(request, 422, "invalid_input", message)
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    response = error_response(request, exc.status_code, code, str(exc.detail))
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return error_response(request, 500, "internal", "internal server error")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,74 @@
+"""Catalog API: a merchant's products."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from livecommerce.catalog import service
+from livecommerce.routes.deps import CurrentUser, ResourcesDep
+
+router = APIRouter(prefix="/api/products", tags=["catalog"])
+
+# Pydantic bounds reject absurd input early; the domain repeats the business rules.
+BIG = 10**12
+
+
+class ProductIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(max_length=1000)
+    description: str = Field(default="", max_length=100_000)
+    image_url: str = Field(default="", max_length=2000)
+    price_cents: int = Field(strict=True, ge=-BIG, le=BIG)
+    stock: int = Field(strict=True, ge=-BIG, le=BIG)
+
+
+class ProductPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=100_000)
+    image_url: str | None = Field(default=None, max_length=2000)
+    price_cents: int | None = Field(default=None, strict=True, ge=-BIG, le=BIG)
+    stock: int | None = Field(default=None, strict=True, ge=-BIG, le=BIG)
+
+
+@router.post("", status_code=201)
+async def create(body: ProductIn, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.unit_of_work() as uow:
+        product = await service.create_product(uow.session, caller=caller, **body.model_dump())
+    return product.as_dict()
+
+
+@router.get("")
+async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.read() as session:
+        products = await service.list_products(session, merchant_id=caller.user_id)
+    return {"products": [p.as_dict() for p in products]}
+
+
+@router.get("/{product_id}")
+async def get(product_id: int, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.read() as session:
+        return (await service.get_product(session, product_id)).as_dict()
+
+
+@router.patch("/{product_id}")
+async def update(
+    product_id: int, body: ProductPatch, caller: CurrentUser, resources: ResourcesDep
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    async with resources.db.unit_of_work() as uow:
+        product = await service.update_product(
+            uow.session, caller=caller, product_id=product_id, changes=changes
+        )
+    return product.as_dict()
+
+
+@router.delete("/{product_id}", status_code=204)
+async def delete(product_id: int, caller: CurrentUser, resources: ResourcesDep) -> None:
+    async with resources.db.unit_of_work() as uow:
+        await service.delete_product(uow.session, caller=caller, product_id=product_id)

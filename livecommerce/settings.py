@@ -1,0 +1,50 @@
+"""Configuration: one class read from ``LIVECOMMERCE_*`` variables.
+
+No instance is made at import time; ``create_app(settings)`` and the CLI build one, and
+tests pass their own.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _node_id() -> str:
+    return secrets.token_hex(4)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVECOMMERCE_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./livecommerce.db"
+    """SQLite file (embedded) or ``postgresql+asyncpg://...`` (scaled)."""
+    redis_url: str | None = None
+    """Unset: in-process broker and stock gate. Set: Redis for fan-out, presence, gate."""
+    redis_prefix: str = "lc:"
+    secret_key: str = "insecure-dev-key-change-me"
+    """Signs tokens, session cookies and CSRF tokens; must be equal on every node."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    """This node's base URL as browsers reach it; media redirects point here."""
+    node_id: str = Field(default_factory=_node_id)
+    cookie_secure: bool = False
+    """Set on HTTPS deployments so the session cookie is only sent over TLS."""
+    token_ttl_seconds: int = 7 * 24 * 3600
+    login_attempts_per_minute: int = 10
+    password_hash_memory_kib: int = 65536
+    """Argon2id memory cost; tests lower it to keep the suite fast."""
+    max_request_bytes: int = 64 * 1024
+    max_title_length: int = 120
+    max_description_length: int = 4000
+    max_price_cents: int = 100_000_000
+    max_stock: int = 10_000_000
+
+    def node_public_url(self) -> str:
+        return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,105 @@
+"""Engine, sessions and the unit of work.
+
+A unit of work is one transaction. Side effects that others can observe (events on the
+hub) are queued on it with ``publish_after_commit`` and run only once the commit has
+succeeded, so no viewer ever sees an event for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+from sqlalchemy import event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
+
+AfterCommit = Callable[[], Awaitable[object]]
+
+
+class EventPublisher(Protocol):
+    """What the hub offers storage: a sequenced event for one room."""
+
+    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> object: ...
+
+
+class UnitOfWork:
+    def __init__(self, session: AsyncSession, publisher: EventPublisher | None) -> None:
+        self.session = session
+        self._publisher = publisher
+        self._hooks: list[AfterCommit] = []
+
+    def after_commit(self, hook: AfterCommit) -> None:
+        self._hooks.append(hook)
+
+    def publish_after_commit(self, room_id: int, type: str, data: Mapping[str, Any]) -> None:
+        publisher = self._publisher
+        if publisher is None:
+            return
+        payload = dict(data)
+        self._hooks.append(lambda: publisher.publish(room_id, type, payload))
+
+    async def run_hooks(self) -> None:
+        hooks, self._hooks = self._hooks, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:
+                # The commit stands; a failed notification must not turn it into an error.
+                log.exception("after-commit hook failed")
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers proceed while one writer commits; busy_timeout queues writers
+    # instead of failing them with "database is locked".
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {}
+        if not self.is_sqlite:
+            kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.publisher: EventPublisher | None = None
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction; commits on clean exit, then runs the after-commit hooks."""
+        async with self.sessions() as session:
+            uow = UnitOfWork(session, self.publisher)
+            async with session.begin():
+                yield uow
+        await uow.run_hooks()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads only; nothing is committed."""
+        async with self.sessions() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 1")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,70 @@
+"""Every Redis key the project uses, in one place.
+
+Per-room data carries a ``{room:ID}`` hash tag so that, on Redis Cluster, all of one
+room's keys land in the same slot and a Lua script may touch several of them. Keys
+start with a configurable prefix so several deployments (or tests) share one Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    prefix: str = "lc:"
+
+    def _room(self, room_id: int) -> str:
+        return f"{self.prefix}{{room:{room_id}}}"
+
+    # --- hub -------------------------------------------------------------------
+    def room_log(self, room_id: int) -> str:
+        """Stream of the room's sequenced events (bounded retention)."""
+        return f"{self._room(room_id)}:log"
+
+    def room_seq(self, room_id: int) -> str:
+        """Counter handing out the room's event sequence numbers."""
+        return f"{self._room(room_id)}:seq"
+
+    def room_presence(self, room_id: int) -> str:
+        """Hash node id -> sockets on that node (expired via node heartbeat keys)."""
+        return f"{self._room(room_id)}:presence"
+
+    def room_peak(self, room_id: int) -> str:
+        return f"{self._room(room_id)}:peak"
+
+    def room_unique(self, room_id: int) -> str:
+        """HyperLogLog of viewer identities, for the unique-viewer figure."""
+        return f"{self._room(room_id)}:unique"
+
+    def room_likes(self, room_id: int) -> str:
+        return f"{self._room(room_id)}:likes"
+
+    def events_channel(self) -> str:
+        """The one pub/sub channel every node listens on for all rooms."""
+        return f"{self.prefix}events"
+
+    def node_alive(self, node_id: str) -> str:
+        """Set with a TTL by each node; its absence means the node's counts are stale."""
+        return f"{self.prefix}node:{node_id}:alive"
+
+    # --- rate limits ------------------------------------------------------------
+    def rate(self, bucket: str, subject: str) -> str:
+        return f"{self.prefix}rate:{bucket}:{subject}"
+
+    # --- stock gate -------------------------------------------------------------
+    def sale_gate(self, room_id: int, sale_id: int) -> str:
+        """Hash with the sale's window, quantity and reserved count."""
+        return f"{self._room(room_id)}:sale:{sale_id}:gate"
+
+    def sale_buyers(self, room_id: int, sale_id: int) -> str:
+        """Hash buyer id -> units reserved by that buyer."""
+        return f"{self._room(room_id)}:sale:{sale_id}:buyers"
+
+    def sale_keys(self, room_id: int, sale_id: int) -> str:
+        """Hash buyer:idempotency-key -> reservation outcome."""
+        return f"{self._room(room_id)}:sale:{sale_id}:keys"
+
+    def gate_epoch(self) -> str:
+        """Set once per Redis lifetime; when it vanishes Redis has lost its data."""
+        return f"{self.prefix}gate:epoch"

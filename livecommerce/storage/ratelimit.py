@@ -1,0 +1,61 @@
+"""Fixed-window rate limits, in process or shared through Redis.
+
+A fixed window is coarse (a burst at a window edge gets up to twice the limit) but costs
+one INCR, which matters on hot paths such as login and purchase attempts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from livecommerce.errors import RateLimited
+from livecommerce.storage.keys import Keys
+
+
+class RateLimiter(Protocol):
+    async def hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
+        """Count one attempt; raise ``RateLimited`` past ``limit`` per ``window`` seconds."""
+        ...
+
+
+def _refuse(window: float, now: float) -> RateLimited:
+    retry_after = max(1, math.ceil(window - (now % window)))
+    return RateLimited("too many attempts, slow down", retry_after=retry_after)
+
+
+class MemoryRateLimiter:
+    def __init__(self, *, max_subjects: int = 100_000) -> None:
+        self._counts: dict[tuple[str, str, int], int] = {}
+        self._max_subjects = max_subjects
+
+    async def hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
+        now = time.time()
+        slot = int(now // window)
+        if len(self._counts) >= self._max_subjects:
+            # Old windows are useless; dropping them all bounds memory under an attack.
+            self._counts = {k: v for k, v in self._counts.items() if k[2] >= slot}
+        key = (bucket, subject, slot)
+        count = self._counts.get(key, 0) + 1
+        self._counts[key] = count
+        if count > limit:
+            raise _refuse(window, now)
+
+
+class RedisRateLimiter:
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+
+    async def hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
+        now = time.time()
+        key = f"{self._keys.rate(bucket, subject)}:{int(now // window)}"
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, math.ceil(window) + 1)
+        count, _ = await pipe.execute()
+        if int(count) > limit:
+            raise _refuse(window, now)
