@@ -183,7 +183,7 @@ async def list_rooms(
         query = query.where(Room.host_id == host_id)
     order = Room.scheduled_at.desc() if status == RoomStatus.ENDED else Room.scheduled_at
     rows = await session.execute(query.order_by(order, Room.id).limit(limit))
-    return [RoomView.of(room, host) for room, host in rows.tuples()]
+    return [RoomView.of(room, host) for room, host in rows]
 
 
 async def room_detail(session: AsyncSession, room_id: int) -> RoomDetail:

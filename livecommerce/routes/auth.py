@@ -45,9 +45,7 @@ async def limit_login(request: Request, resources: Resources, handle: str) -> No
     limit = resources.settings.login_attempts_per_minute
     client = request.client.host if request.client else "?"
     for bucket, subject in (("login-handle", handle.lower()), ("login-ip", client)):
-        await resources.limiter.hit(
-            bucket, subject, limit=limit, window=LOGIN_WINDOW_SECONDS
-        )
+        await resources.limiter.hit(bucket, subject, limit=limit, window=LOGIN_WINDOW_SECONDS)
 
 
 @router.post("/auth/signup", status_code=201)

@@ -64,7 +64,8 @@ def _page(request: Request, status: int, code: str, message: str) -> Response:
     if templates is None:
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
     context = {"status": status, "code": code, "message": message}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+    page: Response = templates.TemplateResponse(request, "error.html", context, status_code=status)
+    return page
 
 
 def error_response(request: Request, status: int, code: str, message: str) -> Response:

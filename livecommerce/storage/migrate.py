@@ -7,6 +7,8 @@ from alembic.config import Config
 
 from livecommerce.paths import migrations_dir
 
+__all__ = ["alembic_config", "downgrade", "migrations_dir", "upgrade"]
+
 
 def alembic_config(database_url: str) -> Config:
     config = Config()

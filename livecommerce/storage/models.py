@@ -118,9 +118,7 @@ class Room(Base):
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    pinned_product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("product.id"), nullable=True
-    )
+    pinned_product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), nullable=True)
     media_node: Mapped[str | None] = mapped_column(String(300), nullable=True)
     slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0)
     blocked_words: Mapped[str] = mapped_column(Text, default="")

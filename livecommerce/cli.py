@@ -1,0 +1,102 @@
+"""Command line: ``livecommerce serve | demo | db | loadtest``. Thin; delegates."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from livecommerce.settings import Settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from livecommerce.storage.migrate import upgrade
+
+    settings = Settings(host=args.host, port=args.port)
+    if args.workers > 1 and not settings.redis_url:
+        print("--workers > 1 needs LIVECOMMERCE_REDIS_URL: workers share events through Redis")
+        return 2
+    if settings.is_sqlite() or args.migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        "livecommerce.asgi:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        ws_max_size=64 * 1024,
+    )
+    return 0
+
+
+def _db(args: argparse.Namespace) -> int:
+    from livecommerce.storage import migrate
+
+    url = Settings().database_url
+    if args.action == "upgrade":
+        migrate.upgrade(url, args.revision or "head")
+    else:
+        migrate.downgrade(url, args.revision or "-1")
+    print(f"database {args.action}d: {url}")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from livecommerce.demo import run_demo
+
+    return run_demo(host=args.host, port=args.port, fresh=not args.keep)
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = sub.add_parser("serve", help="run the server (settings from LIVECOMMERCE_*)")
+    serve.add_argument("--host", default=Settings.model_fields["host"].default)
+    serve.add_argument("--port", type=int, default=Settings.model_fields["port"].default)
+    serve.add_argument("--workers", type=int, default=1, help="processes (needs Redis if > 1)")
+    serve.add_argument("--migrate", action="store_true", help="upgrade PostgreSQL first")
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(handler=_serve)
+
+
+def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="database schema migrations")
+    db.add_argument("action", choices=["upgrade", "downgrade"])
+    db.add_argument("revision", nargs="?", help="default: head (upgrade) or -1 (downgrade)")
+    db.set_defaults(handler=_db)
+
+
+def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = sub.add_parser("demo", help="run a demo shop with a live room on SQLite")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--keep", action="store_true", help="keep the previous demo database")
+    demo.set_defaults(handler=_demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livecommerce", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_serve(sub)
+    _add_db(sub)
+    _add_demo(sub)
+    from livecommerce.loadtest.cli import add_loadtest
+
+    add_loadtest(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""``livecommerce demo``: a working shop on the embedded default, from one command."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from livecommerce.accounts import service as accounts
+from livecommerce.accounts.passwords import Passwords
+from livecommerce.catalog import service as catalog
+from livecommerce.rooms import service as rooms
+from livecommerce.settings import Settings
+from livecommerce.storage.db import Database
+from livecommerce.storage.migrate import upgrade
+from livecommerce.storage.models import utcnow
+
+DEMO_DB = Path("livecommerce-demo.db")
+PASSWORD = "demo-password"
+USERS = (("demo_shop", "Demo Shop 示范小店", "merchant"),
+         ("demo_host", "Host Lin 林主播", "host"),
+         ("demo_viewer", "Viewer Wang 小王", "viewer"))  # fmt: skip
+PRODUCTS = (("Oolong tea 乌龙茶 250g", 5900, 500),
+            ("Silk scarf 真丝围巾", 19900, 120),
+            ("Bamboo phone stand 竹制手机支架", 2900, 800),
+            ("Hand cream 护手霜", 3900, 300))  # fmt: skip
+
+
+async def seed(settings: Settings) -> dict[str, int]:
+    """Users, products, one live room with a pinned product, one upcoming room."""
+    db = Database(settings.database_url)
+    passwords = Passwords(memory_kib=settings.password_hash_memory_kib)
+    try:
+        async with db.unit_of_work() as uow:
+            users = [
+                await accounts.signup(uow.session, passwords=passwords, handle=h,
+                                      password=PASSWORD, display_name=n, role=r)
+                for h, n, r in USERS
+            ]  # fmt: skip
+            merchant, host = users[0].principal(), users[1].principal()
+            products = [
+                await catalog.create_product(uow.session, caller=merchant, title=t,
+                                             price_cents=p, stock=s)
+                for t, p, s in PRODUCTS
+            ]  # fmt: skip
+            ids = [p.id for p in products]
+            live = await rooms.schedule_room(
+                uow, caller=merchant, title="Spring tea tasting 春茶品鉴",
+                host=host.user_id, scheduled_at=utcnow(), product_ids=ids,
+            )  # fmt: skip
+            await rooms.schedule_room(uow, caller=merchant, title="Scarf styling 围巾搭配",
+                                      host=host.user_id,
+                                      scheduled_at=utcnow() + timedelta(hours=2),
+                                      product_ids=ids[1:3])  # fmt: skip
+        async with db.unit_of_work() as uow:
+            await rooms.start_room(uow, caller=host, room_id=live.id)
+            await rooms.pin_product(uow, caller=host, room_id=live.id, product_id=ids[0])
+        return {"room_id": live.id, "product_id": ids[0], "host_id": host.user_id}
+    finally:
+        await db.dispose()
+
+
+def _banner(settings: Settings, seeded: dict[str, int]) -> str:
+    base = settings.node_public_url()
+    lines = [
+        "",
+        "livecommerce demo is starting",
+        f"  home:     {base}/",
+        f"  room:     {base}/rooms/{seeded['room_id']}",
+        f"  studio:   {base}/studio/{seeded['room_id']}   (log in as demo_host)",
+        f"  console:  {base}/console              (log in as demo_shop)",
+        f"  logins:   demo_shop / demo_host / demo_viewer, password {PASSWORD}",
+        f"  API docs: {base}/docs",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
+    import uvicorn
+
+    from livecommerce.app import create_app
+
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+    settings = Settings(database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", host=host, port=port)
+    upgrade(settings.database_url)
+    seeded = asyncio.run(seed(settings))
+    print(_banner(settings, seeded), flush=True)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    return 0

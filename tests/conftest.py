@@ -1,0 +1,103 @@
+"""Fixtures: apps in the embedded shape (SQLite + in-process) and the scaled shape
+(PostgreSQL + Redis), each test in its own database state and Redis key prefix."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from livecommerce.app import create_app
+from livecommerce.settings import Settings
+from livecommerce.storage.migrate import upgrade
+from tests import services
+
+SHAPES = ["embedded", "scaled"]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the session; tests truncate it."""
+    base = services.service_url("DATABASE")
+    # A thread of its own: this may be first requested from inside a running loop.
+    url = services.run_in_thread(services.create_postgres_database(base))
+    yield url
+    services.run_in_thread(services.drop_postgres_database(base, url))
+
+
+@pytest.fixture
+def redis_url() -> str:
+    return services.service_url("REDIS")
+
+
+@pytest.fixture
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    prefix = services.redis_prefix()
+    yield prefix
+    services.run_in_thread(services.delete_prefix(redis_url, prefix))
+
+
+@pytest.fixture(params=SHAPES)
+def shape(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+@pytest.fixture
+def settings(
+    request: pytest.FixtureRequest, shape: str, sqlite_template: Path, tmp_path: Path
+) -> Iterator[Settings]:
+    """Settings for a fresh deployment of ``shape``."""
+    base: dict[str, Any] = {
+        "secret_key": "test-secret-key",
+        "password_hash_memory_kib": 1024,
+        "login_attempts_per_minute": 5,
+    }
+    if shape == "embedded":
+        yield Settings(database_url=services.sqlite_copy(sqlite_template, tmp_path), **base)
+        return
+    db_url: str = request.getfixturevalue("postgres_url")
+    redis_url: str = request.getfixturevalue("redis_url")
+    prefix: str = request.getfixturevalue("redis_prefix")
+    services.run_in_thread(services.truncate_all(db_url))
+    yield Settings(database_url=db_url, redis_url=redis_url, redis_prefix=prefix, **base)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
+
+
+@pytest.fixture
+def server_env(settings: Settings) -> dict[str, str]:
+    """The ``LIVECOMMERCE_*`` variables that make a server process use ``settings``."""
+    env = {
+        "LIVECOMMERCE_DATABASE_URL": settings.database_url,
+        "LIVECOMMERCE_SECRET_KEY": settings.secret_key,
+        "LIVECOMMERCE_PASSWORD_HASH_MEMORY_KIB": str(settings.password_hash_memory_kib),
+        "LIVECOMMERCE_REDIS_PREFIX": settings.redis_prefix,
+    }
+    if settings.redis_url:
+        env["LIVECOMMERCE_REDIS_URL"] = settings.redis_url
+    return env
