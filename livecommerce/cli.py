@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
+from livecommerce.logs import configure as configure_logs
+from livecommerce.logs import uvicorn_config
 from livecommerce.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -30,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=uvicorn_config(args.log_level),
         ws_max_size=64 * 1024,
     )
     return 0
@@ -91,8 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logs()
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     return handler(args)

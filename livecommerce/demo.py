@@ -9,6 +9,7 @@ from pathlib import Path
 from livecommerce.accounts import service as accounts
 from livecommerce.accounts.passwords import Passwords
 from livecommerce.catalog import service as catalog
+from livecommerce.logs import uvicorn_config
 from livecommerce.rooms import service as rooms
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
@@ -88,5 +89,5 @@ def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
     upgrade(settings.database_url)
     seeded = asyncio.run(seed(settings))
     print(_banner(settings, seeded), flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=uvicorn_config())
     return 0

@@ -11,6 +11,7 @@ import time
 from typing import Protocol
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from livecommerce.errors import RateLimited
 from livecommerce.storage.keys import Keys
@@ -46,11 +47,20 @@ class MemoryRateLimiter:
 
 
 class RedisRateLimiter:
+    """Shared across nodes; falls back to a per-node count while Redis is unreachable."""
+
     def __init__(self, redis: Redis, keys: Keys) -> None:
         self._redis = redis
         self._keys = keys
+        self._fallback = MemoryRateLimiter()
 
     async def hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
+        try:
+            await self._shared_hit(bucket, subject, limit=limit, window=window)
+        except RedisError:
+            await self._fallback.hit(bucket, subject, limit=limit, window=window)
+
+    async def _shared_hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
         now = time.time()
         key = f"{self._keys.rate(bucket, subject)}:{int(now // window)}"
         pipe = self._redis.pipeline(transaction=False)
