@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        # Resident memory and CPU of this process: load tests read them to report the
+        # server's memory per connection and CPU per viewer.
+        ProcessCollector(registry=r)
         self.http_requests = Counter(
             "lc_http_requests", "HTTP requests by status class", ["status"], registry=r
         )
