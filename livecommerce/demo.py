@@ -18,13 +18,17 @@ from livecommerce.storage.models import utcnow
 
 DEMO_DB = Path("livecommerce-demo.db")
 PASSWORD = "demo-password"
-USERS = (("demo_shop", "Demo Shop 示范小店", "merchant"),
-         ("demo_host", "Host Lin 林主播", "host"),
-         ("demo_viewer", "Viewer Wang 小王", "viewer"))  # fmt: skip
-PRODUCTS = (("Oolong tea 乌龙茶 250g", 5900, 500),
-            ("Silk scarf 真丝围巾", 19900, 120),
-            ("Bamboo phone stand 竹制手机支架", 2900, 800),
-            ("Hand cream 护手霜", 3900, 300))  # fmt: skip
+USERS = (
+    ("demo_shop", "Demo Shop 示范小店", "merchant"),
+    ("demo_host", "Host Lin 林主播", "host"),
+    ("demo_viewer", "Viewer Wang 小王", "viewer"),
+)
+PRODUCTS = (
+    ("Oolong tea 乌龙茶 250g", 5900, 500),
+    ("Silk scarf 真丝围巾", 19900, 120),
+    ("Bamboo phone stand 竹制手机支架", 2900, 800),
+    ("Hand cream 护手霜", 3900, 300),
+)
 
 
 async def seed(settings: Settings) -> dict[str, int]:
@@ -34,25 +38,40 @@ async def seed(settings: Settings) -> dict[str, int]:
     try:
         async with db.unit_of_work() as uow:
             users = [
-                await accounts.signup(uow.session, passwords=passwords, handle=h,
-                                      password=PASSWORD, display_name=n, role=r)
+                await accounts.signup(
+                    uow.session,
+                    passwords=passwords,
+                    handle=h,
+                    password=PASSWORD,
+                    display_name=n,
+                    role=r,
+                )
                 for h, n, r in USERS
-            ]  # fmt: skip
+            ]
             merchant, host = users[0].principal(), users[1].principal()
             products = [
-                await catalog.create_product(uow.session, caller=merchant, title=t,
-                                             price_cents=p, stock=s)
+                await catalog.create_product(
+                    uow.session, caller=merchant, title=t, price_cents=p, stock=s
+                )
                 for t, p, s in PRODUCTS
-            ]  # fmt: skip
+            ]
             ids = [p.id for p in products]
             live = await rooms.schedule_room(
-                uow, caller=merchant, title="Spring tea tasting 春茶品鉴",
-                host=host.user_id, scheduled_at=utcnow(), product_ids=ids,
-            )  # fmt: skip
-            await rooms.schedule_room(uow, caller=merchant, title="Scarf styling 围巾搭配",
-                                      host=host.user_id,
-                                      scheduled_at=utcnow() + timedelta(hours=2),
-                                      product_ids=ids[1:3])  # fmt: skip
+                uow,
+                caller=merchant,
+                title="Spring tea tasting 春茶品鉴",
+                host=host.user_id,
+                scheduled_at=utcnow(),
+                product_ids=ids,
+            )
+            await rooms.schedule_room(
+                uow,
+                caller=merchant,
+                title="Scarf styling 围巾搭配",
+                host=host.user_id,
+                scheduled_at=utcnow() + timedelta(hours=2),
+                product_ids=ids[1:3],
+            )
         async with db.unit_of_work() as uow:
             await rooms.start_room(uow, caller=host, room_id=live.id)
             await rooms.pin_product(uow, caller=host, room_id=live.id, product_id=ids[0])

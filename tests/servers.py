@@ -47,8 +47,16 @@ def start_server(env: dict[str, str], log_dir: Path, *, port: int | None = None)
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / f"server-{port}.log"
     full_env = {**os.environ, "LIVECOMMERCE_PUBLIC_URL": url, **env}
-    command = [sys.executable, "-m", "livecommerce.cli", "serve", "--port", str(port),
-               "--log-level", "warning"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "livecommerce.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(command, env=full_env, stdout=log_file, stderr=log_file)
     server = Server(url, process, log_path)

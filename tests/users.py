@@ -23,9 +23,13 @@ class Account:
 async def signup(client: httpx.AsyncClient, handle: str, role: str = "viewer") -> Account:
     response = await client.post(
         "/api/auth/signup",
-        json={"handle": handle, "password": "correct horse", "display_name": handle.title(),
-              "role": role},
-    )  # fmt: skip
+        json={
+            "handle": handle,
+            "password": "correct horse",
+            "display_name": handle.title(),
+            "role": role,
+        },
+    )
     assert response.status_code == 201, response.text
     # API clients authenticate with the bearer token; a leftover cookie would make
     # later anonymous requests look logged in.
@@ -52,8 +56,12 @@ async def room(
     *,
     scheduled_at: str = "2030-01-01T12:00:00Z",
 ) -> dict[str, Any]:
-    payload = {"title": "Evening show", "host": host.handle, "scheduled_at": scheduled_at,
-               "product_ids": product_ids}  # fmt: skip
+    payload = {
+        "title": "Evening show",
+        "host": host.handle,
+        "scheduled_at": scheduled_at,
+        "product_ids": product_ids,
+    }
     response = await client.post("/api/rooms", json=payload, headers=merchant.headers)
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()

@@ -30,9 +30,15 @@ class ProductView:
     @classmethod
     def of(cls, p: Product) -> ProductView:
         return cls(
-            p.id, p.merchant_id, p.title, p.description, p.image_url,
-            p.price_cents, p.currency, p.stock_on_hand,
-        )  # fmt: skip
+            p.id,
+            p.merchant_id,
+            p.title,
+            p.description,
+            p.image_url,
+            p.price_cents,
+            p.currency,
+            p.stock_on_hand,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

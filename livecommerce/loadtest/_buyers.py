@@ -20,9 +20,18 @@ TOKEN_TTL = 6 * 3600
 
 async def signup(conn: Connection, handle: str, role: str) -> tuple[str, str, int]:
     """(handle, token, user id) of a new account."""
-    body = await expect(conn, "POST", "/api/auth/signup", {
-        "handle": handle, "password": PASSWORD, "display_name": handle, "role": role,
-    }, status=201)  # fmt: skip
+    body = await expect(
+        conn,
+        "POST",
+        "/api/auth/signup",
+        {
+            "handle": handle,
+            "password": PASSWORD,
+            "display_name": handle,
+            "role": role,
+        },
+        status=201,
+    )
     return handle, body["token"], int(body["user"]["id"])
 
 
@@ -50,8 +59,10 @@ async def _in_bulk(
     handles = [f"lt_b{tag}_{i}" for i in range(count)]
     engine = create_async_engine(database_url)
     async with engine.begin() as conn:
-        rows = [{"handle": h, "display_name": h, "password_hash": password_hash,
-                 "role": "viewer"} for h in handles]  # fmt: skip
+        rows = [
+            {"handle": h, "display_name": h, "password_hash": password_hash, "role": "viewer"}
+            for h in handles
+        ]
         for start in range(0, len(rows), 5000):
             await conn.execute(insert(User), rows[start : start + 5000])
         found = await conn.execute(select(User.id, User.handle).where(User.handle.in_(handles)))

@@ -33,9 +33,13 @@ class Connection:
         return self._reader, self._writer
 
     async def request(
-        self, method: str, path: str, *, headers: dict[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
         body: bytes = b"",
-    ) -> tuple[int, bytes]:  # fmt: skip
+    ) -> tuple[int, bytes]:
         try:
             return await self._exchange(method, path, headers or {}, body)
         except (ConnectionError, asyncio.IncompleteReadError):
@@ -46,8 +50,11 @@ class Connection:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, bytes]:
         reader, writer = await self._open()
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}",
-                 f"Content-Length: {len(body)}"]  # fmt: skip
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self.host}:{self.port}",
+            f"Content-Length: {len(body)}",
+        ]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
         status_line = await reader.readline()
@@ -68,9 +75,14 @@ class Connection:
         return status, payload
 
     async def json(
-        self, method: str, path: str, payload: Any = None, *, token: str | None = None,
+        self,
+        method: str,
+        path: str,
+        payload: Any = None,
+        *,
+        token: str | None = None,
         headers: dict[str, str] | None = None,
-    ) -> tuple[int, Any]:  # fmt: skip
+    ) -> tuple[int, Any]:
         all_headers = {"Content-Type": "application/json", **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
@@ -86,8 +98,15 @@ class Connection:
                 await writer.wait_closed()
 
 
-async def expect(conn: Connection, method: str, path: str, payload: Any = None,
-                 *, token: str | None = None, status: int = 200) -> Any:  # fmt: skip
+async def expect(
+    conn: Connection,
+    method: str,
+    path: str,
+    payload: Any = None,
+    *,
+    token: str | None = None,
+    status: int = 200,
+) -> Any:
     """A setup request that must succeed; raises ``HttpError`` with the server's words."""
     got, body = await conn.json(method, path, payload, token=token)
     if got != status:

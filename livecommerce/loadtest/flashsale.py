@@ -52,19 +52,44 @@ async def _setup(args: argparse.Namespace) -> tuple[int, float]:
     tag = f"{int(time.time()) % 10**6}{random.randint(0, 999):03d}"
     merchant = await _buyers.signup(conn, f"lt_m{tag}", "merchant")
     host = await _buyers.signup(conn, f"lt_h{tag}", "host")
-    product = await expect(conn, "POST", "/api/products", {"title": f"Load test {tag}",
-                           "price_cents": 990, "stock": args.stock}, token=merchant[1],
-                           status=201)  # fmt: skip
-    room = await expect(conn, "POST", "/api/rooms", {"title": f"Load {tag}", "host": host[0],
-                        "scheduled_at": datetime.now(UTC).isoformat(),
-                        "product_ids": [product["id"]]}, token=merchant[1], status=201)  # fmt: skip
+    product = await expect(
+        conn,
+        "POST",
+        "/api/products",
+        {"title": f"Load test {tag}", "price_cents": 990, "stock": args.stock},
+        token=merchant[1],
+        status=201,
+    )
+    room = await expect(
+        conn,
+        "POST",
+        "/api/rooms",
+        {
+            "title": f"Load {tag}",
+            "host": host[0],
+            "scheduled_at": datetime.now(UTC).isoformat(),
+            "product_ids": [product["id"]],
+        },
+        token=merchant[1],
+        status=201,
+    )
     await expect(conn, "POST", f"/api/rooms/{room['id']}/start", token=host[1])
     starts = datetime.now(UTC) + timedelta(seconds=args.lead)
-    sale = await expect(conn, "POST", f"/api/rooms/{room['id']}/sales", {
-        "product_id": product["id"], "price_cents": 500, "quantity": args.stock,
-        "per_user_limit": args.limit, "starts_at": starts.isoformat(),
-        "ends_at": (starts + timedelta(seconds=args.window)).isoformat(),
-    }, token=host[1], status=201)  # fmt: skip
+    sale = await expect(
+        conn,
+        "POST",
+        f"/api/rooms/{room['id']}/sales",
+        {
+            "product_id": product["id"],
+            "price_cents": 500,
+            "quantity": args.stock,
+            "per_user_limit": args.limit,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(seconds=args.window)).isoformat(),
+        },
+        token=host[1],
+        status=201,
+    )
     await conn.close()
     sale_id = int(sale.get("id", sale.get("sale", {}).get("id", 0)))
     return sale_id, starts.timestamp()
@@ -75,13 +100,17 @@ def _quantity(rng: random.Random, limit: int) -> int:
     return limit + rng.randint(1, 3) if rng.random() < 0.1 else rng.randint(1, limit)
 
 
-async def _buy(conn: Connection, plan: Plan, buyer: int, token: str, key: str,
-               quantity: int) -> Attempt:  # fmt: skip
+async def _buy(
+    conn: Connection, plan: Plan, buyer: int, token: str, key: str, quantity: int
+) -> Attempt:
     started = time.perf_counter()
     status, body = await conn.json(
-        "POST", f"/api/sales/{plan.sale_id}/orders", {"quantity": quantity}, token=token,
+        "POST",
+        f"/api/sales/{plan.sale_id}/orders",
+        {"quantity": quantity},
+        token=token,
         headers={"Idempotency-Key": key},
-    )  # fmt: skip
+    )
     seconds = time.perf_counter() - started
     if 200 <= status < 300 and isinstance(body, dict):
         order = body.get("order", body)

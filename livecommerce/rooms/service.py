@@ -169,9 +169,13 @@ async def room_view(session: AsyncSession, room: Room) -> RoomView:
 
 
 async def list_rooms(
-    session: AsyncSession, *, status: str | None = None, merchant_id: int | None = None,
-    host_id: int | None = None, limit: int = 100,
-) -> list[RoomView]:  # fmt: skip
+    session: AsyncSession,
+    *,
+    status: str | None = None,
+    merchant_id: int | None = None,
+    host_id: int | None = None,
+    limit: int = 100,
+) -> list[RoomView]:
     query = select(Room, User).join(User, User.id == Room.host_id)
     if status is not None:
         if status not in {s.value for s in RoomStatus}:

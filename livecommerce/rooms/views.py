@@ -27,10 +27,18 @@ class RoomView:
     @classmethod
     def of(cls, room: Room, host: User) -> RoomView:
         return cls(
-            room.id, room.title, room.status, room.merchant_id, room.host_id,
-            host.display_name, room.cover_url, room.scheduled_at, room.started_at,
-            room.ended_at, room.pinned_product_id,
-        )  # fmt: skip
+            room.id,
+            room.title,
+            room.status,
+            room.merchant_id,
+            room.host_id,
+            host.display_name,
+            room.cover_url,
+            room.scheduled_at,
+            room.started_at,
+            room.ended_at,
+            room.pinned_product_id,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

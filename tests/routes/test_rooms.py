@@ -111,8 +111,13 @@ async def test_schedule_bad_input(
     shop, _host, ids = await _setup(client)
     await signup(client, "shop2", "merchant")
     await signup(client, "viewer1", "viewer")
-    body = {"title": "Show", "host": "anna", "scheduled_at": "2030-01-01T12:00:00Z",
-            "product_ids": ids, **change}  # fmt: skip
+    body = {
+        "title": "Show",
+        "host": "anna",
+        "scheduled_at": "2030-01-01T12:00:00Z",
+        "product_ids": ids,
+        **change,
+    }
     response = await client.post("/api/rooms", json=body, headers=shop.headers)
     if status == 200:
         assert response.status_code == 201  # a merchant may host their own shows
@@ -127,8 +132,12 @@ async def test_another_merchants_products_on_shelf(client: httpx.AsyncClient) ->
     shop, _, _ = await _setup(client)
     rival = await signup(client, "rival", "merchant")
     theirs = (await product(client, rival))["id"]
-    body = {"title": "Show", "host": "anna", "scheduled_at": "2030-01-01T12:00:00Z",
-            "product_ids": [theirs]}  # fmt: skip
+    body = {
+        "title": "Show",
+        "host": "anna",
+        "scheduled_at": "2030-01-01T12:00:00Z",
+        "product_ids": [theirs],
+    }
     response = await client.post("/api/rooms", json=body, headers=shop.headers)
     assert response.status_code == 403
 
