@@ -1,0 +1,71 @@
+"""What the rest of the application may ask of a media node.
+
+Routes and the room lifecycle talk to this protocol only, so the built-in relay
+(``livecommerce.media.relay.RelayNode``) can be swapped for an adapter in front of an
+external SFU without touching them. Room ids are the database ids; SDP travels as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+# Called with the room id when the host's stream ends for any reason other than the
+# node shutting down (DELETE, connection failure, the host hanging up).
+StreamEndedCallback = Callable[[int], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class MediaStats:
+    """Counters for /metrics; gauges are filled in by ``MediaNode.stats``."""
+
+    publishers: int = 0
+    viewers: int = 0
+    publishes_total: int = 0
+    watches_total: int = 0
+    frames_received: int = 0
+    frames_forwarded: int = 0
+    bytes_forwarded: int = 0
+    frames_skipped: int = 0
+    keyframe_requests: int = 0
+    peers_failed: int = 0
+    peers_timed_out: int = 0
+
+
+class MediaNode(Protocol):
+    # Settable after construction, so the app can wire it to objects built later.
+    on_stream_ended: StreamEndedCallback | None
+
+    async def publish(self, room_id: int, offer_sdp: str) -> tuple[str, str]:
+        """Accept the host's WHIP offer; return (resource id, answer SDP).
+
+        Raises InvalidInput for an unusable offer, Conflict if the room already has a
+        publisher.
+        """
+
+    async def unpublish(self, resource_id: str) -> None:
+        """End a publish and every viewer of it. Raises NotFound for an unknown id."""
+
+    async def watch(self, room_id: int, offer_sdp: str) -> tuple[str, str]:
+        """Accept a viewer's WHEP offer; return (resource id, answer SDP).
+
+        Raises InvalidInput for an unusable offer (including one that cannot receive the
+        host's codec), NotFound when nothing is published in the room, Unavailable (with
+        retry_after) when the node is at its viewer cap.
+        """
+
+    async def leave(self, resource_id: str) -> None:
+        """End one viewer's session. Raises NotFound for an unknown id."""
+
+    def room_of(self, resource_id: str) -> int | None:
+        """The room a live resource belongs to, so routes can check the URL matches."""
+
+    def is_publishing(self, room_id: int) -> bool:
+        """Whether this node holds a publish for the room."""
+
+    def stats(self) -> MediaStats:
+        """A snapshot of the counters."""
+
+    async def close(self) -> None:
+        """Close every peer connection; used at shutdown (no ended callbacks fire)."""
