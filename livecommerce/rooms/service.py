@@ -204,3 +204,20 @@ async def room_detail(session: AsyncSession, room_id: int) -> RoomDetail:
     return RoomDetail(
         await room_view(session, room), [ProductView.of(p) for p in shelf], list(moderators)
     )
+
+
+async def record_stream(uow: UnitOfWork, *, room_id: int, node_url: str) -> None:
+    """The host's video now lives on ``node_url``; viewers are told to (re)connect."""
+    room = await load_room(uow.session, room_id)
+    room.media_node = node_url
+    uow.publish_after_commit(room_id, "stream.started", {})
+
+
+async def forget_stream(uow: UnitOfWork, *, room_id: int, node_url: str) -> bool:
+    """Forget ``node_url`` as the room's media node unless another node took over since."""
+    room = await load_room(uow.session, room_id)
+    if room.media_node != node_url:
+        return False
+    room.media_node = None
+    uow.publish_after_commit(room_id, "stream.ended", {})
+    return True

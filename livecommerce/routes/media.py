@@ -1,0 +1,159 @@
+"""WHIP (RFC 9725) for the host's publish and WHEP for viewers, in front of the media node.
+
+A room's stream lives on the node that took the host's WHIP offer; that node records its
+URL on the room, and a WHEP offer landing on another node is redirected there (307 keeps
+the method and the body). Session URLs are absolute when ``public_url`` is set, so the
+DELETE reaches the node that holds the session behind any load balancer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
+
+from livecommerce.errors import Conflict, InvalidInput, NotFound
+from livecommerce.media import MediaNode
+from livecommerce.resources import Resources
+from livecommerce.rooms.lifecycle import RoomStatus
+from livecommerce.rooms.service import forget_stream, load_room, record_stream, require_manager
+from livecommerce.routes.deps import CurrentUser, ResourcesDep
+
+router = APIRouter(prefix="/api/rooms/{room_id}", tags=["media"])
+
+SDP = "application/sdp"
+_SDP_BODY = {"requestBody": {"content": {SDP: {"schema": {"type": "string"}}}}}
+_SDP_ANSWER: dict[int | str, dict[str, Any]] = {
+    201: {"content": {SDP: {}}, "description": "the SDP answer"}
+}
+
+
+async def sdp_offer(request: Request) -> str:
+    """The request body, which must be an SDP offer sent as application/sdp."""
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if content_type != SDP:
+        raise HTTPException(415, f"send the SDP offer with Content-Type: {SDP}")
+    try:
+        return (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput("the SDP offer is not UTF-8 text") from None
+
+
+Offer = Annotated[str, Depends(sdp_offer)]
+
+
+@router.options("/whip", status_code=204)
+@router.options("/whep", status_code=204)
+async def endpoint_options() -> Response:
+    """CORS preflight and discovery: the endpoints take SDP offers by POST."""
+    return Response(status_code=204, headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"})
+
+
+@router.post("/whip", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
+async def publish(
+    room_id: int, offer: Offer, caller: CurrentUser, resources: ResourcesDep
+) -> Response:
+    """The host goes live: 201 with the answer and the session URL in Location."""
+    async with resources.db.read() as session:
+        room = await load_room(session, room_id)
+        await require_manager(session, room, caller)
+        if room.status == RoomStatus.ENDED:
+            raise Conflict("the room has ended")
+    media = resources.media
+    resource_id, answer = await media.publish(room_id, offer)
+    try:
+        await _set_media_node(resources, room_id, _node_url(resources))
+    except BaseException:
+        await media.unpublish(resource_id)
+        raise
+    return _created(resources, room_id, "whip", resource_id, answer)
+
+
+@router.delete("/whip/{resource_id}")
+async def unpublish(
+    room_id: int, resource_id: str, caller: CurrentUser, resources: ResourcesDep
+) -> Response:
+    """The host stops; every viewer's stream ends with it."""
+    media = _session_node(resources, room_id, resource_id)
+    async with resources.db.read() as session:
+        await require_manager(session, await load_room(session, room_id), caller)
+    await media.unpublish(resource_id)
+    await _clear_media_node(resources, room_id)
+    _count_peers(resources)
+    return Response(status_code=200)
+
+
+@router.post("/whep", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
+async def watch(room_id: int, offer: Offer, resources: ResourcesDep) -> Response:
+    """A viewer joins: 201 with the answer, or 307 to the node that holds the stream."""
+    media = resources.media
+    if not media.is_publishing(room_id):
+        async with resources.db.read() as session:
+            holder = (await load_room(session, room_id)).media_node
+        if holder and holder != _node_url(resources):
+            return RedirectResponse(f"{holder}/api/rooms/{room_id}/whep", status_code=307)
+        if holder:
+            await _clear_media_node(resources, room_id)  # left over from a crash
+        raise NotFound("the room is not streaming")
+    resource_id, answer = await media.watch(room_id, offer)
+    return _created(resources, room_id, "whep", resource_id, answer)
+
+
+@router.delete("/whep/{resource_id}")
+async def leave(room_id: int, resource_id: str, resources: ResourcesDep) -> Response:
+    """A viewer leaves. The unguessable session URL is the credential, as in WHEP."""
+    await _session_node(resources, room_id, resource_id).leave(resource_id)
+    _count_peers(resources)
+    return Response(status_code=200)
+
+
+def _session_node(resources: Resources, room_id: int, resource_id: str) -> MediaNode:
+    if resources.media.room_of(resource_id) != room_id:
+        raise NotFound("no such media session on this node")
+    return resources.media
+
+
+def _node_url(resources: Resources) -> str:
+    return resources.settings.node_public_url()
+
+
+def _created(
+    resources: Resources, room_id: int, kind: str, resource_id: str, answer: str
+) -> Response:
+    base = resources.settings.public_url.rstrip("/")
+    headers = {"Location": f"{base}/api/rooms/{room_id}/{kind}/{resource_id}"}
+    ice = ", ".join(f'<{url}>; rel="ice-server"' for url in resources.settings.media_ice_servers)
+    if ice:
+        headers["Link"] = ice
+    _count_peers(resources)
+    return Response(answer, status_code=201, media_type=SDP, headers=headers)
+
+
+def _count_peers(resources: Resources) -> None:
+    stats = resources.media.stats()
+    resources.metrics.media_peers.labels(kind="host").set(stats.publishers)
+    resources.metrics.media_peers.labels(kind="viewer").set(stats.viewers)
+
+
+async def _set_media_node(resources: Resources, room_id: int, node_url: str) -> None:
+    async with resources.db.unit_of_work() as uow:
+        await record_stream(uow, room_id=room_id, node_url=node_url)
+
+
+async def _clear_media_node(resources: Resources, room_id: int) -> None:
+    """Forget this node as the room's media node (another node may have taken over)."""
+    async with resources.db.unit_of_work() as uow:
+        await forget_stream(uow, room_id=room_id, node_url=_node_url(resources))
+
+
+def stream_ended_handler(resources: Resources) -> Callable[[int], Awaitable[None]]:
+    """What the media node calls when a host's publish ends without a DELETE."""
+
+    async def ended(room_id: int) -> None:
+        await _clear_media_node(resources, room_id)
+        _count_peers(resources)
+
+    return ended
