@@ -1,0 +1,57 @@
+"""Brokers: publishing appends to the room's log and notifies every node.
+
+Two adapters share one shape. :class:`MemoryBroker` serves the embedded shape (one
+process); :class:`livecommerce.hub.redis_broker.RedisBroker` serves N nodes through one
+pub/sub listener per node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol
+
+from livecommerce.hub.event import Event
+from livecommerce.hub.log import EventLog
+
+Deliver = Callable[[Event], Awaitable[None]]
+# Called after the node (re)connects to the broker: events may have been missed.
+Resync = Callable[[], Awaitable[None]]
+
+
+class Broker(Protocol):
+    async def start(self, deliver: Deliver, resync: Resync) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event: ...
+
+    async def events_since(self, room_id: int, seq: int) -> list[Event] | None: ...
+
+    async def current_seq(self, room_id: int) -> int: ...
+
+
+class MemoryBroker:
+    """In-process: the log is a :class:`~livecommerce.hub.log.MemoryLog` and the only
+    node to notify is this one."""
+
+    def __init__(self, log: EventLog) -> None:
+        self._log = log
+        self._deliver: Deliver | None = None
+
+    async def start(self, deliver: Deliver, resync: Resync) -> None:
+        self._deliver = deliver
+
+    async def stop(self) -> None:
+        self._deliver = None
+
+    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+        event = await self._log.append(room_id, type, data)
+        if self._deliver is not None:
+            await self._deliver(event)
+        return event
+
+    async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
+        return await self._log.events_since(room_id, seq)
+
+    async def current_seq(self, room_id: int) -> int:
+        return await self._log.current_seq(room_id)

@@ -1,0 +1,191 @@
+"""Local fan-out: this node's sockets per room, coalescing and chat sampling.
+
+Events reach a room one by one; the room sends the first at once and gathers the rest
+into one frame per tick, so a viewer gets a bounded number of frames per second however
+busy the room is. Each frame is built once (twice when chat is sampled: the full one for
+the host and moderators, the sampled one for viewers) and offered to every sink.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from livecommerce.hub.event import Event, frame_of
+from livecommerce.hub.outbox import CLOSE_BANNED, CLOSE_RESUME, Sink
+
+
+@dataclass(eq=False, slots=True)
+class Member:
+    """One sink in one room. While ``held`` is a list the member is joining: live events
+    wait there until the replay or snapshot has been sent (see :meth:`Room.release`)."""
+
+    room_id: int
+    sink: Sink
+    privileged: bool
+    # The logged-in user behind the sink, so a ban can close their sockets at once.
+    user_id: int | None = None
+    banned: bool = False
+    held: list[Event] | None = field(default_factory=list)
+    # Index (in the room's delivery count) of the first pending event this member gets.
+    start: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tunables:
+    tick: float = 0.05
+    # Chat events per second a viewer sees at most; the host and moderators see all.
+    viewer_chat_rate: int = 20
+    overflow_reason: str = "too slow, resume with ?since="
+
+
+class Room:
+    def __init__(self, room_id: int, tunables: Tunables, clock: Callable[[], float]) -> None:
+        self.room_id = room_id
+        self.members: dict[Sink, Member] = {}
+        self.last_seq: int | None = None
+        self._t = tunables
+        self._clock = clock
+        # Pending events with whether viewers get them, and the delivery index of the first.
+        self._pending: list[tuple[Event, bool]] = []
+        self._first = 0
+        self._delivered = 0
+        self._last_flush = -math.inf
+        self._timer: asyncio.TimerHandle | None = None
+        self._chat_window = 0
+        self._chat_seen = 0
+        self._chat_shown = 0
+        self._chat_stride = 1
+        self.dropped = 0
+        # The latest counter events, so a member joining by replay gets the counts too.
+        self.counters: dict[str, Event] = {}
+
+    # --- membership ------------------------------------------------------------
+    def attach(self, sink: Sink, privileged: bool, user_id: int | None = None) -> Member:
+        member = Member(self.room_id, sink, privileged, user_id)
+        self.members[sink] = member
+        return member
+
+    def release(self, member: Member, after_seq: int) -> None:
+        """End the join: send held events newer than ``after_seq``, then go live."""
+        held, member.held = member.held or [], None
+        member.start = self._delivered
+        if self.last_seq is None:
+            # Gaps are detected against last_seq: start from what this member has seen.
+            self.last_seq = after_seq
+        fresh = [e for e in held if e.seq > after_seq and e.type not in UNSEQUENCED]
+        fresh += self.counters.values()
+        visible = [e for e in fresh if member.privileged or not e.sampled]
+        if visible and not member.sink.offer(frame_of(visible)):
+            self._overflow(member)
+        elif member.banned:
+            self.members.pop(member.sink, None)
+            member.sink.close(CLOSE_BANNED, "banned from this room")
+
+    def detach(self, sink: Sink) -> Member | None:
+        return self.members.pop(sink, None)
+
+    # --- delivery --------------------------------------------------------------
+    def deliver(self, event: Event) -> None:
+        if event.type in UNSEQUENCED:
+            self.counters[event.type] = event
+        else:
+            self.last_seq = event.seq
+        banned = _banned_user(event)
+        for member in self.members.values():
+            if member.held is not None:
+                member.held.append(event)
+            if banned is not None and member.user_id == banned:
+                member.banned = True
+        if not self._pending:
+            self._first = self._delivered
+        self._pending.append((event, self._shown_to_viewers(event)))
+        self._delivered += 1
+        self._schedule()
+
+    def flush(self) -> None:
+        self._timer = None
+        if not self._pending:
+            return
+        pending, first = self._pending, self._first
+        self._pending = []
+        self._last_flush = self._clock()
+        frames: dict[tuple[bool, int], bytes | None] = {}
+        for member in list(self.members.values()):
+            if member.held is not None:
+                continue
+            cut = max(member.start - first, 0)
+            key = (member.privileged, cut)
+            if key not in frames:
+                frames[key] = _frame(pending[cut:], member.privileged)
+            frame = frames[key]
+            if frame is not None and not member.sink.offer(frame):
+                self._overflow(member)
+            elif member.banned:
+                # After the frame that tells them, so the client can say why.
+                self.members.pop(member.sink, None)
+                member.sink.close(CLOSE_BANNED, "banned from this room")
+
+    def close(self, code: int, reason: str) -> None:
+        for member in list(self.members.values()):
+            member.sink.close(code, reason)
+        self.members.clear()
+        if self._timer is not None:
+            self._timer.cancel()
+
+    # --- internals -------------------------------------------------------------
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            return
+        wait = self._last_flush + self._t.tick - self._clock()
+        if wait <= 0:
+            # Idle room: no reason to make the first event wait a tick.
+            self.flush()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(wait, self.flush)
+
+    def _shown_to_viewers(self, event: Event) -> bool:
+        """Sample chat evenly once the room passes the viewer chat rate."""
+        if not event.sampled:
+            return True
+        window = int(self._clock())
+        if window != self._chat_window:
+            rate = self._chat_seen if window == self._chat_window + 1 else 0
+            self._chat_stride = max(1, math.ceil(rate / max(self._t.viewer_chat_rate, 1)))
+            self._chat_window, self._chat_seen, self._chat_shown = window, 0, 0
+        self._chat_seen += 1
+        if self._chat_shown >= self._t.viewer_chat_rate:
+            return False
+        if (self._chat_seen - 1) % self._chat_stride:
+            return False
+        self._chat_shown += 1
+        return True
+
+    def _overflow(self, member: Member) -> None:
+        self.members.pop(member.sink, None)
+        self.dropped += 1
+        member.sink.close(CLOSE_RESUME, self._t.overflow_reason)
+
+
+# Counter events: aggregated, not in the log, carrying the room's latest seq.
+UNSEQUENCED = frozenset({"viewers.count", "likes.count"})
+
+
+def _banned_user(event: Event) -> int | None:
+    if event.type != "moderation.banned":
+        return None
+    user = event.data.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, int) else None
+
+
+def _frame(pending: Sequence[tuple[Event, bool]], privileged: bool) -> bytes | None:
+    events = [event for event, shown in pending if privileged or shown]
+    return frame_of(events) if events else None
+
+
+def monotonic() -> float:
+    return time.monotonic()

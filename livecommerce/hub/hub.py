@@ -1,0 +1,275 @@
+"""The hub: one object the rest of the server talks to for real-time events.
+
+``Hub(keys, redis, node_id)`` picks its adapters from ``redis``: None gives the
+embedded shape (in-process broker and presence), a client gives the scaled one (Redis
+Streams, one pub/sub listener per node, presence hashes). Everything above the adapters
+is the same code.
+
+Counter events (``viewers.count``, ``likes.count``) are *unsequenced*: they are not in
+the log, they carry the seq of the room's latest sequenced event (no bump), and they are
+sent at most once per counter tick per room, only when the number changed. A client
+resumes with the seq of the last *sequenced* event it applied; snapshots carry the
+current counts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from livecommerce.hub._adapters import build_adapters
+from livecommerce.hub.event import Event, frame_of, iso_at, make_event
+from livecommerce.hub.fanout import Member, Room, Tunables, monotonic
+from livecommerce.hub.outbox import CLOSE_GOING_AWAY, CLOSE_RESUME, Sink
+from livecommerce.hub.presence import NodeReport, PresenceStats
+from livecommerce.storage.keys import Keys
+
+log = logging.getLogger(__name__)
+
+Snapshot = Callable[[int], Awaitable[Mapping[str, Any]]]
+REPLAY_CHUNK = 100
+
+
+class Hub:
+    def __init__(
+        self,
+        keys: Keys,
+        redis: Redis | None,
+        node_id: str,
+        *,
+        tick: float = 0.05,
+        viewer_chat_rate: int = 20,
+        counter_interval: float = 1.0,
+        log_retention: int = 1000,
+        log_ttl: float = 2 * 86400,
+        presence_ttl: float = 10.0,
+        keep_seconds: float = 7 * 86400,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.node_id = node_id
+        self._clock = clock
+        self._tunables = Tunables(tick=tick, viewer_chat_rate=viewer_chat_rate)
+        self._counter_interval = counter_interval
+        self._broker, self._presence = build_adapters(
+            keys, redis, node_id, log_retention, log_ttl, presence_ttl, keep_seconds, self.now
+        )
+        self._rooms: dict[int, Room] = {}
+        self._report = NodeReport()
+        self._shown: dict[int, dict[str, int]] = {}
+        self._ticker: asyncio.Task[None] | None = None
+        self.dropped = 0
+
+    # --- lifecycle ---------------------------------------------------------------
+    async def start(self) -> None:
+        await self._broker.start(self._deliver, self._resync)
+        self._ticker = asyncio.create_task(self._tick_counters(), name="hub-counters")
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        await self._broker.stop()
+        rooms = list(self._rooms)
+        for room in self._rooms.values():
+            room.close(CLOSE_GOING_AWAY, "server shutting down, reconnect")
+        self._rooms.clear()
+        with contextlib.suppress(RedisError, OSError):
+            await self._presence.leave(rooms)
+
+    # --- events ------------------------------------------------------------------
+    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+        """Sequence ``data`` as the room's next event, log it, and send it to every node.
+
+        Call after the transaction that caused it has committed.
+        """
+        return await self._broker.publish(room_id, type, data)
+
+    async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
+        return await self._broker.events_since(room_id, seq)
+
+    async def current_seq(self, room_id: int) -> int:
+        return await self._broker.current_seq(room_id)
+
+    def now(self) -> str:
+        return iso_at(self._clock())
+
+    def server_time_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    # --- members -----------------------------------------------------------------
+    async def join(
+        self,
+        room_id: int,
+        sink: Sink,
+        *,
+        since: int | None,
+        snapshot: Snapshot,
+        privileged: bool = False,
+        identity: str | None = None,
+        user_id: int | None = None,
+    ) -> Member:
+        """Attach ``sink`` and bring it up to date: a replay after ``since`` when the log
+        still holds it, else a ``room.snapshot`` built by ``snapshot(seq)``.
+
+        The sink is attached *before* the log or the seq is read, so no event can fall
+        between what it is sent now and what it gets live (zulip registers its queue
+        before fetching state for the same reason).
+        """
+        member = self.attach(
+            room_id, sink, privileged=privileged, identity=identity, user_id=user_id
+        )
+        try:
+            replay = await self.events_since(room_id, since) if since is not None else None
+            if replay is not None:
+                after = replay[-1].seq if replay else since
+                self._send_replay(member, replay)
+            else:
+                after = await self.current_seq(room_id)
+                data = await snapshot(after)
+                sink.offer(make_event(room_id, after, "room.snapshot", data, self.now()).payload)
+        except BaseException:
+            self.detach(member)
+            raise
+        self.release(member, after_seq=after or 0)
+        return member
+
+    def attach(
+        self,
+        room_id: int,
+        sink: Sink,
+        *,
+        privileged: bool = False,
+        identity: str | None = None,
+        user_id: int | None = None,
+    ) -> Member:
+        """Attach ``sink`` in the joining state; live events wait until :meth:`release`."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            room = self._rooms[room_id] = Room(room_id, self._tunables, monotonic)
+        if identity is not None:
+            self._report.joined.setdefault(room_id, set()).add(identity)
+        return room.attach(sink, privileged, user_id)
+
+    def release(self, member: Member, *, after_seq: int) -> None:
+        """Finish a join: live events after ``after_seq`` flow to the member from now on."""
+        room = self._rooms.get(member.room_id)
+        if room is not None and room.members.get(member.sink) is member:
+            room.release(member, after_seq)
+
+    def detach(self, member: Member) -> None:
+        room = self._rooms.get(member.room_id)
+        if room is None or room.detach(member.sink) is None:
+            return
+        if not room.members:
+            self.dropped += room.dropped
+            del self._rooms[member.room_id]
+            self._shown.pop(member.room_id, None)
+            # Withdraw this node's share of the room's viewers at the next report.
+            self._report.sockets[member.room_id] = 0
+
+    def local_viewers(self, room_id: int) -> int:
+        room = self._rooms.get(room_id)
+        return len(room.members) if room is not None else 0
+
+    # --- counters ----------------------------------------------------------------
+    def add_likes(self, room_id: int, count: int) -> None:
+        """Count likes locally; they reach the room's total at the next counter tick."""
+        if count > 0:
+            self._report.likes[room_id] = self._report.likes.get(room_id, 0) + count
+
+    async def viewer_count(self, room_id: int) -> int:
+        return (await self._presence.stats(room_id)).viewers
+
+    async def stats(self, room_id: int) -> PresenceStats:
+        return await self._presence.stats(room_id)
+
+    async def sync_counters(self) -> None:
+        """Report this node's counts and send changed counters to its rooms (one tick)."""
+        report, self._report = self._report, NodeReport()
+        for room_id, room in self._rooms.items():
+            report.sockets[room_id] = len(room.members)
+        try:
+            totals = await self._presence.sync(report)
+        except (RedisError, OSError) as exc:
+            self._requeue(report)
+            log.warning("hub could not sync presence: %s", exc)
+            return
+        for room_id, counters in totals.items():
+            self._send_counters(room_id, {"viewers.count": counters.viewers,
+                                          "likes.count": counters.likes})
+
+    def _send_counters(self, room_id: int, values: Mapping[str, int]) -> None:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        shown = self._shown.setdefault(room_id, {})
+        for type, value in values.items():
+            if shown.get(type) != value:
+                shown[type] = value
+                seq = room.last_seq or 0
+                room.deliver(make_event(room_id, seq, type, {"count": value}, self.now()))
+
+    def _requeue(self, report: NodeReport) -> None:
+        """Keep likes and joins of a failed report for the next one (sockets are recounted)."""
+        for room_id, taps in report.likes.items():
+            self.add_likes(room_id, taps)
+        for room_id, who in report.joined.items():
+            self._report.joined.setdefault(room_id, set()).update(who)
+        for room_id, count in report.sockets.items():
+            if count == 0 and room_id not in self._rooms:
+                self._report.sockets[room_id] = 0
+
+    async def _tick_counters(self) -> None:
+        while True:
+            await asyncio.sleep(self._counter_interval)
+            try:
+                await self.sync_counters()
+            except Exception:
+                # Counters are cosmetic; a bug here must not stop the next tick.
+                log.exception("hub counter tick failed")
+
+    # --- from the broker ---------------------------------------------------------
+    async def _deliver(self, event: Event) -> None:
+        room = self._rooms.get(event.room)
+        if room is None:
+            return
+        last = room.last_seq
+        if last is not None and event.seq <= last:
+            return  # already delivered by a resync
+        if last is not None and event.seq > last + 1:
+            await self._catch_up(room, last)
+            return
+        room.deliver(event)
+
+    async def _resync(self) -> None:
+        """After a broker reconnect, fetch what every local room may have missed."""
+        for room in list(self._rooms.values()):
+            if room.last_seq is not None:
+                await self._catch_up(room, room.last_seq)
+
+    async def _catch_up(self, room: Room, last: int) -> None:
+        missing = await self.events_since(room.room_id, last)
+        if self._rooms.get(room.room_id) is not room:
+            return
+        if missing is None:
+            # The log moved past what this node sent: everyone resumes (and snapshots).
+            self.dropped += len(room.members)
+            room.close(CLOSE_RESUME, "missed events, resume with ?since=")
+            del self._rooms[room.room_id]
+            self._report.sockets[room.room_id] = 0
+            return
+        for event in missing:
+            if room.last_seq is None or event.seq > room.last_seq:
+                room.deliver(event)
+
+    def _send_replay(self, member: Member, replay: list[Event]) -> None:
+        for start in range(0, len(replay), REPLAY_CHUNK):
+            member.sink.offer(frame_of(replay[start:start + REPLAY_CHUNK]))

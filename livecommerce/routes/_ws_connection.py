@@ -1,0 +1,190 @@
+"""One room WebSocket: a writer draining the hub's outbox, a reader running commands.
+
+The two loops never wait on each other. The writer is the only code that awaits the
+socket for sends; the hub only ever puts frames in the bounded outbox. Anything a client
+sends that is wrong gets an ``error`` event on *its* socket; abuse closes *its* socket;
+nothing here can raise into the hub or another viewer's connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from livecommerce.errors import DomainError, RateLimited
+from livecommerce.hub import CLOSE_RESUME, Outbox
+from livecommerce.hub.event import dumps
+from livecommerce.resources import Resources
+from livecommerce.routes.errors import ws_close_code
+
+log = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 4096
+PING_SECONDS = 25.0
+# Messages per second a client may send (burst up to twice that), and how many refused
+# messages in a row count as abuse.
+MESSAGE_RATE, FLOOD_STRIKES = 10.0, 30
+CLOSE_TOO_BIG = 1009
+CLOSE_FLOOD = 4429
+
+Command = Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
+
+
+def reply(type: str, data: Mapping[str, Any]) -> bytes:
+    """An event for this socket only: not a room event, so its seq is null."""
+    return dumps({"type": type, "room": None, "seq": None, "at": None, "data": dict(data)})
+
+
+def error_frame(code: str, message: str, **extra: Any) -> bytes:
+    return reply("error", {"code": code, "message": message, **extra})
+
+
+class Bucket:
+    """Token bucket: ``rate`` per second, bursts up to ``2 * rate``."""
+
+    def __init__(self, rate: float) -> None:
+        self._rate, self._tokens, self._at = rate, 2 * rate, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(2 * self._rate, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class Connection:
+    def __init__(self, websocket: WebSocket, resources: Resources, commands: dict[str, Command]):
+        self.websocket = websocket
+        self.outbox = Outbox()
+        self._metrics = resources.metrics
+        self._commands = commands
+        self._bucket = Bucket(MESSAGE_RATE)
+        self._strikes = 0
+
+    async def serve(self) -> None:
+        """Run until either side closes; the caller has joined the hub already."""
+        writer = asyncio.create_task(self._write(), name="ws-writer")
+        try:
+            await self._read()
+        finally:
+            self.outbox.close(1000, "bye")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(writer, timeout=1.0)
+            writer.cancel()
+
+    def send(self, frame: bytes) -> None:
+        if not self.outbox.offer(frame):
+            self.outbox.close(CLOSE_RESUME, "too slow, resume with ?since=")
+
+    def close(self, code: int, reason: str, frame: bytes | None = None) -> None:
+        if frame is not None:
+            self.outbox.offer(frame)
+        self.outbox.close(code, reason)
+
+    # --- writer ----------------------------------------------------------------
+    async def _write(self) -> None:
+        while True:
+            try:
+                frame = await asyncio.wait_for(self.outbox.next_frame(), PING_SECONDS)
+            except TimeoutError:
+                # Idle sockets get a ping so proxies and phones keep them open.
+                frame = reply("ping", {"server_time": int(time.time() * 1000)})
+            if frame is None:
+                break
+            try:
+                await self.websocket.send_text(frame.decode())
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                return
+            self._metrics.ws_frames.inc()
+            self._metrics.ws_bytes.inc(len(frame))
+        if self.outbox.close_code == CLOSE_RESUME:
+            self._metrics.ws_dropped.inc()
+        with contextlib.suppress(RuntimeError, OSError):
+            await self.websocket.close(self.outbox.close_code or 1000, self.outbox.close_reason)
+
+    # --- reader ----------------------------------------------------------------
+    async def _read(self) -> None:
+        while not self.outbox.closed:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                raw = (message.get("bytes") or b"").decode(errors="replace")
+            if len(raw) > MAX_FRAME_BYTES or len(raw.encode()) > MAX_FRAME_BYTES:
+                error = error_frame("too_large", f"messages are at most {MAX_FRAME_BYTES} bytes")
+                self.close(CLOSE_TOO_BIG, "message too big", error)
+                return
+            if not self._bucket.take():
+                self._refuse_flood()
+                continue
+            self._strikes = 0
+            await self._run(raw)
+
+    def _refuse_flood(self) -> None:
+        self._strikes += 1
+        if self._strikes >= FLOOD_STRIKES:
+            self.close(CLOSE_FLOOD, "too many messages", error_frame("flood", "too many messages"))
+        elif self._strikes == 1:
+            self.send(error_frame("rate_limited", "slow down", retry_after=1))
+
+    async def _run(self, raw: str) -> None:
+        ref: Any = None
+        try:
+            type, data, ref = parse_message(raw)
+            command = self._commands.get(type)
+            if command is None:
+                raise UnknownType(f"unknown message type {type!r}")
+            answer = await command(data)
+            if answer is not None:
+                self.send(reply(str(answer.get("type", "ack")), {**answer.get("data", {}),
+                                                                   "ref": ref}))
+        except DomainError as exc:
+            self.send(error_frame(exc.code, exc.message, ref=ref, **_retry(exc)))
+        except BadMessage as exc:
+            self.send(error_frame(exc.code, str(exc), ref=ref))
+        except Exception:
+            log.exception("room socket command failed")
+            self.send(error_frame("internal", "internal error", ref=ref))
+
+    def close_for(self, exc: DomainError) -> None:
+        self.close(ws_close_code(exc), exc.message[:120], error_frame(exc.code, exc.message))
+
+
+class BadMessage(ValueError):
+    code = "invalid_message"
+
+
+class UnknownType(BadMessage):
+    code = "unknown_type"
+
+
+def parse_message(raw: str) -> tuple[str, Mapping[str, Any], Any]:
+    """``{"type": str, "data": {...}?, "ref": any?}`` or BadMessage."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise BadMessage("a message is one JSON object") from None
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        raise BadMessage('a message is {"type": "...", "data": {...}}')
+    data = value.get("data", {})
+    if not isinstance(data, dict):
+        raise BadMessage("data must be an object")
+    ref = value.get("ref")
+    return value["type"], data, ref if isinstance(ref, str | int) else None
+
+
+def _retry(exc: DomainError) -> dict[str, Any]:
+    if isinstance(exc, RateLimited):
+        return {"retry_after": max(1, round(exc.retry_after))}
+    return {}

@@ -1,0 +1,237 @@
+"""``WS /ws/rooms/{room_id}``: the room's live events, chat, likes, clock and moderation.
+
+Join with ``?since=SEQ`` to resume (replay when the log still holds it, else a
+``room.snapshot``). Watching is anonymous; chat, likes and moderation need a token
+(session cookie, or ``?token=`` for non-browser clients).
+
+Client messages: ``{"type", "data", "ref"?}``. Answers to one socket (``ack``,
+``chat.accepted``, ``time.synced``, ``error``, ``ping``) carry ``seq: null``; only room
+events are sequenced. Close codes: 4008 resume (you fell behind or the server missed
+events: reconnect with ``?since=``), 4009 server going away, 1009 message too big, 4429
+flood, 1013 try again later, and the 44xx codes of ``routes.errors`` for a refused join.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket
+
+from livecommerce.accounts.tokens import Principal
+from livecommerce.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
+from livecommerce.hub.fanout import Member
+from livecommerce.resources import Resources
+from livecommerce.rooms import chat, moderation
+from livecommerce.rooms.service import load_room
+from livecommerce.rooms.snapshot import room_snapshot
+from livecommerce.routes._ws_connection import Command, Connection, error_frame
+from livecommerce.routes.deps import SESSION_COOKIE
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["realtime"])
+
+CHAT_LIMIT, CHAT_WINDOW = 5, 10.0  # messages per user per room per window (seconds)
+MAX_LIKES_PER_MESSAGE = 50
+# 1013 "try again later": a dependency failed during the join.
+CLOSE_TRY_AGAIN = 1013
+
+
+def origin_allowed(websocket: WebSocket, resources: Resources) -> bool:
+    """Browsers send Origin; only our own pages may open a socket with their cookies.
+    Clients without Origin (scripts, load tests) authenticate with ?token= instead."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    netloc = urlsplit(origin).netloc
+    own = {websocket.headers.get("host", ""), urlsplit(resources.settings.node_public_url()).netloc}
+    return netloc in own
+
+
+def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None:
+    token = websocket.query_params.get("token")
+    if token is not None:
+        return resources.tokens.verify(token)  # an explicit bad token is an error
+    cookie = websocket.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    try:
+        return resources.tokens.verify(cookie)
+    except NotAuthenticated:
+        return None  # a stale cookie is the same as none
+
+
+def parse_since(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput("since must be a non-negative integer")
+    return int(raw)
+
+
+async def admit(resources: Resources, room_id: int, who: Principal | None) -> bool:
+    """Check the room exists and the user is not banned; True for host and moderators."""
+    async with resources.db.read() as session:
+        room = await load_room(session, room_id)
+        if who is None:
+            return False
+        if await moderation.active_restriction(session, room_id, who.user_id, kind="ban"):
+            raise PermissionDenied("you are banned from this room")
+        return await moderation.is_privileged(session, room, who)
+
+
+@router.websocket("/ws/rooms/{room_id}")
+async def room_socket(websocket: WebSocket, room_id: int) -> None:
+    resources: Resources = websocket.app.state.resources
+    if not origin_allowed(websocket, resources):
+        await websocket.close(code=4403, reason="origin not allowed")
+        return
+    await websocket.accept()
+    commands = RoomCommands(resources, room_id)
+    connection = Connection(websocket, resources, commands.table())
+    try:
+        member = await _join(websocket, resources, commands, connection)
+    except DomainError as exc:
+        connection.close_for(exc)
+        await connection.serve()
+        return
+    except Exception:
+        # A dependency failed (Redis, database): this viewer retries; nobody else notices.
+        log.exception("room %s: join failed", room_id)
+        connection.close(CLOSE_TRY_AGAIN, "try again", error_frame("unavailable", "try again"))
+        await connection.serve()
+        return
+    resources.metrics.ws_connections.inc()
+    try:
+        await connection.serve()
+    finally:
+        resources.hub.detach(member)
+        resources.metrics.ws_connections.dec()
+
+
+async def _join(
+    websocket: WebSocket, resources: Resources, commands: RoomCommands, connection: Connection
+) -> Member:
+    """Authenticate, check the room and the ban list, then join the hub (snapshot or
+    replay first)."""
+    commands.who = who = principal_of(websocket, resources)
+    since = parse_since(websocket.query_params.get("since"))
+    privileged = await admit(resources, commands.room_id, who)
+    identity = f"u:{who.user_id}" if who else f"ip:{_client_host(websocket)}"
+    return await resources.hub.join(
+        commands.room_id, connection.outbox, since=since, snapshot=commands.snapshot,
+        privileged=privileged, identity=identity, user_id=who.user_id if who else None,
+    )  # fmt: skip
+
+
+def _client_host(websocket: WebSocket) -> str:
+    return websocket.client.host if websocket.client else "unknown"
+
+
+class RoomCommands:
+    """What a client may ask on the room socket, one method per message type."""
+
+    def __init__(self, resources: Resources, room_id: int) -> None:
+        self.resources = resources
+        self.room_id = room_id
+        self.who: Principal | None = None
+
+    def table(self) -> dict[str, Command]:
+        return {
+            "chat.send": self.chat_send,
+            "like.send": self.like_send,
+            "time.sync": self.time_sync,
+            "moderation.mute": self.mute,
+            "moderation.ban": self.ban,
+            "moderation.delete": self.delete,
+            "moderation.slow_mode": self.slow_mode,
+            "moderation.blocked_words": self.blocked_words,
+        }
+
+    async def snapshot(self, seq: int) -> Mapping[str, Any]:
+        hub = self.resources.hub
+        stats = await hub.stats(self.room_id)
+        async with self.resources.db.read() as session:
+            return await room_snapshot(
+                session, self.room_id, seq=seq, viewers=stats.viewers, likes=stats.likes,
+                server_time_ms=hub.server_time_ms(),
+            )  # fmt: skip
+
+    def _user(self) -> Principal:
+        if self.who is None:
+            raise NotAuthenticated("log in to chat, like or moderate")
+        return self.who
+
+    async def chat_send(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        who = self._user()
+        body = data.get("body")
+        if not isinstance(body, str):
+            raise InvalidInput("body must be a string")
+        subject = f"{self.room_id}:{who.user_id}"
+        await self.resources.limiter.hit("chat", subject, limit=CHAT_LIMIT, window=CHAT_WINDOW)
+        async with self.resources.db.unit_of_work() as uow:
+            view = await chat.post_message(uow, caller=who, room_id=self.room_id, body=body)
+        # The sender always sees its own message, even when viewers get a chat sample.
+        return {"type": "chat.accepted", "data": {"message": view.as_dict()}}
+
+    async def like_send(self, data: Mapping[str, Any]) -> None:
+        self._user()
+        count = _int(data.get("count", 1), "count", 1, MAX_LIKES_PER_MESSAGE)
+        self.resources.hub.add_likes(self.room_id, count)
+
+    async def time_sync(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        client_time = data.get("client_time")
+        if not isinstance(client_time, int | float) or not math.isfinite(client_time):
+            raise InvalidInput("client_time must be a number (ms since the epoch)")
+        server_time = self.resources.hub.server_time_ms()
+        return {"type": "time.synced",
+                "data": {"client_time": client_time, "server_time": server_time}}
+
+    async def mute(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        return await self._restrict(data, "mute")
+
+    async def ban(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        return await self._restrict(data, "ban")
+
+    async def _restrict(self, data: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+        user = data.get("user")
+        if not isinstance(user, int | str) or isinstance(user, bool):
+            raise InvalidInput("user must be a user id or handle")
+        raw = data.get("seconds")
+        seconds = None if raw is None else _int(raw, "seconds", 0, 7 * 86400)
+        async with self.resources.db.unit_of_work() as uow:
+            await moderation.restrict(uow, caller=self._user(), room_id=self.room_id,
+                                      user=user, kind=kind, seconds=seconds)  # fmt: skip
+        return {"type": "ack", "data": {}}
+
+    async def delete(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        message_id = _int(data.get("message_id"), "message_id", 1, 2**62)
+        async with self.resources.db.unit_of_work() as uow:
+            await moderation.delete_message(uow, caller=self._user(), room_id=self.room_id,
+                                            message_id=message_id)  # fmt: skip
+        return {"type": "ack", "data": {}}
+
+    async def slow_mode(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        seconds = _int(data.get("seconds"), "seconds", 0, 3600)
+        async with self.resources.db.unit_of_work() as uow:
+            await moderation.set_slow_mode(uow, caller=self._user(), room_id=self.room_id,
+                                           seconds=seconds)  # fmt: skip
+        return {"type": "ack", "data": {}}
+
+    async def blocked_words(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        words = data.get("words")
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise InvalidInput("words must be a list of strings")
+        async with self.resources.db.unit_of_work() as uow:
+            await moderation.set_blocked_words(uow, caller=self._user(), room_id=self.room_id,
+                                               words=words)  # fmt: skip
+        return {"type": "ack", "data": {}}
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise InvalidInput(f"{name} must be an integer from {low} to {high}")
+    return value

@@ -1,0 +1,129 @@
+"""Tests for livecommerce.hub.fanout."""
+
+from __future__ import annotations
+
+import json
+
+from livecommerce.hub.event import make_event
+from livecommerce.hub.fanout import Room, Tunables
+from livecommerce.hub.outbox import CLOSE_RESUME, Outbox
+from tests.hub.conftest import drain, events_in, eventually
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def room_with(tick: float = 0.02, chat_rate: int = 20) -> tuple[Room, Clock]:
+    clock = Clock()
+    return Room(1, Tunables(tick=tick, viewer_chat_rate=chat_rate), clock), clock
+
+
+def live(room: Room, privileged: bool = False, **bounds: int) -> Outbox:
+    outbox = Outbox(**bounds)
+    room.release(room.attach(outbox, privileged), after_seq=0)
+    return outbox
+
+
+async def test_first_event_goes_out_at_once_then_coalesces() -> None:
+    """An idle room sends at once; events within the tick share one array frame."""
+    room, _ = room_with(tick=0.02)
+    outbox = live(room)
+    room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
+    assert len(outbox) == 1
+    for seq in (2, 3, 4):
+        room.deliver(make_event(1, seq, "sale.stock", {}, "t"))
+    assert len(outbox) == 1
+    await eventually(lambda: len(outbox) == 2)
+    first, batch = drain(outbox)
+    assert json.loads(first)["seq"] == 1
+    assert [e["seq"] for e in json.loads(batch)] == [2, 3, 4]
+
+
+async def test_every_member_gets_the_same_bytes() -> None:
+    """One frame object is offered to every member (serialised once)."""
+    room, _ = room_with()
+    outboxes = [live(room) for _ in range(3)]
+    room.deliver(make_event(1, 1, "product.pinned", {"id": 3}, "t"))
+    frames = [drain(o)[0] for o in outboxes]
+    assert all(frame is frames[0] for frame in frames)
+
+
+async def test_slow_member_is_closed_for_resume_others_continue() -> None:
+    """A member whose buffer is full is closed with 4008; the room goes on without it."""
+    room, clock = room_with(tick=0.0)
+    slow, fast = live(room, max_frames=2), live(room)
+    for seq in range(1, 6):
+        clock.now += 1
+        room.deliver(make_event(1, seq, "sale.stock", {}, "t"))
+    assert slow.close_code == CLOSE_RESUME
+    assert slow not in room.members
+    assert [e["seq"] for e in events_in(drain(fast))] == [1, 2, 3, 4, 5]
+    assert room.dropped == 1
+
+
+async def test_chat_is_sampled_for_viewers_not_for_moderators() -> None:
+    """Past the viewer chat rate, viewers get a sample; hosts get every message and
+    commerce events reach everyone."""
+    room, clock = room_with(tick=0.0, chat_rate=5)
+    viewer, host = live(room), live(room, privileged=True)
+    seq = 0
+    for _second in range(3):
+        clock.now = float(int(clock.now) + 1)
+        for _ in range(50):
+            seq += 1
+            room.deliver(make_event(1, seq, "chat.posted", {}, "t"))
+        seq += 1
+        room.deliver(make_event(1, seq, "sale.stock", {}, "t"))
+    host_events, viewer_events = events_in(drain(host)), events_in(drain(viewer))
+    assert len(host_events) == seq
+    chats = [e for e in viewer_events if e["type"] == "chat.posted"]
+    assert 0 < len(chats) <= 3 * 5
+    assert [e for e in viewer_events if e["type"] == "sale.stock"] == [
+        e for e in host_events if e["type"] == "sale.stock"]
+
+
+async def test_joining_member_gets_held_events_after_its_seq_exactly_once() -> None:
+    """Events arriving during a join are held, filtered by the join's seq, then live."""
+    room, clock = room_with(tick=0.0)
+    outbox = Outbox()
+    member = room.attach(outbox, False)
+    for seq in (1, 2, 3):
+        room.deliver(make_event(1, seq, "sale.stock", {}, "t"))
+    assert len(outbox) == 0
+    room.release(member, after_seq=2)
+    clock.now += 1
+    room.deliver(make_event(1, 4, "sale.stock", {}, "t"))
+    assert [e["seq"] for e in events_in(drain(outbox))] == [3, 4]
+
+
+async def test_member_joining_mid_tick_gets_no_earlier_pending_events() -> None:
+    """Pending events delivered before a member joined are not sent to it twice."""
+    room, _ = room_with(tick=0.02)
+    old = live(room)
+    room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
+    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))  # pending
+    new = Outbox()
+    room.release(room.attach(new, False), after_seq=2)
+    room.deliver(make_event(1, 3, "sale.stock", {}, "t"))
+    await eventually(lambda: len(new) == 1)
+    await eventually(lambda: len(old) == 2)
+    assert [e["seq"] for e in events_in(drain(new))] == [3]
+    assert [e["seq"] for e in events_in(drain(old))] == [1, 2, 3]
+
+
+async def test_banned_user_is_told_then_closed() -> None:
+    """moderation.banned reaches everyone; the banned user's sockets then close with 4403."""
+    room, _ = room_with(tick=0.0)
+    banned, bystander = Outbox(), Outbox()
+    room.release(room.attach(banned, False, user_id=7), after_seq=0)
+    room.release(room.attach(bystander, False, user_id=8), after_seq=0)
+    room.deliver(make_event(1, 1, "moderation.banned", {"user": {"id": 7}}, "t"))
+    assert [e["type"] for e in events_in(drain(banned))] == ["moderation.banned"]
+    assert banned.close_code == 4403
+    assert bystander.close_code is None and len(bystander) == 1
+    assert banned not in room.members
