@@ -1,0 +1,1 @@
+"""The order path: stock gate, order placement, payment, expiry and reconciliation."""

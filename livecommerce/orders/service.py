@@ -1,0 +1,116 @@
+"""Orders after placement: the buyer's list, cancel, and expiry of unpaid orders.
+
+Closing an order is claimed with ``UPDATE order SET status = ... WHERE status =
+'pending_payment'``: a cancel racing the expiry loop (on any node) or a payment returns
+the stock exactly once. The gate hears of it only after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.errors import IllegalTransition, NotFound, Unavailable
+from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.gate import SaleRef
+from livecommerce.orders.stock import return_stock
+from livecommerce.orders.views import OrderView
+from livecommerce.storage.db import UnitOfWork
+from livecommerce.storage.models import Order
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending_payment"
+EXPIRY_BATCH = 200
+
+
+async def list_orders(session: AsyncSession, *, buyer_id: int, limit: int = 100) -> list[OrderView]:
+    rows = await session.scalars(
+        select(Order).where(Order.buyer_id == buyer_id).order_by(Order.id.desc()).limit(limit)
+    )
+    return [OrderView.of(o) for o in rows]
+
+
+async def load_own_order(session: AsyncSession, *, buyer_id: int, order_id: int) -> Order:
+    """The caller's order; someone else's is reported missing, not forbidden."""
+    order = await session.get(Order, order_id)
+    if order is None or order.buyer_id != buyer_id:
+        raise NotFound(f"order {order_id} not found")
+    return order
+
+
+async def claim_order(session: AsyncSession, order_id: int, current: str, target: str) -> bool:
+    result = await session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == current)
+        .values(status=target)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str) -> bool:
+    """Move a pending order to ``target`` and return its stock; False if it was not pending."""
+    if not await claim_order(uow.session, order.id, PENDING, target):
+        return False
+    level = await return_stock(uow, order, now=checkout.clock())
+    if order.sale_id is not None and order.room_id is not None and level is not None:
+        ref = SaleRef(order.room_id, order.sale_id)
+        buyer_id, key = order.buyer_id, order.idempotency_key
+
+        async def after() -> None:
+            checkout.clear_sold_out(ref.sale_id)
+            checkout.news.record(
+                ref.room_id, ref.sale_id, sold=level.sold, quantity=level.quantity, placed=0
+            )
+            try:  # keep the key: a retry must still find this (closed) order
+                await checkout.gate.release(ref, buyer_id=buyer_id, key=key, forget=False)
+            except Unavailable:
+                checkout.gate_stale = True
+
+        uow.after_commit(after)
+    return True
+
+
+async def cancel_order(checkout: Checkout, *, buyer_id: int, order_id: int) -> OrderView:
+    async with checkout.db.unit_of_work() as uow:
+        order = await load_own_order(uow.session, buyer_id=buyer_id, order_id=order_id)
+        if not await _close(checkout, uow, order, "cancelled"):
+            await uow.session.refresh(order)
+            raise IllegalTransition(f"an order cannot go from {order.status} to cancelled")
+        await uow.session.refresh(order)
+        return OrderView.of(order)
+
+
+async def expire_due_orders(checkout: Checkout, *, now: datetime) -> int:
+    """Expire unpaid orders past ``expires_at``; return how many this node expired."""
+    async with checkout.db.read() as session:
+        due = list(
+            await session.scalars(
+                select(Order)
+                .where(Order.status == PENDING, Order.expires_at <= now)
+                .order_by(Order.expires_at)
+                .limit(EXPIRY_BATCH)
+            )
+        )
+    expired = 0
+    for order in due:
+        async with checkout.db.unit_of_work() as uow:
+            expired += await _close(checkout, uow, order, "expired")
+    return expired
+
+
+async def run_expiry(checkout: Checkout, *, interval: float = 2.0) -> None:
+    """Expire due orders every ``interval`` seconds until cancelled."""
+    while True:
+        try:
+            while await expire_due_orders(checkout, now=checkout.clock()) >= EXPIRY_BATCH:
+                pass
+        except Exception:
+            reraise_if_cancelled()
+            log.exception("order expiry pass failed")
+        await pause(interval)

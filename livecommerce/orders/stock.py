@@ -1,0 +1,121 @@
+"""Stock arithmetic in the database, the authority behind the gate.
+
+Every change is a conditional update (``sold + q <= quantity``, ``counter + q <= limit``)
+so two nodes, or a gate that is wrong, can never push the numbers past their bounds.
+Rows are touched in one fixed order (purchase counter, order, sale) so concurrent
+transactions never deadlock, and the hot sale row is locked last and held briefly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.errors import LimitExceeded, SoldOut
+from livecommerce.sales.lifecycle import SaleStatus
+from livecommerce.sales.scheduler import event_type
+from livecommerce.sales.service import claim_transition
+from livecommerce.sales.views import SaleView
+from livecommerce.storage.db import UnitOfWork
+from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
+
+
+@dataclass(frozen=True, slots=True)
+class StockLevel:
+    """The sale's numbers right after a change, inside the same transaction."""
+
+    sold: int
+    quantity: int
+
+
+async def _count_purchase(session: AsyncSession, sale: SaleView, buyer_id: int, q: int) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    counter = PurchaseCounter.__table__.c
+    statement = (
+        insert(PurchaseCounter)
+        .values(sale_id=sale.id, user_id=buyer_id, quantity=q)
+        .on_conflict_do_update(
+            index_elements=[counter.sale_id, counter.user_id],
+            set_={"quantity": counter.quantity + q},
+            where=counter.quantity + q <= sale.per_user_limit,
+        )
+    )
+    result = await session.execute(statement)
+    if not getattr(result, "rowcount", 0):
+        raise LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
+
+
+async def _move_sold(session: AsyncSession, sale_id: int, delta: int) -> StockLevel | None:
+    s = FlashSale
+    query = update(s).where(s.id == sale_id).values(sold=s.sold + delta)
+    if delta > 0:
+        query = query.where(s.sold + delta <= s.quantity)
+    result = await session.execute(
+        query.returning(s.sold, s.quantity).execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    return None if row is None else StockLevel(row[0], row[1])
+
+
+async def take_stock(
+    uow: UnitOfWork,
+    sale: SaleView,
+    *,
+    buyer_id: int,
+    quantity: int,
+    key: str,
+    now: datetime,
+    expires_at: datetime,
+) -> tuple[Order, StockLevel]:
+    """Write one order and its stock; raise (and so roll back) if a bound would break."""
+    session = uow.session
+    if quantity > sale.per_user_limit:
+        raise LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
+    await _count_purchase(session, sale, buyer_id, quantity)
+    order = Order(
+        buyer_id=buyer_id, room_id=sale.room_id, product_id=sale.product_id, sale_id=sale.id,
+        quantity=quantity, unit_price_cents=sale.price_cents, status="pending_payment",
+        idempotency_key=key, created_at=now, expires_at=expires_at,
+    )  # fmt: skip
+    session.add(order)
+    await session.flush()
+    level = await _move_sold(session, sale.id, quantity)
+    if level is None:
+        raise SoldOut("the flash sale is sold out")
+    if level.sold >= level.quantity:
+        await _flip(uow, sale, SaleStatus.LIVE, SaleStatus.SOLD_OUT)
+    return order, level
+
+
+async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> StockLevel | None:
+    """Give an expired or cancelled order's units back to its sale and its buyer."""
+    if order.sale_id is None:
+        return None
+    session = uow.session
+    level = await _move_sold(session, order.sale_id, -order.quantity)
+    c = PurchaseCounter
+    await session.execute(
+        update(c)
+        .where(c.sale_id == order.sale_id, c.user_id == order.buyer_id)
+        .values(quantity=c.quantity - order.quantity)
+        .execution_options(synchronize_session=False)
+    )
+    sale = await session.get(FlashSale, order.sale_id, populate_existing=True)
+    reopens = sale is not None and sale.status == SaleStatus.SOLD_OUT and now < sale.ends_at
+    if level is not None and sale is not None and reopens and level.sold < level.quantity:
+        await _flip(uow, SaleView.of(sale), SaleStatus.SOLD_OUT, SaleStatus.LIVE)
+    return level
+
+
+async def _flip(uow: UnitOfWork, sale: SaleView, current: SaleStatus, target: SaleStatus) -> None:
+    """Claim a stock-driven transition now rather than on the scheduler's next tick."""
+    if await claim_transition(uow.session, sale.id, current, target):
+        row = await uow.session.get(FlashSale, sale.id, populate_existing=True)
+        assert row is not None
+        data = {"sale": SaleView.of(row).as_dict()}
+        uow.publish_after_commit(sale.room_id, event_type(current, target), data)

@@ -1,0 +1,53 @@
+"""Plain read models of orders, as the API and the merchant console show them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from livecommerce.storage.models import Order
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    buyer_id: int
+    room_id: int | None
+    product_id: int
+    sale_id: int | None
+    quantity: int
+    unit_price_cents: int
+    status: str
+    idempotency_key: str
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> OrderView:
+        return cls(
+            order.id, order.buyer_id, order.room_id, order.product_id, order.sale_id,
+            order.quantity, order.unit_price_cents, order.status, order.idempotency_key,
+            order.created_at, order.expires_at, order.paid_at,
+        )  # fmt: skip
+
+    @property
+    def total_cents(self) -> int:
+        return self.quantity * self.unit_price_cents
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["total_cents"] = self.total_cents
+        for name in ("created_at", "expires_at", "paid_at"):
+            value = data[name]
+            data[name] = value.isoformat() if value is not None else None
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    """The answer to a purchase attempt: the order, and whether this call created it."""
+
+    order: OrderView
+    created: bool

@@ -1,0 +1,135 @@
+"""Orders API: buy from a flash sale, list, pay, cancel; the payment webhook.
+
+The buy endpoint is the hot path of a flash sale: authentication is a token signature
+check and losers are answered by the sold-out flag or the stock gate, so a refused
+attempt never touches the database.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from livecommerce.errors import DomainError, InvalidInput, NotFound
+from livecommerce.orders import payment, placement, service
+from livecommerce.orders.views import OrderView
+from livecommerce.routes.deps import CurrentUser, ResourcesDep
+
+router = APIRouter(tags=["orders"])
+
+SIGNATURE_HEADER = "X-Livecommerce-Signature"
+# Per buyer: enough for a person tapping fast, too few for a script hammering the gate.
+ATTEMPTS_PER_SECOND = 5
+PROVIDERS: dict[str, Callable[[], payment.PaymentProvider]] = {
+    "sandbox": payment.SandboxProvider,
+    "sandbox_webhook": lambda: payment.SandboxProvider(
+        name="sandbox_webhook", confirm_by_webhook=True
+    ),
+}
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(default=1, strict=True, ge=-(10**9), le=10**9)
+
+
+class PayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str = Field(default="sandbox", max_length=32)
+
+
+class WebhookIn(BaseModel):
+    reference: str = Field(max_length=120)
+    status: str = Field(pattern="^(succeeded|failed)$")
+
+
+@router.post("/api/sales/{sale_id}/orders", status_code=201)
+async def place(
+    sale_id: int,
+    body: OrderIn,
+    caller: CurrentUser,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: Annotated[str, Header(max_length=200)],
+) -> dict[str, Any]:
+    """Order from a flash sale. The same Idempotency-Key returns the same order (200)."""
+    await resources.limiter.hit(
+        "purchase", str(caller.user_id), limit=ATTEMPTS_PER_SECOND, window=1.0
+    )
+    outcomes = resources.metrics.orders
+    try:
+        placed = await placement.place_order(
+            resources.checkout, buyer_id=caller.user_id, sale_id=sale_id,
+            quantity=body.quantity, key=idempotency_key,
+        )  # fmt: skip
+    except DomainError as exc:
+        outcomes.labels(exc.code).inc()
+        raise
+    outcomes.labels("placed" if placed.created else "duplicate").inc()
+    if not placed.created:
+        response.status_code = 200
+    return placed.order.as_dict()
+
+
+@router.get("/api/orders")
+async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.read() as session:
+        orders = await service.list_orders(session, buyer_id=caller.user_id)
+    return {"orders": [o.as_dict() for o in orders]}
+
+
+@router.get("/api/orders/{order_id}")
+async def detail(order_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    async with resources.db.read() as session:
+        order = await service.load_own_order(session, buyer_id=caller.user_id, order_id=order_id)
+        return OrderView.of(order).as_dict()
+
+
+@router.post("/api/orders/{order_id}/pay")
+async def pay(
+    order_id: int, caller: CurrentUser, resources: ResourcesDep, body: PayIn | None = None
+) -> dict[str, Any]:
+    name = body.provider if body else "sandbox"
+    if name not in PROVIDERS:
+        raise InvalidInput(f"unknown payment provider {name!r}")
+    order, charge = await payment.pay_order(
+        resources.checkout, PROVIDERS[name](), buyer_id=caller.user_id, order_id=order_id
+    )
+    result = order.as_dict()
+    if charge is not None:
+        result["payment"] = {"reference": charge.reference, "confirmed": charge.confirmed,
+                             "redirect_url": charge.redirect_url}  # fmt: skip
+    return result
+
+
+@router.post("/api/orders/{order_id}/cancel")
+async def cancel(order_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    order = await service.cancel_order(
+        resources.checkout, buyer_id=caller.user_id, order_id=order_id
+    )
+    return order.as_dict()
+
+
+@router.post("/api/payments/{provider}/webhook")
+async def webhook(provider: str, request: Request, resources: ResourcesDep) -> dict[str, Any]:
+    """A provider's signed confirmation; the body is checked before it is parsed."""
+    if provider not in PROVIDERS:
+        raise NotFound(f"unknown payment provider {provider!r}")
+    body = await request.body()
+    signer = payment.WebhookSigner(resources.settings.secret_key, provider)
+    signer.verify(body, request.headers.get(SIGNATURE_HEADER, ""))
+    try:
+        event = WebhookIn.model_validate(json.loads(body))
+    except ValueError as exc:
+        raise InvalidInput("webhook body is not a valid payment event") from exc
+    order = await payment.confirm_payment(
+        resources.checkout, provider=provider, reference=event.reference,
+        succeeded=event.status == "succeeded",
+    )  # fmt: skip
+    return {"order": order.as_dict()}

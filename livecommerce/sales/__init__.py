@@ -1,0 +1,1 @@
+"""Flash deals: the lifecycle state machine and the scheduler that drives it."""

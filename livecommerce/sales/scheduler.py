@@ -1,0 +1,91 @@
+"""The loop that moves flash sales along their lifecycle as the clock and stock dictate.
+
+Every node runs it. Each transition is claimed with ``UPDATE ... WHERE status = <from>``,
+so however many nodes see the same due sale, exactly one moves it and publishes the
+event; the others' updates match no row and they stay quiet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+
+from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.sales.lifecycle import SaleStatus, due_transition
+from livecommerce.sales.service import claim_transition
+from livecommerce.sales.views import SaleView
+from livecommerce.storage.db import Database
+from livecommerce.storage.models import FlashSale, utcnow
+
+log = logging.getLogger(__name__)
+
+EVENTS: dict[SaleStatus, str] = {
+    SaleStatus.LIVE: "sale.started",
+    SaleStatus.SOLD_OUT: "sale.sold_out",
+    SaleStatus.ENDED: "sale.ended",
+}
+RESTOCKED = "sale.restocked"  # sold_out -> live: stock came back inside the window
+BATCH = 200
+
+
+def event_type(current: SaleStatus, target: SaleStatus) -> str:
+    if current is SaleStatus.SOLD_OUT and target is SaleStatus.LIVE:
+        return RESTOCKED
+    return EVENTS[target]
+
+
+async def _due_sales(db: Database, now: datetime) -> list[SaleView]:
+    s = FlashSale
+    moving = [SaleStatus.LIVE.value, SaleStatus.SOLD_OUT.value]
+    query = select(s).where(
+        or_(
+            and_(s.status == SaleStatus.SCHEDULED.value, s.starts_at <= now),
+            and_(s.status.in_(moving), s.ends_at <= now),
+            and_(s.status == SaleStatus.LIVE.value, s.sold >= s.quantity),
+            and_(s.status == SaleStatus.SOLD_OUT.value, s.sold < s.quantity),
+        )
+    )
+    async with db.read() as session:
+        rows = await session.scalars(query.order_by(s.id).limit(BATCH))
+        return [SaleView.of(sale) for sale in rows]
+
+
+async def advance_sales(db: Database, *, now: datetime) -> list[tuple[int, SaleStatus]]:
+    """Perform every transition due at ``now`` that this node wins; return them."""
+    moved: list[tuple[int, SaleStatus]] = []
+    for sale in await _due_sales(db, now):
+        current = SaleStatus(sale.status)
+        target = due_transition(
+            current, now=now, starts_at=sale.starts_at, ends_at=sale.ends_at,
+            sold=sale.sold, quantity=sale.quantity,
+        )  # fmt: skip
+        if target is None:
+            continue
+        async with db.unit_of_work() as uow:
+            if not await claim_transition(uow.session, sale.id, current, target):
+                continue
+            view = dataclasses.replace(sale, status=target.value)
+            uow.publish_after_commit(
+                sale.room_id, event_type(current, target), {"sale": view.as_dict()}
+            )
+        moved.append((sale.id, target))
+    return moved
+
+
+async def run_scheduler(
+    db: Database, *, interval: float = 0.5, clock: Callable[[], datetime] = utcnow
+) -> None:
+    """Advance due sales every ``interval`` seconds until cancelled."""
+    while True:
+        try:
+            # A missed window walks live then ended: loop until nothing more is due.
+            while await advance_sales(db, now=clock()):
+                pass
+        except Exception:
+            reraise_if_cancelled()
+            log.exception("flash-sale scheduler pass failed")
+        await pause(interval)

@@ -1,0 +1,156 @@
+"""Flash sales: schedule a deal on a shelf product, cancel it before it starts, read it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.accounts.tokens import Principal
+from livecommerce.catalog.service import load_product
+from livecommerce.errors import InvalidInput, NotFound
+from livecommerce.orders.gate import StockGate
+from livecommerce.rooms.lifecycle import RoomStatus
+from livecommerce.rooms.service import load_room, require_manager
+from livecommerce.sales.lifecycle import OPEN_STATUSES, SaleStatus, transition
+from livecommerce.sales.views import SaleView
+from livecommerce.storage.db import UnitOfWork
+from livecommerce.storage.models import FlashSale, RoomProduct, utcnow
+
+MAX_PRICE_CENTS = 100_000_000
+MAX_DURATION = timedelta(days=7)
+# A start a few seconds in the past is a "now" that crossed the network, not a mistake.
+START_SLACK = timedelta(seconds=30)
+
+
+def resolve_window(
+    now: datetime,
+    *,
+    starts_at: datetime | None,
+    countdown_seconds: int | None,
+    ends_at: datetime | None,
+    duration_seconds: int | None,
+) -> tuple[datetime, datetime]:
+    """Turn "at a time or after a countdown" and "until a time or for a duration" into a window."""
+    if (starts_at is None) == (countdown_seconds is None):
+        raise InvalidInput("give exactly one of starts_at and countdown_seconds")
+    if (ends_at is None) == (duration_seconds is None):
+        raise InvalidInput("give exactly one of ends_at and duration_seconds")
+    if countdown_seconds is not None and countdown_seconds < 0:
+        raise InvalidInput("countdown_seconds must not be negative")
+    start = starts_at if starts_at is not None else now + timedelta(seconds=countdown_seconds or 0)
+    if start.tzinfo is None or (ends_at is not None and ends_at.tzinfo is None):
+        raise InvalidInput("times need a time zone (e.g. ...Z)")
+    end = ends_at if ends_at is not None else start + timedelta(seconds=duration_seconds or 0)
+    if start < now - START_SLACK:
+        raise InvalidInput("starts_at is in the past")
+    if not start < end <= start + MAX_DURATION:
+        raise InvalidInput("ends_at must be after starts_at, at most 7 days later")
+    return start, end
+
+
+def _check_terms(price_cents: int, quantity: int, per_user_limit: int, stock: int) -> None:
+    if not 0 < price_cents <= MAX_PRICE_CENTS:
+        raise InvalidInput(f"price_cents must be between 1 and {MAX_PRICE_CENTS}")
+    if quantity < 1:
+        raise InvalidInput("quantity must be at least 1")
+    if quantity > stock:
+        raise InvalidInput(f"quantity {quantity} is more than the product's stock ({stock})")
+    if per_user_limit < 1:
+        raise InvalidInput("per_user_limit must be at least 1")
+
+
+async def schedule_sale(
+    uow: UnitOfWork,
+    gate: StockGate,
+    *,
+    caller: Principal,
+    room_id: int,
+    product_id: int,
+    price_cents: int,
+    quantity: int,
+    per_user_limit: int = 1,
+    starts_at: datetime | None = None,
+    countdown_seconds: int | None = None,
+    ends_at: datetime | None = None,
+    duration_seconds: int | None = None,
+    now: datetime | None = None,
+) -> SaleView:
+    session = uow.session
+    room = await load_room(session, room_id)
+    await require_manager(session, room, caller)
+    if room.status == RoomStatus.ENDED:
+        raise InvalidInput("the room has ended")
+    if await session.get(RoomProduct, (room_id, product_id)) is None:
+        raise InvalidInput(f"product {product_id} is not on this room's shelf")
+    product = await load_product(session, product_id)
+    _check_terms(price_cents, quantity, per_user_limit, product.stock_on_hand)
+    start, end = resolve_window(
+        now or utcnow(), starts_at=starts_at, countdown_seconds=countdown_seconds,
+        ends_at=ends_at, duration_seconds=duration_seconds,
+    )  # fmt: skip
+    sale = FlashSale(
+        room_id=room_id, product_id=product_id, price_cents=price_cents, quantity=quantity,
+        sold=0, per_user_limit=per_user_limit, starts_at=start, ends_at=end,
+        status=SaleStatus.SCHEDULED.value,
+    )  # fmt: skip
+    session.add(sale)
+    await session.flush()
+    view = SaleView.of(sale)
+    # Loaded ahead of the start so the first second's buyers meet a ready gate.
+    uow.after_commit(lambda: gate.load(view.fresh_gate()))
+    uow.publish_after_commit(room_id, "sale.scheduled", {"sale": view.as_dict()})
+    return view
+
+
+async def load_sale(session: AsyncSession, sale_id: int) -> FlashSale:
+    sale = await session.get(FlashSale, sale_id)
+    if sale is None:
+        raise NotFound(f"flash sale {sale_id} not found")
+    return sale
+
+
+async def get_sale(session: AsyncSession, sale_id: int) -> SaleView:
+    return SaleView.of(await load_sale(session, sale_id))
+
+
+async def list_room_sales(
+    session: AsyncSession, room_id: int, *, open_only: bool = False
+) -> list[SaleView]:
+    query = select(FlashSale).where(FlashSale.room_id == room_id)
+    if open_only:
+        query = query.where(FlashSale.status.in_([s.value for s in OPEN_STATUSES]))
+    rows = await session.scalars(query.order_by(FlashSale.starts_at, FlashSale.id))
+    return [SaleView.of(s) for s in rows]
+
+
+async def claim_transition(
+    session: AsyncSession, sale_id: int, current: SaleStatus, target: SaleStatus
+) -> bool:
+    """Move the sale if it is still ``current``; True for the one caller that moved it."""
+    transition(current, target)
+    result = await session.execute(
+        update(FlashSale)
+        .where(FlashSale.id == sale_id, FlashSale.status == current.value)
+        .values(status=target.value)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def cancel_sale(
+    uow: UnitOfWork, gate: StockGate, *, caller: Principal, sale_id: int
+) -> SaleView:
+    session = uow.session
+    sale = await load_sale(session, sale_id)
+    await require_manager(session, await load_room(session, sale.room_id), caller)
+    current = SaleStatus(sale.status)
+    transition(current, SaleStatus.CANCELLED)  # a precise message before the race below
+    if not await claim_transition(session, sale_id, current, SaleStatus.CANCELLED):
+        await session.refresh(sale)  # the scheduler started it meanwhile: say so exactly
+        transition(SaleStatus(sale.status), SaleStatus.CANCELLED)
+    await session.refresh(sale)
+    view = SaleView.of(sale)
+    uow.after_commit(lambda: gate.drop(view.ref))
+    uow.publish_after_commit(sale.room_id, "sale.cancelled", {"sale": view.as_dict()})
+    return view

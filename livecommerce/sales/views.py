@@ -1,0 +1,56 @@
+"""Plain read models of flash sales, as the API, pages and snapshots show them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from livecommerce.orders.gate import GateSale, SaleRef
+from livecommerce.storage.models import FlashSale
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    id: int
+    room_id: int
+    product_id: int
+    price_cents: int
+    quantity: int
+    sold: int
+    per_user_limit: int
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+
+    @classmethod
+    def of(cls, sale: FlashSale) -> SaleView:
+        return cls(
+            sale.id, sale.room_id, sale.product_id, sale.price_cents, sale.quantity,
+            sale.sold, sale.per_user_limit, sale.starts_at, sale.ends_at, sale.status,
+        )  # fmt: skip
+
+    @property
+    def remaining(self) -> int:
+        return self.quantity - self.sold
+
+    @property
+    def ref(self) -> SaleRef:
+        return SaleRef(self.room_id, self.id)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["remaining"] = self.remaining
+        data["starts_at"] = self.starts_at.isoformat()
+        data["ends_at"] = self.ends_at.isoformat()
+        return data
+
+    def fresh_gate(self) -> GateSale:
+        """The gate state of a sale nobody has bought from yet."""
+        return GateSale(
+            ref=self.ref,
+            quantity=self.quantity,
+            per_user_limit=self.per_user_limit,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+        )

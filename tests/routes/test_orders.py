@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import event
+
+from livecommerce.orders.payment import WebhookSigner
+from tests.routes.test_sales import launch, shop_with_room
+from tests.users import Account, signup
+
+
+async def live_sale(client: httpx.AsyncClient, **terms: Any) -> int:
+    shop, _, rid, pid = await shop_with_room(client)
+    response = await launch(client, shop, rid, pid, **terms)
+    assert response.status_code == 201, response.text
+    sale_id: int = response.json()["id"]
+    return sale_id
+
+
+async def order(
+    client: httpx.AsyncClient, buyer: Account, sale_id: int, key: str, quantity: int = 1
+) -> httpx.Response:
+    headers = {**buyer.headers, "Idempotency-Key": key}
+    return await client.post(
+        f"/api/sales/{sale_id}/orders", json={"quantity": quantity}, headers=headers
+    )
+
+
+async def test_buy_repeat_list_and_pay(client: httpx.AsyncClient) -> None:
+    """An order is 201, its repeat 200 with the same id; it is listed and can be paid."""
+    sale_id = await live_sale(client)
+    buyer = await signup(client, "bob")
+    first = await order(client, buyer, sale_id, "k-1", 2)
+    assert first.status_code == 201, first.text
+    assert (first.json()["status"], first.json()["total_cents"]) == ("pending_payment", 1980)
+    repeat = await order(client, buyer, sale_id, "k-1", 2)
+    assert repeat.status_code == 200 and repeat.json()["id"] == first.json()["id"]
+    mine = (await client.get("/api/orders", headers=buyer.headers)).json()["orders"]
+    assert [o["id"] for o in mine] == [first.json()["id"]]
+    paid = await client.post(f"/api/orders/{first.json()['id']}/pay", headers=buyer.headers)
+    assert paid.json()["status"] == "paid" and paid.json()["payment"]["confirmed"]
+    cancel = await client.post(f"/api/orders/{first.json()['id']}/cancel", headers=buyer.headers)
+    assert cancel.status_code == 409
+
+
+async def test_refusals_carry_stable_codes(client: httpx.AsyncClient) -> None:
+    """No token is 401, no key is 422, over the limit and sold out are 409 with codes."""
+    sale_id = await live_sale(client, quantity=3, per_user_limit=2)
+    buyer, other = await signup(client, "bob"), await signup(client, "eve")
+    anonymous = await client.post(f"/api/sales/{sale_id}/orders", json={"quantity": 1})
+    assert anonymous.status_code == 401
+    no_key = await client.post(
+        f"/api/sales/{sale_id}/orders", json={"quantity": 1}, headers=buyer.headers
+    )
+    assert no_key.status_code == 422
+    assert (await order(client, buyer, sale_id, "a", 2)).status_code == 201
+    over = await order(client, buyer, sale_id, "b", 1)
+    assert (over.status_code, over.json()["error"]["code"]) == (409, "limit_exceeded")
+    assert (await order(client, other, sale_id, "c", 1)).status_code == 201
+    gone = await order(client, other, sale_id, "d", 1)
+    assert (gone.status_code, gone.json()["error"]["code"]) == (409, "sold_out")
+
+
+async def test_losers_never_touch_the_database(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Once a sale is sold out, refused attempts run no SQL at all."""
+    sale_id = await live_sale(client, quantity=1, per_user_limit=1)
+    buyers = [await signup(client, f"buyer{i}") for i in range(4)]
+    assert (await order(client, buyers[0], sale_id, "win")).status_code == 201
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    engine = app.state.resources.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for i, buyer in enumerate(buyers[1:]):
+            response = await order(client, buyer, sale_id, f"lose-{i}")
+            assert response.json()["error"]["code"] == "sold_out"
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
+
+
+async def test_buyers_see_only_their_own_orders(client: httpx.AsyncClient) -> None:
+    """Another buyer's order is a 404 to read, pay or cancel."""
+    sale_id = await live_sale(client)
+    bob, eve = await signup(client, "bob"), await signup(client, "eve")
+    order_id = (await order(client, bob, sale_id, "k")).json()["id"]
+    for method, path in [("GET", ""), ("POST", "/pay"), ("POST", "/cancel")]:
+        response = await client.request(
+            method, f"/api/orders/{order_id}{path}", headers=eve.headers
+        )
+        assert response.status_code == 404
+
+
+async def test_signed_webhook_confirms_a_pending_payment(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A provider paying by webhook: bad signatures are 401, a good one pays the order."""
+    sale_id = await live_sale(client)
+    bob = await signup(client, "bob")
+    order_id = (await order(client, bob, sale_id, "k")).json()["id"]
+    started = await client.post(
+        f"/api/orders/{order_id}/pay", json={"provider": "sandbox_webhook"}, headers=bob.headers
+    )
+    assert started.json()["status"] == "pending_payment"
+    reference = started.json()["payment"]["reference"]
+    body = json.dumps({"reference": reference, "status": "succeeded"}).encode()
+    url = "/api/payments/sandbox_webhook/webhook"
+    forged = {"X-Livecommerce-Signature": WebhookSigner("wrong", "sandbox_webhook").sign(body)}
+    assert (await client.post(url, content=body, headers=forged)).status_code == 401
+    secret = app.state.resources.settings.secret_key
+    signed = {"X-Livecommerce-Signature": WebhookSigner(secret, "sandbox_webhook").sign(body)}
+    confirmed = await client.post(url, content=body, headers=signed)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["order"]["status"] == "paid"
