@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
@@ -139,3 +139,29 @@ async def list_products(session: AsyncSession, *, merchant_id: int) -> list[Prod
         .order_by(Product.id)
     )
     return [ProductView.of(p) for p in rows]
+
+
+async def take_product_stock(session: AsyncSession, product_id: int, quantity: int) -> bool:
+    """Take ``quantity`` units off the shelf stock if that many are there (conditional
+    update: concurrent buyers and deals can never drive it below zero)."""
+    p = Product
+    result = await session.execute(
+        update(p)
+        .where(p.id == product_id, p.deleted.is_(False), p.stock_on_hand >= quantity)
+        .values(stock_on_hand=p.stock_on_hand - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def return_product_stock(session: AsyncSession, product_id: int, quantity: int) -> None:
+    """Put units back: a cancelled or expired order, or a deal's unsold units."""
+    if quantity <= 0:
+        return
+    p = Product
+    await session.execute(
+        update(p)
+        .where(p.id == product_id)
+        .values(stock_on_hand=p.stock_on_hand + quantity)
+        .execution_options(synchronize_session=False)
+    )

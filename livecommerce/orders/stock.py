@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.catalog.service import return_product_stock
 from livecommerce.errors import LimitExceeded, SoldOut
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.scheduler import event_type
@@ -93,10 +94,12 @@ async def take_stock(
 
 
 async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> StockLevel | None:
-    """Give an expired or cancelled order's units back to its sale and its buyer."""
-    if order.sale_id is None:
-        return None
+    """Give an expired or cancelled order's units back to its sale (or, for a shelf
+    purchase or a sale already over, to the product) and its buyer."""
     session = uow.session
+    if order.sale_id is None:
+        await return_product_stock(session, order.product_id, order.quantity)
+        return None
     level = await _move_sold(session, order.sale_id, -order.quantity)
     c = PurchaseCounter
     await session.execute(
@@ -106,6 +109,8 @@ async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> Stock
         .execution_options(synchronize_session=False)
     )
     sale = await session.get(FlashSale, order.sale_id, populate_existing=True)
+    if sale is not None and sale.status in (SaleStatus.ENDED, SaleStatus.CANCELLED):
+        await return_product_stock(session, order.product_id, order.quantity)
     reopens = sale is not None and sale.status == SaleStatus.SOLD_OUT and now < sale.ends_at
     if level is not None and sale is not None and reopens and level.sold < level.quantity:
         await _flip(uow, SaleView.of(sale), SaleStatus.SOLD_OUT, SaleStatus.LIVE)

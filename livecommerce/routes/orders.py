@@ -15,7 +15,7 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.errors import DomainError, InvalidInput, NotFound
-from livecommerce.orders import payment, placement, service
+from livecommerce.orders import payment, placement, service, shelf
 from livecommerce.orders.views import OrderView
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
@@ -72,6 +72,29 @@ async def place(
         outcomes.labels(exc.code).inc()
         raise
     outcomes.labels("placed" if placed.created else "duplicate").inc()
+    if not placed.created:
+        response.status_code = 200
+    return placed.order.as_dict()
+
+
+@router.post("/api/rooms/{room_id}/products/{product_id}/orders", status_code=201)
+async def buy_from_shelf(
+    room_id: int,
+    product_id: int,
+    body: OrderIn,
+    caller: CurrentUser,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: Annotated[str, Header(max_length=200)],
+) -> dict[str, Any]:
+    """Buy a shelf product at its list price; same Idempotency-Key, same order (200)."""
+    await resources.limiter.hit(
+        "purchase", str(caller.user_id), limit=ATTEMPTS_PER_SECOND, window=1.0
+    )
+    placed = await shelf.buy_from_shelf(
+        resources.checkout, buyer_id=caller.user_id, room_id=room_id, product_id=product_id,
+        quantity=body.quantity, key=idempotency_key,
+    )  # fmt: skip
     if not placed.created:
         response.status_code = 200
     return placed.order.as_dict()

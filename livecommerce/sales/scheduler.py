@@ -16,7 +16,7 @@ from sqlalchemy import and_, or_, select
 
 from livecommerce.orders._loop import pause, reraise_if_cancelled
 from livecommerce.sales.lifecycle import SaleStatus, due_transition
-from livecommerce.sales.service import claim_transition
+from livecommerce.sales.service import claim_transition, close_sale_stock
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import FlashSale, utcnow
@@ -68,6 +68,8 @@ async def advance_sales(db: Database, *, now: datetime) -> list[tuple[int, SaleS
         async with db.unit_of_work() as uow:
             if not await claim_transition(uow.session, sale.id, current, target):
                 continue
+            if target is SaleStatus.ENDED:
+                await close_sale_stock(uow.session, sale.id)
             view = dataclasses.replace(sale, status=target.value)
             uow.publish_after_commit(
                 sale.room_id, event_type(current, target), {"sale": view.as_dict()}

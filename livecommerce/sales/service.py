@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.catalog.service import load_product
+from livecommerce.catalog.service import load_product, return_product_stock, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound
 from livecommerce.orders.gate import StockGate
 from livecommerce.rooms.lifecycle import RoomStatus
@@ -95,6 +95,10 @@ async def schedule_sale(
         sold=0, per_user_limit=per_user_limit, starts_at=start, ends_at=end,
         status=SaleStatus.SCHEDULED.value,
     )  # fmt: skip
+    # The deal's units leave the product's stock now, so ordinary purchases and other
+    # deals cannot promise them too; unsold units come back when the deal closes.
+    if not await take_product_stock(session, product_id, quantity):
+        raise InvalidInput(f"quantity {quantity} is more than the product's stock")
     session.add(sale)
     await session.flush()
     view = SaleView.of(sale)
@@ -138,6 +142,17 @@ async def claim_transition(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def close_sale_stock(session: AsyncSession, sale_id: int) -> None:
+    """After a claimed move to ended: the unsold units go back to the product.
+
+    Read after the claiming UPDATE, which holds the row lock, so an order expiring at the
+    same moment is counted either here or (seeing the sale ended) by itself, never twice.
+    """
+    sale = await session.get(FlashSale, sale_id, populate_existing=True)
+    if sale is not None:
+        await return_product_stock(session, sale.product_id, sale.quantity - sale.sold)
+
+
 async def cancel_sale(
     uow: UnitOfWork, gate: StockGate, *, caller: Principal, sale_id: int
 ) -> SaleView:
@@ -150,6 +165,7 @@ async def cancel_sale(
         await session.refresh(sale)  # the scheduler started it meanwhile: say so exactly
         transition(SaleStatus(sale.status), SaleStatus.CANCELLED)
     await session.refresh(sale)
+    await return_product_stock(session, sale.product_id, sale.quantity - sale.sold)
     view = SaleView.of(sale)
     uow.after_commit(lambda: gate.drop(view.ref))
     uow.publish_after_commit(sale.room_id, "sale.cancelled", {"sale": view.as_dict()})

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from livecommerce.orders.service import expire_due_orders
+from livecommerce.sales.scheduler import advance_sales
+from livecommerce.storage.models import utcnow
+from tests.routes.test_sales import launch, shop_with_room
+from tests.users import Account, signup
+
+
+async def buy(
+    client: httpx.AsyncClient, buyer: Account, rid: int, pid: int, key: str, quantity: int = 1
+) -> httpx.Response:
+    headers = {**buyer.headers, "Idempotency-Key": key}
+    url = f"/api/rooms/{rid}/products/{pid}/orders"
+    return await client.post(url, json={"quantity": quantity}, headers=headers)
+
+
+async def stock(client: httpx.AsyncClient, pid: int) -> int:
+    value: int = (await client.get(f"/api/products/{pid}")).json()["stock"]
+    return value
+
+
+async def test_buy_at_list_price_and_repeat(client: httpx.AsyncClient) -> None:
+    """A shelf purchase takes stock at the list price; the same key returns the same order."""
+    _, _, rid, pid = await shop_with_room(client)
+    buyer = await signup(client, "bob")
+    first = await buy(client, buyer, rid, pid, "k1", 3)
+    assert first.status_code == 201, first.text
+    assert (first.json()["unit_price_cents"], first.json()["sale_id"]) == (1999, None)
+    again = await buy(client, buyer, rid, pid, "k1", 3)
+    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
+    assert await stock(client, pid) == 47
+
+
+async def test_concurrent_buyers_never_oversell(client: httpx.AsyncClient) -> None:
+    """Sixty concurrent buyers on fifty units: exactly fifty are sold, never more."""
+    _, _, rid, pid = await shop_with_room(client)
+    buyers = [await signup(client, f"buyer{i}") for i in range(60)]
+    answers = await asyncio.gather(*(buy(client, b, rid, pid, "k") for b in buyers))
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(201) == 50 and codes.count(409) == 10
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"sold_out"}
+    assert await stock(client, pid) == 0
+
+
+async def test_cancel_and_expiry_return_stock(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Cancelling or letting an order expire puts its units back on the shelf."""
+    _, _, rid, pid = await shop_with_room(client)
+    buyer = await signup(client, "bob")
+    kept = (await buy(client, buyer, rid, pid, "a", 5)).json()
+    dropped = (await buy(client, buyer, rid, pid, "b", 5)).json()
+    assert await stock(client, pid) == 40
+    cancel = await client.post(f"/api/orders/{dropped['id']}/cancel", headers=buyer.headers)
+    assert cancel.json()["status"] == "cancelled"
+    assert await stock(client, pid) == 45
+    checkout = app.state.resources.checkout
+    assert await expire_due_orders(checkout, now=utcnow() + timedelta(hours=1)) == 1
+    assert (await client.get(f"/api/orders/{kept['id']}", headers=buyer.headers)).json()[
+        "status"
+    ] == "expired"
+    assert await stock(client, pid) == 50
+
+
+@pytest.mark.parametrize(
+    ("quantity", "key", "status"),
+    [(0, "k", 422), (-1, "k", 422), (100, "k", 422), (10**12, "k", 422), (1, "", 422)],
+)
+async def test_bad_requests(
+    client: httpx.AsyncClient, quantity: int, key: str, status: int
+) -> None:
+    """Bad quantities and keys are refused and take no stock."""
+    _, _, rid, pid = await shop_with_room(client)
+    buyer = await signup(client, "bob")
+    response = await buy(client, buyer, rid, pid, key, quantity)
+    assert response.status_code == status, response.text
+    assert await stock(client, pid) == 50
+
+
+async def test_off_shelf_unknown_and_ended(client: httpx.AsyncClient) -> None:
+    """Products off this room's shelf, unknown rooms and ended rooms cannot be bought."""
+    shop, host, rid, pid = await shop_with_room(client)
+    other = (
+        await client.post(
+            "/api/products",
+            json={"title": "Other", "price_cents": 5, "stock": 5},
+            headers=shop.headers,
+        )
+    ).json()["id"]
+    buyer = await signup(client, "bob")
+    assert (await buy(client, buyer, rid, other, "a")).status_code == 404
+    assert (await buy(client, buyer, 999, pid, "b")).status_code == 404
+    await client.post(f"/api/rooms/{rid}/end", headers=host.headers)
+    assert (await buy(client, buyer, rid, pid, "c")).status_code == 422
+    anonymous = await client.post(f"/api/rooms/{rid}/products/{pid}/orders", json={})
+    assert anonymous.status_code == 401
+
+
+async def test_deal_units_leave_product_stock_and_come_back(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Scheduling a deal reserves its units from the product; cancelling or ending it
+    returns what was not sold."""
+    shop, _, rid, pid = await shop_with_room(client)
+    cancelled = (await launch(client, shop, rid, pid, quantity=20, countdown_seconds=600)).json()
+    assert await stock(client, pid) == 30
+    too_many = await launch(client, shop, rid, pid, quantity=31)
+    assert too_many.status_code == 422
+    await client.post(f"/api/sales/{cancelled['id']}/cancel", headers=shop.headers)
+    assert await stock(client, pid) == 50
+    sale = (await launch(client, shop, rid, pid, quantity=10, duration_seconds=60)).json()
+    buyer = await signup(client, "bob")
+    await advance_sales(app.state.resources.db, now=utcnow())
+    headers = {**buyer.headers, "Idempotency-Key": "x"}
+    bought = await client.post(
+        f"/api/sales/{sale['id']}/orders", json={"quantity": 2}, headers=headers
+    )
+    assert bought.status_code == 201, bought.text
+    assert await stock(client, pid) == 40
+    await advance_sales(app.state.resources.db, now=utcnow() + timedelta(minutes=5))
+    assert await stock(client, pid) == 48  # the 8 unsold units are back
+    checkout = app.state.resources.checkout
+    await expire_due_orders(checkout, now=utcnow() + timedelta(hours=1))
+    assert await stock(client, pid) == 50  # and the expired order's 2 after the deal
