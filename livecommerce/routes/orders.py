@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from livecommerce.errors import DomainError, InvalidInput, NotFound
+from livecommerce.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from livecommerce.orders import payment, placement, service, shelf
 from livecommerce.orders.views import OrderView
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
@@ -121,6 +121,8 @@ async def pay(
     name = body.provider if body else "sandbox"
     if name not in PROVIDERS:
         raise InvalidInput(f"unknown payment provider {name!r}")
+    if name.startswith("sandbox") and not resources.settings.payments_sandbox:
+        raise PermissionDenied("the sandbox payment provider is switched off here")
     order, charge = await payment.pay_order(
         resources.checkout, PROVIDERS[name](), buyer_id=caller.user_id, order_id=order_id
     )
@@ -145,7 +147,8 @@ async def webhook(provider: str, request: Request, resources: ResourcesDep) -> d
     if provider not in PROVIDERS:
         raise NotFound(f"unknown payment provider {provider!r}")
     body = await request.body()
-    signer = payment.WebhookSigner(resources.settings.secret_key, provider)
+    settings = resources.settings
+    signer = payment.WebhookSigner(settings.payment_webhook_secret or settings.secret_key, provider)
     signer.verify(body, request.headers.get(SIGNATURE_HEADER, ""))
     try:
         event = WebhookIn.model_validate(json.loads(body))

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import event
 
@@ -118,3 +119,16 @@ async def test_signed_webhook_confirms_a_pending_payment(
     confirmed = await client.post(url, content=body, headers=signed)
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["order"]["status"] == "paid"
+
+
+@pytest.mark.parametrize("shape", ["embedded"], indirect=True)
+async def test_sandbox_can_be_switched_off(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """With the sandbox off, paying through it is refused and the order stays unpaid."""
+    app.state.resources.settings.payments_sandbox = False
+    sale_id = await live_sale(client)
+    buyer = await signup(client, "bob")
+    placed = (await order(client, buyer, sale_id, "k")).json()
+    refused = await client.post(f"/api/orders/{placed['id']}/pay", headers=buyer.headers)
+    assert refused.status_code == 403
+    status = (await client.get(f"/api/orders/{placed['id']}", headers=buyer.headers)).json()
+    assert status["status"] == "pending_payment"
