@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from livecommerce.hub._adapters import build_adapters
+from livecommerce.hub._tasks import cancel_and_wait
 from livecommerce.hub.event import Event, frame_of, iso_at, make_event
 from livecommerce.hub.fanout import Member, Room, Tunables, monotonic
 from livecommerce.hub.outbox import CLOSE_GOING_AWAY, CLOSE_RESUME, Sink
@@ -73,9 +74,7 @@ class Hub:
 
     async def stop(self) -> None:
         if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
+            await cancel_and_wait(self._ticker)
         await self._broker.stop()
         rooms = list(self._rooms)
         for room in self._rooms.values():
@@ -203,8 +202,9 @@ class Hub:
             log.warning("hub could not sync presence: %s", exc)
             return
         for room_id, counters in totals.items():
-            self._send_counters(room_id, {"viewers.count": counters.viewers,
-                                          "likes.count": counters.likes})
+            self._send_counters(
+                room_id, {"viewers.count": counters.viewers, "likes.count": counters.likes}
+            )
 
     def _send_counters(self, room_id: int, values: Mapping[str, int]) -> None:
         room = self._rooms.get(room_id)
@@ -272,4 +272,4 @@ class Hub:
 
     def _send_replay(self, member: Member, replay: list[Event]) -> None:
         for start in range(0, len(replay), REPLAY_CHUNK):
-            member.sink.offer(frame_of(replay[start:start + REPLAY_CHUNK]))
+            member.sink.offer(frame_of(replay[start : start + REPLAY_CHUNK]))

@@ -10,7 +10,6 @@ subscription resubscribes and asks the hub to resync from the logs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from livecommerce.hub._tasks import cancel_and_wait
 from livecommerce.hub.broker import Deliver, Resync
 from livecommerce.hub.event import Event, parse_event
 from livecommerce.hub.redis_log import RedisLog, as_bytes
@@ -41,9 +41,7 @@ class RedisBroker:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
             self._task = None
 
     async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
