@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,19 +11,39 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from livecommerce.paths import web_dir
-from livecommerce.resources import build_resources
-from livecommerce.routes import auth, errors, health, pages, products, rooms
+from livecommerce.resources import Resources, build_resources
+from livecommerce.routes import (
+    auth,
+    errors,
+    health,
+    media,
+    orders,
+    pages,
+    products,
+    rooms,
+    sales,
+    ws,
+)
 from livecommerce.routes.limits import BodyLimit
+from livecommerce.routes.observe import Observe
 from livecommerce.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
+StartupHook = Callable[[Resources], Awaitable[None]]
+
+
+def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) -> FastAPI:
+    """The app for ``settings``; ``on_startup`` hooks run once its resources exist."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = await build_resources(settings)
         app.state.resources = resources
+        resources.media.on_stream_ended = media.stream_ended_handler(resources)
+        for hook in on_startup:
+            await hook(resources)
         try:
             yield
         finally:
@@ -37,8 +57,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, health, pages):
+    for module in (auth, products, rooms, sales, orders, media, health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(Observe)
     return app

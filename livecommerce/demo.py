@@ -6,17 +6,26 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+
 from livecommerce.accounts import service as accounts
 from livecommerce.accounts.passwords import Passwords
+from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog import service as catalog
 from livecommerce.logs import uvicorn_config
+from livecommerce.media.client import publish_test_pattern
+from livecommerce.orders.gate import MemoryGate
+from livecommerce.resources import Resources
 from livecommerce.rooms import service as rooms
+from livecommerce.sales import service as sales
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.migrate import upgrade
 from livecommerce.storage.models import utcnow
 
 DEMO_DB = Path("livecommerce-demo.db")
+DEAL_COUNTDOWN_SECONDS = 60
+"""Long enough to open the room and watch the countdown; short enough to wait for."""
 PASSWORD = "demo-password"
 USERS = (
     ("demo_shop", "Demo Shop 示范小店", "merchant"),
@@ -75,6 +84,19 @@ async def seed(settings: Settings) -> dict[str, int]:
         async with db.unit_of_work() as uow:
             await rooms.start_room(uow, caller=host, room_id=live.id)
             await rooms.pin_product(uow, caller=host, room_id=live.id, product_id=ids[0])
+            # The app rebuilds its gate from the database at startup; this one is unused.
+            await sales.schedule_sale(
+                uow,
+                MemoryGate(),
+                caller=host,
+                room_id=live.id,
+                product_id=ids[0],
+                price_cents=990,
+                quantity=50,
+                per_user_limit=2,
+                countdown_seconds=DEAL_COUNTDOWN_SECONDS,
+                duration_seconds=10 * 60,
+            )
         return {"room_id": live.id, "product_id": ids[0], "host_id": host.user_id}
     finally:
         await db.dispose()
@@ -96,6 +118,25 @@ def _banner(settings: Settings, seeded: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
+async def _broadcast_test_pattern(resources: Resources, room_id: int, host_id: int) -> None:
+    """Go live through the real WHIP endpoint, as OBS or the studio page would."""
+    base = resources.settings.node_public_url()
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        while True:  # the server starts listening just after the lifespan startup
+            try:
+                if (await client.get(f"{base}/healthz")).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.2)
+    token = resources.tokens.issue(Principal(host_id, "demo_host", "host"))
+    session = await publish_test_pattern(f"{base}/api/rooms/{room_id}/whip", token)
+    try:
+        await asyncio.Event().wait()  # until shutdown cancels us
+    finally:
+        await session.close()
+
+
 def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
     import uvicorn
 
@@ -108,5 +149,11 @@ def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
     upgrade(settings.database_url)
     seeded = asyncio.run(seed(settings))
     print(_banner(settings, seeded), flush=True)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=uvicorn_config())
+
+    async def go_live(resources: Resources) -> None:
+        video = _broadcast_test_pattern(resources, seeded["room_id"], seeded["host_id"])
+        resources.spawn(video, "demo-test-pattern")
+
+    app = create_app(settings, on_startup=[go_live])
+    uvicorn.run(app, host=host, port=port, log_config=uvicorn_config())
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +13,12 @@ from redis.asyncio import Redis
 
 from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.hub import Hub
+from livecommerce.hub._tasks import cancel_and_wait
+from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
+from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.runtime import build_checkout, start_order_path
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
@@ -34,6 +39,9 @@ class Resources:
     tokens: TokenSigner
     csrf: TokenSigner
     limiter: RateLimiter
+    hub: Hub
+    media: MediaNode
+    checkout: Checkout
     metrics: Metrics = field(default_factory=Metrics)
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
 
@@ -45,12 +53,7 @@ class Resources:
         """Run a background loop for the app's lifetime; it is cancelled at shutdown."""
         task = asyncio.create_task(coro, name=name)
 
-        async def stop() -> None:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
-
-        self.on_close(stop)
+        self.on_close(lambda: cancel_and_wait(task))
         return task
 
     async def close(self) -> None:
@@ -70,8 +73,20 @@ async def build_resources(settings: Settings) -> Resources:
         tokens=TokenSigner(settings.secret_key, ttl_seconds=settings.token_ttl_seconds),
         csrf=TokenSigner(settings.secret_key, ttl_seconds=CSRF_TTL_SECONDS, purpose="csrf"),
         limiter=RedisRateLimiter(redis, keys) if redis else MemoryRateLimiter(),
+        hub=Hub(keys, redis, settings.node_id),
+        media=RelayNode(
+            max_viewers=settings.media_max_viewers,
+            ice_servers=settings.media_ice_servers,
+            connect_timeout=settings.media_connect_timeout,
+        ),
+        checkout=build_checkout(db, redis, keys),
     )
     resources.on_close(db.dispose)
     if redis is not None:
         resources.on_close(redis.aclose)
+    await resources.hub.start()
+    resources.on_close(resources.hub.stop)
+    resources.on_close(resources.media.close)
+    db.publisher = resources.hub
+    start_order_path(resources.checkout, resources.spawn, resources.metrics)
     return resources

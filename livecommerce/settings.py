@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     max_description_length: int = 4000
     max_price_cents: int = 100_000_000
     max_stock: int = 10_000_000
+    media_max_viewers: int = 200
+    """WebRTC viewers one node relays to; past it WHEP answers 503 with Retry-After."""
+    media_ice_servers: list[str] = Field(default_factory=list)
+    """STUN/TURN URLs for the node's peer connections (JSON list in the environment)."""
+    media_connect_timeout: float = 20.0
+    """Seconds a new peer connection gets to connect before it is closed."""
+
+    payments_sandbox: bool = True
+    """Offer the built-in sandbox provider, which marks orders paid without money.
+    Turn it off in production."""
+    payment_webhook_secret: str = ""
+    """Shared secret for signed payment webhooks; empty means the secret key."""
 
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

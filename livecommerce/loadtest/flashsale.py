@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import multiprocessing
 import random
 import time
@@ -46,7 +47,7 @@ class Attempt:
     order_id: int | None
 
 
-async def _setup(args: argparse.Namespace) -> tuple[int, float]:
+async def setup(args: argparse.Namespace) -> tuple[int, float]:
     """A live room with one product and a sale starting ``--lead`` seconds from now."""
     conn = Connection(args.url)
     tag = f"{int(time.time()) % 10**6}{random.randint(0, 999):03d}"
@@ -149,7 +150,7 @@ def _worker(plan: Plan, buyers: list[tuple[int, str]]) -> list[Attempt]:
     return asyncio.run(_worker_async(plan, buyers))
 
 
-async def _read_back(url: str, sale_id: int) -> dict[str, Any]:
+async def read_back(url: str, sale_id: int) -> dict[str, Any]:
     conn = Connection(url)
     sale = await expect(conn, "GET", f"/api/sales/{sale_id}")
     await conn.close()
@@ -157,7 +158,7 @@ async def _read_back(url: str, sale_id: int) -> dict[str, Any]:
     return result
 
 
-def _verdict(attempts: list[Attempt], sale: dict[str, Any], limit: int) -> dict[str, Any]:
+def verdict(attempts: list[Attempt], sale: dict[str, Any], limit: int) -> dict[str, Any]:
     orders: dict[int, Attempt] = {}
     for attempt in attempts:
         if attempt.order_id is not None:
@@ -178,27 +179,44 @@ def _verdict(attempts: list[Attempt], sale: dict[str, Any], limit: int) -> dict[
     }
 
 
-def run(args: argparse.Namespace) -> int:
-    sale_id, starts_at = asyncio.run(_setup(args))
-    buyers = asyncio.run(_buyers.prepare(args))
-    plan = Plan(args.url, sale_id, starts_at, args.limit, args.attempts, args.connections, 0)
+def attack(
+    url: str,
+    sale_id: int,
+    starts_at: float,
+    buyers: list[tuple[int, str]],
+    args: argparse.Namespace,
+) -> tuple[list[Attempt], float]:
+    """Every buyer's attempts from ``args.processes`` processes; (attempts, seconds)."""
+    plan = Plan(url, sale_id, starts_at, args.limit, args.attempts, args.connections, 0)
     shards = [buyers[i :: args.processes] for i in range(args.processes)]
-    plans = [Plan(**{**plan.__dict__, "seed": i}) for i in range(args.processes)]
+    plans = [dataclasses.replace(plan, seed=i) for i in range(args.processes)]
     began = time.time()
     with multiprocessing.get_context("fork").Pool(args.processes) as pool:
         parts = pool.starmap(_worker, zip(plans, shards, strict=True))
     elapsed = time.time() - max(began, starts_at)
-    attempts = [a for part in parts for a in part]
-    sale = asyncio.run(_read_back(args.url, sale_id))
-    check = _verdict(attempts, sale, args.limit)
-    report: dict[str, Any] = {
-        "sale_id": sale_id,
-        "buyers": len(buyers),
+    return [a for part in parts for a in part], elapsed
+
+
+def summarise(attempts: list[Attempt], elapsed: float) -> dict[str, Any]:
+    return {
         "attempts": len(attempts),
         "seconds": round(elapsed, 3),
         "attempts_per_second": round(len(attempts) / elapsed, 1) if elapsed > 0 else None,
         "latency": latency_summary([a.seconds for a in attempts]),
         "outcomes": dict(Counter(f"{a.status} {a.code}" for a in attempts).most_common()),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    sale_id, starts_at = asyncio.run(setup(args))
+    buyers = asyncio.run(_buyers.prepare(args))
+    attempts, elapsed = attack(args.url, sale_id, starts_at, buyers, args)
+    sale = asyncio.run(read_back(args.url, sale_id))
+    check = verdict(attempts, sale, args.limit)
+    report: dict[str, Any] = {
+        "sale_id": sale_id,
+        "buyers": len(buyers),
+        **summarise(attempts, elapsed),
         "check": check,
     }
     emit(report, as_json=args.json)

@@ -154,8 +154,10 @@ def bench(name: str, target: Any, port: int, args: argparse.Namespace) -> None:
         process.kill()
         process.join(5)
     expected = int(args.rate * args.seconds)
-    print(f"{name:>9}: expected {expected} events/viewer; "
-          + ", ".join(f"{k} {v:.1f}" for k, v in result.items()))
+    print(
+        f"{name:>9}: expected {expected} events/viewer; "
+        + ", ".join(f"{k} {v:.1f}" for k, v in result.items())
+    )
 
 
 def main() -> None:
