@@ -28,8 +28,10 @@ def build_adapters(
     if redis is None:
         return MemoryBroker(MemoryLog(retention=retention, clock=now)), MemoryPresence()
     channel = keys.events_channel()
-    redis_log = RedisLog(redis, keys, retention=retention, ttl_seconds=log_ttl, clock=now,
-                         channel=channel)
-    presence = RedisPresence(redis, keys, node_id, ttl_seconds=presence_ttl,
-                             keep_seconds=keep_seconds)
+    redis_log = RedisLog(
+        redis, keys, retention=retention, ttl_seconds=log_ttl, clock=now, channel=channel
+    )
+    presence = RedisPresence(
+        redis, keys, node_id, ttl_seconds=presence_ttl, keep_seconds=keep_seconds
+    )
     return RedisBroker(redis, channel, redis_log), presence

@@ -46,8 +46,13 @@ class Event:
         return self.type in SAMPLED_TYPES
 
     def as_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "room": self.room, "seq": self.seq, "at": self.at,
-                "data": dict(self.data)}
+        return {
+            "type": self.type,
+            "room": self.room,
+            "seq": self.seq,
+            "at": self.at,
+            "data": dict(self.data),
+        }
 
 
 def make_event(room: int, seq: int, type: str, data: Mapping[str, Any], at: str) -> Event:
@@ -74,8 +79,14 @@ def parse_event(payload: bytes) -> Event:
     if not isinstance(raw, dict):
         raise ValueError("event payload is not an object")
     data = raw.get("data")
-    return Event(str(raw["type"]), int(raw["room"]), int(raw["seq"]), str(raw["at"]),
-                 data if isinstance(data, dict) else {}, payload)
+    return Event(
+        str(raw["type"]),
+        int(raw["room"]),
+        int(raw["seq"]),
+        str(raw["at"]),
+        data if isinstance(data, dict) else {},
+        payload,
+    )
 
 
 def frame_of(events: Sequence[Event]) -> bytes:

@@ -40,7 +40,7 @@ def slice_after(events: Sequence[Event], seq: int, current: int) -> list[Event] 
     if not events or events[0].seq > seq + 1:
         return None
     # Seqs in a log are contiguous, so the position of seq + 1 is known.
-    return list(events[seq + 1 - events[0].seq:])
+    return list(events[seq + 1 - events[0].seq :])
 
 
 class MemoryLog:

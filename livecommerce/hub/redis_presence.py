@@ -52,7 +52,7 @@ class RedisPresence:
                 pipe.hgetall(self._keys.room_presence(room_id))
                 pipe.get(self._keys.room_likes(room_id))
             replies = await pipe.execute()
-        reads = replies[len(replies) - 2 * len(rooms):]
+        reads = replies[len(replies) - 2 * len(rooms) :]
         per_room = {room_id: _counts(reads[2 * i]) for i, room_id in enumerate(rooms)}
         alive = await self._alive(set().union(*per_room.values()) if per_room else set())
         viewers = {room_id: merge_counts(c, alive) for room_id, c in per_room.items()}

@@ -56,9 +56,7 @@ def blocked_words(room: Room) -> list[str]:
     return [w for w in (line.strip().casefold() for line in room.blocked_words.split("\n")) if w]
 
 
-async def post_message(
-    uow: UnitOfWork, *, caller: Principal, room_id: int, body: str
-) -> ChatView:
+async def post_message(uow: UnitOfWork, *, caller: Principal, room_id: int, body: str) -> ChatView:
     text = clean_body(body)
     session = uow.session
     room = await load_room(session, room_id)
@@ -110,8 +108,5 @@ async def recent_messages(
         .order_by(ChatMessage.id.desc())
         .limit(limit)
     )
-    views = [
-        ChatView(m.id, u.id, u.handle, u.display_name, m.body, m.created_at)
-        for m, u in rows
-    ]
+    views = [ChatView(m.id, u.id, u.handle, u.display_name, m.body, m.created_at) for m, u in rows]
     return views[::-1]

@@ -126,6 +126,4 @@ async def set_blocked_words(
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller, moderators=True)
     room.blocked_words = "\n".join(cleaned)
-    uow.publish_after_commit(
-        room_id, "moderation.blocked_words_changed", {"count": len(cleaned)}
-    )
+    uow.publish_after_commit(room_id, "moderation.blocked_words_changed", {"count": len(cleaned)})

@@ -147,8 +147,9 @@ class Connection:
                 raise UnknownType(f"unknown message type {type!r}")
             answer = await command(data)
             if answer is not None:
-                self.send(reply(str(answer.get("type", "ack")), {**answer.get("data", {}),
-                                                                   "ref": ref}))
+                self.send(
+                    reply(str(answer.get("type", "ack")), {**answer.get("data", {}), "ref": ref})
+                )
         except DomainError as exc:
             self.send(error_frame(exc.code, exc.message, ref=ref, **_retry(exc)))
         except BadMessage as exc:

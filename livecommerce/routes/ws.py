@@ -187,8 +187,10 @@ class RoomCommands:
         if not isinstance(client_time, int | float) or not math.isfinite(client_time):
             raise InvalidInput("client_time must be a number (ms since the epoch)")
         server_time = self.resources.hub.server_time_ms()
-        return {"type": "time.synced",
-                "data": {"client_time": client_time, "server_time": server_time}}
+        return {
+            "type": "time.synced",
+            "data": {"client_time": client_time, "server_time": server_time},
+        }
 
     async def mute(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         return await self._restrict(data, "mute")

@@ -11,7 +11,10 @@ def test_envelope_has_the_five_fields() -> None:
     """An event serialises to {type, room, seq, at, data}, compact and readable UTF-8."""
     event = make_event(7, 3, "chat.posted", {"body": "你好"}, "2026-01-01T00:00:00.000Z")
     assert json.loads(event.payload) == {
-        "type": "chat.posted", "room": 7, "seq": 3, "at": "2026-01-01T00:00:00.000Z",
+        "type": "chat.posted",
+        "room": 7,
+        "seq": 3,
+        "at": "2026-01-01T00:00:00.000Z",
         "data": {"body": "你好"},
     }
     assert "你好".encode() in event.payload
@@ -20,7 +23,7 @@ def test_envelope_has_the_five_fields() -> None:
 
 def test_spliced_envelope_equals_the_serialised_one() -> None:
     """head + seq + tail (what the Redis script stores) is byte-identical to make_event."""
-    data = {"product": {"id": 1, "title": "茶 \"tea\""}, "n": [1, 2]}
+    data = {"product": {"id": 1, "title": '茶 "tea"'}, "n": [1, 2]}
     head, tail = split_envelope(9, "product.pinned", data, "2026-01-01T00:00:00.000Z")
     event = make_event(9, 41, "product.pinned", data, "2026-01-01T00:00:00.000Z")
     assert f"{head}41{tail}".encode() == event.payload

@@ -84,7 +84,8 @@ async def test_chat_is_sampled_for_viewers_not_for_moderators() -> None:
     chats = [e for e in viewer_events if e["type"] == "chat.posted"]
     assert 0 < len(chats) <= 3 * 5
     assert [e for e in viewer_events if e["type"] == "sale.stock"] == [
-        e for e in host_events if e["type"] == "sale.stock"]
+        e for e in host_events if e["type"] == "sale.stock"
+    ]
 
 
 async def test_joining_member_gets_held_events_after_its_seq_exactly_once() -> None:

@@ -33,6 +33,7 @@ async def no_snapshot(seq: int) -> Mapping[str, Any]:
 def snapshot_of(state: dict[str, Any]) -> Any:
     async def build(seq: int) -> Mapping[str, Any]:
         return {"seq": seq, **state}
+
     return build
 
 

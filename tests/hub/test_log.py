@@ -21,8 +21,10 @@ def make_log(keys: Keys, redis: Redis | None, retention: int = 1000) -> EventLog
 async def test_seq_increases_by_one_per_room(maybe_redis: Redis | None, keys: Keys) -> None:
     """Each room counts its own seqs from 1, one by one."""
     log = make_log(keys, maybe_redis)
-    seqs = [(await log.append(room, "chat.posted", {"i": i})).seq
-            for i, room in enumerate([1, 1, 2, 1, 2])]
+    seqs = [
+        (await log.append(room, "chat.posted", {"i": i})).seq
+        for i, room in enumerate([1, 1, 2, 1, 2])
+    ]
     assert seqs == [1, 2, 1, 3, 2]
     assert await log.current_seq(1) == 3
     assert await log.current_seq(3) == 0

@@ -36,12 +36,17 @@ async def test_event_published_on_one_node_reaches_sinks_on_all(nodes: list[Hub]
     sink_a, sink_b = Outbox(max_frames=1000), Outbox(max_frames=1000)
     await a.join(1, sink_a, since=0, snapshot=no_snapshot)
     await b.join(1, sink_b, since=0, snapshot=no_snapshot)
-    await asyncio.gather(*(hub.publish(1, "sale.stock", {"i": i})
-                           for i in range(40) for hub in (a, b)))
+    await asyncio.gather(
+        *(hub.publish(1, "sale.stock", {"i": i}) for i in range(40) for hub in (a, b))
+    )
     got_a: list[dict[str, Any]] = []
     got_b: list[dict[str, Any]] = []
-    await eventually(lambda: len(got_a.__iadd__(events_in(drain(sink_a)))) == 80
-                     and len(got_b.__iadd__(events_in(drain(sink_b)))) == 80)
+    await eventually(
+        lambda: (
+            len(got_a.__iadd__(events_in(drain(sink_a)))) == 80
+            and len(got_b.__iadd__(events_in(drain(sink_b)))) == 80
+        )
+    )
     assert [e["seq"] for e in got_a] == list(range(1, 81))
     assert got_a == got_b
 
@@ -86,7 +91,10 @@ async def test_a_missed_notification_is_filled_from_the_log(
     await a.publish(1, "sale.ended", {})
     await eventually(lambda: len(sink) >= 3)
     assert [(e["seq"], e["type"]) for e in events_in(drain(sink))] == [
-        (1, "sale.started"), (2, "sale.stock"), (3, "sale.ended")]
+        (1, "sale.started"),
+        (2, "sale.stock"),
+        (3, "sale.ended"),
+    ]
 
 
 async def test_works_with_a_decoding_client(keys: Keys, redis_url: str, redis: Redis) -> None:

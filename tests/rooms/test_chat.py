@@ -29,8 +29,11 @@ async def test_message_is_stored_trimmed_and_published(world: RoomWorld) -> None
     view = await post(world, world.fan, "  hi\u0007 there \n")
     assert view.body == "hi there"
     [event] = await world.resources.hub.events_since(world.room_id, 0) or []
-    assert (event.type, event.data["id"], event.data["body"]) == ("chat.posted", view.id,
-                                                                  "hi there")
+    assert (event.type, event.data["id"], event.data["body"]) == (
+        "chat.posted",
+        view.id,
+        "hi there",
+    )
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * (chat.MAX_BODY + 1)])

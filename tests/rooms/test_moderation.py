@@ -32,8 +32,12 @@ async def test_the_host_cannot_be_banned(world: RoomWorld) -> None:
     async with world.resources.db.unit_of_work() as uow:
         with pytest.raises(PermissionDenied):
             await moderation.restrict(
-                uow, caller=world.host, room_id=world.room_id, user=world.host.user_id,
-                kind="ban", seconds=None,
+                uow,
+                caller=world.host,
+                room_id=world.room_id,
+                user=world.host.user_id,
+                kind="ban",
+                seconds=None,
             )
 
 

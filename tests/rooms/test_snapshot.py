@@ -20,7 +20,7 @@ def apply(snapshot: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     state, data, kind = copy.deepcopy(snapshot), event["data"], event["type"]
     room_state = state["room"]
     if kind == "chat.posted" and all(m["id"] != data["id"] for m in state["chat"]):
-        state["chat"] = [*state["chat"], data][-chat.RECENT:]
+        state["chat"] = [*state["chat"], data][-chat.RECENT :]
     elif kind == "chat.deleted":
         state["chat"] = [m for m in state["chat"] if m["id"] != data["id"]]
     elif kind == "product.pinned":

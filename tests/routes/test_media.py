@@ -209,7 +209,7 @@ async def test_publish_and_hang_up_are_room_events(app: FastAPI, client: httpx.A
     assert await _event_types(app, rid) == ["stream.started"]
     await publisher.pc.close()  # no DELETE: the node notices the peer is gone
     async with asyncio.timeout(30):
-        while "stream.ended" not in await _event_types(app, rid):
+        while "stream.ended" not in await _event_types(app, rid):  # noqa: ASYNC110 (polls a log)
             await asyncio.sleep(0.1)
     assert await _media_node(app, rid) is None
     assert (await _event_types(app, rid)).count("stream.ended") == 1

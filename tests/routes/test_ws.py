@@ -51,8 +51,10 @@ async def test_anonymous_join_gets_a_snapshot(world: World) -> None:
 
 async def test_chat_reaches_every_viewer(world: World) -> None:
     """A logged-in viewer's message is stored and reaches everyone as chat.posted."""
-    async with viewer(world.base, world.room_id) as watcher, \
-            viewer(world.base, world.room_id, f"?token={world.fan.token}") as fan:
+    async with (
+        viewer(world.base, world.room_id) as watcher,
+        viewer(world.base, world.room_id, f"?token={world.fan.token}") as fan,
+    ):
         await watcher.next("room.snapshot")
         await fan.next("room.snapshot")
         await fan.send("chat.send", {"body": "  你好 hello  "}, ref="m1")
@@ -94,8 +96,7 @@ async def test_bad_messages_get_error_events(world: World) -> None:
 
 async def test_oversize_frame_closes_with_1009(world: World) -> None:
     """A frame over the limit closes that socket with 1009; others are untouched."""
-    async with viewer(world.base, world.room_id) as other, \
-            viewer(world.base, world.room_id) as v:
+    async with viewer(world.base, world.room_id) as other, viewer(world.base, world.room_id) as v:
         await v.socket.send("x" * 10_000)
         assert await v.closed_with() == 1009
         await other.send("time.sync", {"client_time": 1})
@@ -162,8 +163,10 @@ async def test_moderation_over_the_socket(world: World) -> None:
     """The host mutes a viewer from the socket: everyone sees it, the viewer's chat is
     refused, and a viewer's own moderation attempt is refused."""
     host_query, fan_query = f"?token={world.host.token}", f"?token={world.fan.token}"
-    async with viewer(world.base, world.room_id, host_query) as host, \
-            viewer(world.base, world.room_id, fan_query) as fan:
+    async with (
+        viewer(world.base, world.room_id, host_query) as host,
+        viewer(world.base, world.room_id, fan_query) as fan,
+    ):
         await fan.send("moderation.slow_mode", {"seconds": 5})
         assert (await fan.next("error"))["data"]["code"] == "forbidden"
         await host.send("moderation.mute", {"user": "fan", "seconds": 300}, ref=7)
@@ -199,9 +202,12 @@ async def test_banned_viewer_cannot_join(world: World) -> None:
 async def test_chat_crosses_nodes(world: World, settings: Settings) -> None:
     """Two nodes sharing Redis: a message sent on one reaches a viewer on the other."""
     other = create_app(settings.model_copy(update={"node_id": "second-node"}))
-    async with other.router.lifespan_context(other), serve(other) as second, \
-            viewer(world.base, world.room_id) as watcher, \
-            viewer(second, world.room_id, f"?token={world.fan.token}") as fan:
+    async with (
+        other.router.lifespan_context(other),
+        serve(other) as second,
+        viewer(world.base, world.room_id) as watcher,
+        viewer(second, world.room_id, f"?token={world.fan.token}") as fan,
+    ):
         await watcher.next("room.snapshot")
         await fan.next("room.snapshot")
         await fan.send("chat.send", {"body": "from node two"})
@@ -211,8 +217,10 @@ async def test_chat_crosses_nodes(world: World, settings: Settings) -> None:
 
 async def test_ban_closes_the_banned_viewers_socket(world: World) -> None:
     """A viewer banned while watching gets moderation.banned, then a 4403 close."""
-    async with viewer(world.base, world.room_id, f"?token={world.host.token}") as host, \
-            viewer(world.base, world.room_id, f"?token={world.fan.token}") as fan:
+    async with (
+        viewer(world.base, world.room_id, f"?token={world.host.token}") as host,
+        viewer(world.base, world.room_id, f"?token={world.fan.token}") as fan,
+    ):
         await fan.next("room.snapshot")
         await host.send("moderation.ban", {"user": "fan", "seconds": 600})
         banned = await fan.next("moderation.banned")
