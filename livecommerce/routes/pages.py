@@ -1,7 +1,85 @@
-"""HTML pages (Jinja2)."""
+"""HTML pages (Jinja2): home, room, studio, merchant console, and the account forms.
+
+Pages render what a first paint needs on the server; the scripts in ``web/static/js``
+then keep it live through the JSON API and the room WebSocket.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from livecommerce.rooms import service as rooms
+from livecommerce.routes import _page_auth
+from livecommerce.routes._pagekit import render, to_login
+from livecommerce.routes.deps import OptionalUser, ResourcesDep
 
 router = APIRouter(include_in_schema=False)
+router.include_router(_page_auth.router)
+
+HOME_LIMIT = 24
+
+
+@router.get("/")
+async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) -> Response:
+    async with resources.db.read() as session:
+        live = await rooms.list_rooms(session, status="live", limit=HOME_LIMIT)
+        upcoming = await rooms.list_rooms(session, status="scheduled", limit=HOME_LIMIT)
+    context = {
+        "live": [r.as_dict() for r in live],
+        "upcoming": [r.as_dict() for r in upcoming],
+    }
+    return render(request, resources, caller, "home.html", context)
+
+
+@router.get("/rooms/{room_id}")
+async def room_page(
+    room_id: int, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    async with resources.db.read() as session:
+        detail = (await rooms.room_detail(session, room_id)).as_dict()
+    context = {"room": detail, "page_data": {"room": detail}}
+    return render(request, resources, caller, "room.html", context)
+
+
+@router.get("/studio")
+async def studio_index(request: Request, resources: ResourcesDep, caller: OptionalUser) -> Response:
+    if caller is None:
+        return to_login(request)
+    async with resources.db.read() as session:
+        hosted = await rooms.list_rooms(session, host_id=caller.user_id)
+        owned = await rooms.list_rooms(session, merchant_id=caller.user_id)
+    shows = {r.id: r.as_dict() for r in [*hosted, *owned]}
+    return render(request, resources, caller, "studio_index.html", {"shows": list(shows.values())})
+
+
+@router.get("/studio/{room_id}")
+async def studio_page(
+    room_id: int, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    async with resources.db.read() as session:
+        room = await rooms.load_room(session, room_id)
+        # Moderators get the studio too: it is where chat is moderated.
+        await rooms.require_manager(session, room, caller, moderators=True)
+        detail = (await rooms.room_detail(session, room_id)).as_dict()
+    context: dict[str, Any] = {"room": detail, "page_data": {"room": detail}}
+    return render(request, resources, caller, "studio.html", context)
+
+
+@router.get("/orders")
+async def my_orders(request: Request, resources: ResourcesDep, caller: OptionalUser) -> Response:
+    if caller is None:
+        return to_login(request)
+    return render(request, resources, caller, "orders.html")
+
+
+@router.get("/console")
+async def console(request: Request, resources: ResourcesDep, caller: OptionalUser) -> Response:
+    if caller is None:
+        return to_login(request)
+    allowed = caller.role in ("merchant", "admin")
+    status = 200 if allowed else 403
+    return render(request, resources, caller, "console.html", {"allowed": allowed}, status=status)

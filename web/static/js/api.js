@@ -1,0 +1,51 @@
+// JSON API calls from pages: the session cookie authenticates, X-CSRF-Token proves the
+// request came from one of our pages. Errors become ApiError with the server's message.
+
+import { t } from "./i18n.js";
+
+export class ApiError extends Error {
+  constructor(status, code, message, retryAfter = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function csrfToken() {
+  return document.querySelector('meta[name="csrf-token"]')?.content ?? "";
+}
+
+async function errorOf(response) {
+  let code = "error";
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = await response.json();
+    if (body?.error) ({ code, message } = body.error);
+  } catch { /* not JSON: keep the status line */ }
+  return new ApiError(response.status, code, message, response.headers.get("Retry-After"));
+}
+
+/** `api("POST", "/api/products", {...})` -> parsed JSON (null for 204). */
+export async function api(method, path, body = undefined, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = csrfToken();
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, "network", t("common.network_error"));
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.status === 204 ? null : response.json();
+}
+
+/** The page's data block (user, lang, room...) rendered by the server. */
+export function pageData() {
+  const node = document.getElementById("page-data");
+  return node ? JSON.parse(node.textContent) : {};
+}

@@ -1,0 +1,122 @@
+// The chat list (弹幕). Every piece of user text goes in through textContent (via el()),
+// never innerHTML, so a message can never become markup.
+
+import { el } from "./dom.js";
+import { t } from "./i18n.js";
+
+const MAX_MESSAGES = 200;
+const STICK_TO_BOTTOM_PX = 80;
+
+export function authorOf(message) {
+  const user = message.user ?? {};
+  return user.name ?? user.display_name ?? message.display_name ?? user.handle ?? message.handle ?? "?";
+}
+
+function userIdOf(message) {
+  return message.user_id ?? message.user?.id ?? null;
+}
+
+export class ChatView {
+  /**
+   * @param {HTMLElement} list the <ul>
+   * @param {{me?: {id}, hostId?: number, moderate?: (action, message) => void}} options
+   *   `moderate` adds Delete / Mute / Ban buttons to every viewer message (studio).
+   */
+  constructor(list, { me = null, hostId = null, moderate = null } = {}) {
+    this.list = list;
+    this.me = me;
+    this.hostId = hostId;
+    this.moderate = moderate;
+    this.seen = new Set();
+  }
+
+  nearBottom() {
+    const { scrollHeight, scrollTop, clientHeight } = this.list;
+    return scrollHeight - scrollTop - clientHeight < STICK_TO_BOTTOM_PX;
+  }
+
+  push(node) {
+    const stick = this.nearBottom();
+    this.list.append(node);
+    while (this.list.childElementCount > MAX_MESSAGES) this.list.firstElementChild.remove();
+    if (stick) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  modButtons(message) {
+    const act = (action) => () => this.moderate(action, message);
+    return el("span", { class: "mod-actions" },
+      el("button", { type: "button", onclick: act("delete"), title: t("chat.delete") }, t("chat.delete")),
+      el("button", { type: "button", onclick: act("mute"), title: t("chat.mute") }, t("chat.mute")),
+      el("button", { type: "button", onclick: act("ban"), title: t("chat.ban") }, t("chat.ban")));
+  }
+
+  /** Show a chat message; repeats of an id already shown (replays) are ignored. */
+  add(message) {
+    if (message.id !== undefined) {
+      if (this.seen.has(message.id)) return;
+      this.seen.add(message.id);
+    }
+    const userId = userIdOf(message);
+    const classes = ["chat-msg"];
+    if (userId !== null && userId === this.hostId) classes.push("host");
+    if (userId !== null && userId === this.me?.id) classes.push("mine");
+    const canModerate = this.moderate && userId !== this.hostId && userId !== this.me?.id;
+    this.push(el("li", { class: classes.join(" "), dataset: { messageId: message.id ?? "", userId: userId ?? "" }, "data-testid": "chat-message" },
+      el("span", { class: "who" }, authorOf(message)),
+      el("span", { class: "body" }, message.body ?? ""),
+      canModerate ? this.modButtons(message) : null));
+  }
+
+  /** A line from the room itself (welcome, moderation, "N people just bought"). */
+  system(text, kind = "system") {
+    this.push(el("li", { class: `chat-msg ${kind}` }, text));
+  }
+
+  remove(messageId) {
+    for (const node of this.list.querySelectorAll("[data-message-id]")) {
+      if (node.dataset.messageId === String(messageId)) node.remove();
+    }
+  }
+
+  replace(messages) {
+    this.list.replaceChildren();
+    this.seen.clear();
+    this.system(t("chat.welcome"));
+    for (const message of messages) this.add(message);
+  }
+}
+
+/** Chat-related events -> the view. Returns true when the event was a chat event. */
+export function applyChatEvent(view, event) {
+  const data = event.data ?? {};
+  const user = typeof data.user === "object" && data.user !== null ? data.user : {};
+  const who = user.name ?? user.handle ?? String(data.user ?? data.user_id ?? "");
+  switch (event.type) {
+    case "chat.posted":
+    case "chat.accepted": // the sender's own message, answered to the sender only
+      view.add(data.message ?? data); return true;
+    case "chat.deleted":
+    case "moderation.deleted": view.remove(data.id ?? data.message_id); return true;
+    case "moderation.muted": view.system(t("chat.muted", { user: who })); return true;
+    case "moderation.banned": view.system(t("chat.banned", { user: who })); return true;
+    case "moderation.slow_mode_changed":
+      view.system(data.seconds ? t("chat.slow_mode", { seconds: data.seconds }) : t("chat.slow_mode_off")); return true;
+    case "order.placed.summary": view.system(t("chat.bought", { count: data.count ?? data.orders ?? 1 }), "order"); return true;
+    default: return false;
+  }
+}
+
+/** Wire the chat input to the socket. The input ships disabled, so nothing is typed
+ * (and no native form submit happens) before this script runs. */
+export function bindChatForm(form, socket) {
+  if (!form) return;
+  for (const control of form.elements) control.disabled = false;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const input = form.elements.body;
+    const body = input.value.trim();
+    if (!body) return;
+    socket.send("chat.send", { body });
+    input.value = "";
+  });
+}

@@ -1,0 +1,135 @@
+// Console: flash deals (POST /api/rooms/{id}/sales) and orders (GET /api/orders).
+// Both APIs belong to the orders engineer; a 404/405 means "not on this server yet".
+import { api } from "./api.js";
+import { clear, el, fill, localInputToIso, onSubmit, showMessage, toLocalInput, yuanToCents } from "./dom.js";
+import { countdown } from "./countdown.js";
+import { currentLang, money, t } from "./i18n.js";
+
+const form = document.getElementById("deal-form");
+const deals = document.getElementById("deal-list");
+let productTitles = new Map();
+const message = form.querySelector(".form-message");
+const orders = document.getElementById("order-list");
+
+function fillSelect(select, options) {
+  const previous = select.value;
+  clear(select);
+  for (const [value, label] of options) select.append(el("option", { value }, label));
+  if (options.some(([value]) => String(value) === previous)) select.value = previous;
+}
+
+export function setRooms(rooms) {
+  const open = rooms.filter((r) => r.status !== "ended");
+  fillSelect(form.elements.room_id, open.map((r) => [r.id, r.title]));
+  loadDeals();
+}
+
+// Every product of the merchant is offered; the API refuses one that is not on the show's shelf.
+export function setProducts(products) {
+  productTitles = new Map(products.map((p) => [p.id, p.title]));
+  fillSelect(form.elements.product_id, products.map((p) => [p.id, `${p.title} · ${money(p.price_cents, p.currency)}`]));
+}
+
+function readForm() {
+  const data = new FormData(form);
+  const priceCents = yuanToCents(data.get("price"));
+  const quantity = Number(data.get("quantity"));
+  const limit = Number(data.get("per_user_limit"));
+  const startsAt = localInputToIso(String(data.get("starts_at") ?? ""));
+  const endsAt = localInputToIso(String(data.get("ends_at") ?? ""));
+  if (!data.get("room_id") || !data.get("product_id")) return { error: t("console.no_shelf_products") };
+  if (!(priceCents > 0)) return { error: `${t("console.deal_price")}: > 0` };
+  if (!Number.isInteger(quantity) || quantity < 1) return { error: `${t("console.deal_quantity")}: ≥ 1` };
+  if (!Number.isInteger(limit) || limit < 1) return { error: `${t("console.deal_limit")}: ≥ 1` };
+  if (!startsAt || !endsAt || endsAt <= startsAt) return { error: `${t("console.deal_ends")} > ${t("console.deal_starts")}` };
+  return {
+    roomId: Number(data.get("room_id")),
+    payload: { product_id: Number(data.get("product_id")), price_cents: priceCents, quantity,
+      per_user_limit: limit, starts_at: startsAt, ends_at: endsAt },
+  };
+}
+
+async function submit(event) {
+  event.preventDefault();
+  const { roomId, payload, error } = readForm();
+  if (error) return showMessage(message, error);
+  try {
+    const sale = await api("POST", `/api/rooms/${roomId}/sales`, payload);
+    showMessage(message, t("console.deal_created", { id: sale?.id ?? "" }), true);
+    await loadDeals();
+  } catch (err) {
+    showMessage(message, err.message);
+  }
+}
+
+const when = (iso) => new Intl.DateTimeFormat(currentLang() === "zh" ? "zh-CN" : "en", {
+  month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+
+async function cancelDeal(sale) {
+  try {
+    await api("POST", `/api/sales/${sale.id}/cancel`);
+    await loadDeals();
+  } catch (err) {
+    showMessage(message, err.message);
+  }
+}
+
+function dealRow(sale) {
+  const timer = el("b", { class: "deal-timer", "data-testid": "deal-timer" }, "");
+  if (sale.status === "live") countdown(timer, sale.ends_at, "", () => loadDeals());
+  if (sale.status === "scheduled") countdown(timer, sale.starts_at, "", () => loadDeals());
+  return el("div", { class: "deal-row", "data-testid": "deal-row" },
+    el("div", { class: "show-main" },
+      el("b", {}, `${productTitles.get(sale.product_id) ?? `#${sale.product_id}`} · ${money(sale.price_cents)}`),
+      el("small", { class: "muted" }, `${when(sale.starts_at)} – ${when(sale.ends_at)} · `,
+        t("console.deal_sold", { sold: sale.sold, quantity: sale.quantity }))),
+    timer,
+    el("span", { class: `badge badge-sale-${sale.status}` }, t(`sale.status_${sale.status}`)),
+    sale.status === "scheduled"
+      ? el("button", { type: "button", class: "btn btn-ghost btn-sm", onclick: () => cancelDeal(sale) }, t("console.deal_cancel"))
+      : el("span"));
+}
+
+/** The deals of the show picked in the form. */
+export async function loadDeals() {
+  const roomId = form.elements.room_id.value;
+  if (!roomId) return fill(deals, el("div", { class: "empty" }, t("console.no_deals")));
+  try {
+    const { sales } = await api("GET", `/api/rooms/${roomId}/sales`);
+    if (sales.length === 0) fill(deals, el("div", { class: "empty" }, t("console.no_deals")));
+    else fill(deals, ...sales.map(dealRow));
+  } catch (err) {
+    fill(deals, el("div", { class: "empty" }, err.message));
+  }
+}
+
+function orderRow(order) {
+  return el("div", { class: "order-row", "data-testid": "order-row" },
+    el("b", {}, `#${order.id}`),
+    el("span", {}, `${productTitles.get(order.product_id) ?? `#${order.product_id}`} × ${order.quantity}`),
+    el("span", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity)),
+    el("span", { class: `badge badge-order-${order.status}` }, t(`orders.status_${order.status}`)));
+}
+
+export async function loadOrders() {
+  clear(orders);
+  try {
+    const body = await api("GET", "/api/orders");
+    const list = body?.orders ?? [];
+    if (list.length === 0) orders.append(el("div", { class: "empty" }, t("console.no_orders")));
+    else orders.append(...list.map(orderRow));
+  } catch (err) {
+    const missing = err.status === 404 || err.status === 405;
+    orders.append(el("div", { class: "empty" }, missing ? t("console.orders_unavailable") : err.message));
+  }
+}
+
+export function initDeals() {
+  const start = new Date(Date.now() + 10 * 60_000);
+  start.setSeconds(0, 0);
+  form.elements.starts_at.value = toLocalInput(start);
+  form.elements.ends_at.value = toLocalInput(new Date(start.getTime() + 10 * 60_000));
+  onSubmit(form, submit);
+  form.elements.room_id.addEventListener("change", loadDeals);
+  return loadOrders();
+}

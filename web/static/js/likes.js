@@ -1,0 +1,51 @@
+// The like button: taps are counted locally and sent as one like.send per second,
+// never one message per tap (the server aggregates too).
+
+import { compactNumber } from "./i18n.js";
+
+const FLUSH_MS = 1000;
+const HEARTS = ["❤️", "💖", "💗", "🧡", "💕"];
+
+export class Likes {
+  constructor(button, counter, heartsBox, socket) {
+    this.counter = counter;
+    this.heartsBox = heartsBox;
+    this.socket = socket;
+    this.shown = 0;
+    this.pending = 0;
+    button.addEventListener("click", () => this.tap(button));
+    setInterval(() => this.flush(), FLUSH_MS);
+  }
+
+  tap(button) {
+    this.pending += 1;
+    this.show(this.shown + 1);
+    button.classList.remove("pop");
+    void button.offsetWidth; // restart the animation
+    button.classList.add("pop");
+    this.heart();
+  }
+
+  heart() {
+    if (!this.heartsBox || this.heartsBox.childElementCount > 12) return;
+    const heart = document.createElement("span");
+    heart.className = "heart";
+    heart.textContent = HEARTS[Math.floor(Math.random() * HEARTS.length)];
+    heart.style.setProperty("--dx", `${Math.round(Math.random() * 40 - 20)}px`);
+    heart.addEventListener("animationend", () => heart.remove());
+    this.heartsBox.append(heart);
+  }
+
+  flush() {
+    if (this.pending === 0) return;
+    // Visitors who are not logged in may tap for fun; only members' likes are counted.
+    this.socket?.send("like.send", { count: this.pending });
+    this.pending = 0;
+  }
+
+  /** The server's total; never step back below what this viewer already saw. */
+  show(total) {
+    this.shown = Math.max(this.shown, total);
+    this.counter.textContent = compactNumber(this.shown);
+  }
+}

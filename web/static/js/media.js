@@ -1,0 +1,86 @@
+// WebRTC video through WHIP (host publishes) and WHEP (viewers watch): an SDP offer is
+// POSTed as application/sdp; the 201 answer carries the SDP and a Location to DELETE later.
+
+import { ApiError, csrfToken } from "./api.js";
+
+const ICE_GATHER_MS = 2000;
+
+function iceGathered(pc) {
+  // Non-trickle WHIP/WHEP: send the offer once candidates are in (or after a short wait).
+  if (pc.iceGatheringState === "complete") return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => { if (pc.iceGatheringState === "complete") finish(); };
+    const finish = () => { pc.removeEventListener("icegatheringstatechange", done); resolve(); };
+    pc.addEventListener("icegatheringstatechange", done);
+    setTimeout(finish, ICE_GATHER_MS);
+  });
+}
+
+async function negotiate(pc, url) {
+  await pc.setLocalDescription(await pc.createOffer());
+  await iceGathered(pc);
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/sdp", "X-CSRF-Token": csrfToken() },
+    body: pc.localDescription.sdp,
+  });
+  if (response.status !== 201 && response.status !== 200) {
+    let message = `${response.status}`;
+    try { message = (await response.json()).error.message; } catch { /* not JSON */ }
+    throw new ApiError(response.status, "media", message);
+  }
+  const location = response.headers.get("Location");
+  await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });
+  return location ? new URL(location, response.url).toString() : null;
+}
+
+function session(pc, resource) {
+  return {
+    pc,
+    async close() {
+      pc.close();
+      if (resource) {
+        await fetch(resource, { method: "DELETE", credentials: "same-origin",
+          headers: { "X-CSRF-Token": csrfToken() } }).catch(() => {});
+      }
+    },
+  };
+}
+
+/** Watch the room's video in `video` (WHEP). Resolves to {pc, close()}. */
+export async function watch(roomId, video) {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver("video", { direction: "recvonly" });
+  pc.addTransceiver("audio", { direction: "recvonly" });
+  const stream = new MediaStream();
+  pc.addEventListener("track", (event) => {
+    stream.addTrack(event.track);
+    video.srcObject = stream;
+  });
+  try {
+    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whep`));
+  } catch (err) {
+    pc.close();
+    throw err;
+  }
+}
+
+/** Publish `stream` (camera) to the room (WHIP). Resolves to {pc, close()}. */
+export async function publish(roomId, stream) {
+  const pc = new RTCPeerConnection();
+  for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+  try {
+    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whip`));
+  } catch (err) {
+    pc.close();
+    throw err;
+  }
+}
+
+/** Mark the video as playing (CSS shows it) once frames arrive. */
+export function trackPlaying(video, onChange) {
+  const update = () => onChange(!video.paused && video.readyState >= 2 && video.videoWidth > 0);
+  for (const name of ["playing", "loadeddata", "pause", "emptied", "resize"]) video.addEventListener(name, update);
+  return update;
+}

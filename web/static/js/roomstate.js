@@ -1,0 +1,96 @@
+// The room as the page knows it, and how each server event changes it.
+// applyEvent() is pure bookkeeping and returns which part of the page to redraw.
+//
+// room.snapshot data the pages read (the hub may send more):
+//   {room: {id, title, status, host_id, host_name, scheduled_at, shelf: [product],
+//           pinned_product, ...}, sales: [sale], viewers, likes, chat: [message],
+//    slow_mode_seconds, seq, server_time (ms)}
+// (rooms/snapshot.py builds it; shelf/pinned_product at the top level are read too.)
+// product: {id, title, price_cents, currency, image_url, stock}
+// sale: {id, product_id, price_cents, quantity, sold | remaining, per_user_limit,
+//        starts_at, ends_at, status: scheduled|live|sold_out|ended|cancelled}
+// message: {id, user: {id, handle, name}, body, at}
+
+export function initialState(detail) {
+  return {
+    room: { ...detail },
+    status: detail.status,
+    shelf: detail.shelf ?? [],
+    pinned: detail.pinned_product ?? null,
+    sales: new Map(),
+    viewers: 0,
+    likes: 0,
+    orders: 0,
+  };
+}
+
+export function saleOf(data) {
+  const sale = data?.sale ?? data ?? {};
+  return { ...sale, id: sale.id ?? sale.sale_id };
+}
+
+export function remaining(sale) {
+  if (Number.isFinite(sale.remaining)) return sale.remaining;
+  if (Number.isFinite(sale.quantity) && Number.isFinite(sale.sold)) return sale.quantity - sale.sold;
+  return null;
+}
+
+/** The deal a viewer can act on for a product: live first, then the next scheduled one. */
+export function dealFor(state, productId) {
+  const deals = [...state.sales.values()].filter((s) => s.product_id === productId);
+  return deals.find((s) => s.status === "live")
+    ?? deals.filter((s) => s.status === "scheduled").sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)))[0]
+    ?? null;
+}
+
+/** The deal to feature in the banner: a live one, else the soonest scheduled one. */
+export function featuredDeal(state) {
+  const open = [...state.sales.values()].filter((s) => s.status === "live" || s.status === "scheduled");
+  return open.find((s) => s.status === "live")
+    ?? open.sort((a, b) => String(a.starts_at).localeCompare(String(b.starts_at)))[0]
+    ?? null;
+}
+
+function applySnapshot(state, data) {
+  const room = data.room ?? {};
+  Object.assign(state.room, room);
+  state.status = room.status ?? data.status ?? state.status;
+  const shelf = data.shelf ?? room.shelf;
+  if (Array.isArray(shelf)) state.shelf = shelf;
+  state.pinned = data.pinned_product ?? data.pinned ?? room.pinned_product ?? null;
+  state.sales = new Map((data.sales ?? []).map((s) => [saleOf(s).id, saleOf(s)]));
+  state.viewers = Number(data.viewers ?? data.viewer_count ?? state.viewers) || 0;
+  state.likes = Number(data.likes ?? data.like_count ?? state.likes) || 0;
+  return "all";
+}
+
+const SALE_STATUS = { "sale.started": "live", "sale.ended": "ended", "sale.sold_out": "sold_out",
+  "sale.cancelled": "cancelled", "sale.scheduled": "scheduled", "sale.restocked": "live" };
+
+function applySale(state, type, data) {
+  const incoming = saleOf(data);
+  if (incoming.id === undefined) return null;
+  const sale = { ...(state.sales.get(incoming.id) ?? {}), ...incoming };
+  if (SALE_STATUS[type] && !incoming.status) sale.status = SALE_STATUS[type];
+  if (type === "sale.stock" && remaining(sale) === 0 && sale.status === "live") sale.status = "sold_out";
+  state.sales.set(sale.id, sale);
+  return "sales";
+}
+
+/** Change `state` for `event`; return "all" | "status" | "pinned" | "sales" | "viewers" | "likes" | "orders" | null. */
+export function applyEvent(state, event) {
+  const data = event.data ?? {};
+  switch (event.type) {
+    case "room.snapshot": return applySnapshot(state, data);
+    case "room.started": state.status = "live"; return "status";
+    case "room.ended": state.status = "ended"; state.pinned = null; return "status";
+    case "product.pinned": state.pinned = data.product ?? null; return "pinned";
+    case "product.unpinned": state.pinned = null; return "pinned";
+    case "viewers.count": state.viewers = Number(data.count ?? data.viewers ?? 0); return "viewers";
+    case "likes.count": state.likes = Math.max(state.likes, Number(data.count ?? data.likes ?? data.total ?? 0)); return "likes";
+    case "order.placed.summary": state.orders += Number(data.count ?? data.orders ?? 1); return "orders";
+    default:
+      if (event.type.startsWith("sale.")) return applySale(state, event.type, data);
+      return null;
+  }
+}

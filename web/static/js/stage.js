@@ -1,0 +1,113 @@
+// What the viewer room and the host studio share: status, counters, the video player
+// lifecycle, drawers and the connection banner.
+
+import { countdown } from "./countdown.js";
+import { compactNumber, t } from "./i18n.js";
+import { trackPlaying, watch } from "./media.js";
+
+const $ = (id) => document.getElementById(id);
+
+export function renderStatus(state) {
+  const stage = document.querySelector(".stage");
+  stage.dataset.status = state.status;
+  const badge = $("room-status-badge");
+  badge.className = `badge badge-${state.status}`;
+  badge.textContent = t(`room.${state.status}`);
+  const text = { live: $("stage-status-text").dataset.liveText, scheduled: "", ended: t("room.ended_text") }[state.status] ?? "";
+  $("stage-status-text").textContent = text;
+  $("stage-status-text").hidden = !text;
+  const clock = $("stage-countdown");
+  clock.hidden = state.status !== "scheduled";
+  if (!clock.hidden) {
+    const value = clock.querySelector("[data-countdown-to]");
+    countdown(value, value.dataset.countdownTo, value.dataset.countdownDone);
+  }
+}
+
+export function renderViewers(state) {
+  for (const id of ["viewer-count", "chat-viewers", "num-viewers"]) {
+    const node = $(id);
+    if (node) node.textContent = compactNumber(state.viewers);
+  }
+}
+
+export function connectionStatus(status, detail = {}) {
+  const banner = $("connection-banner");
+  if (!banner) return;
+  banner.hidden = status === "open";
+  if (status === "closed") banner.textContent = detail.reason ? `⚠ ${detail.reason}` : "⚠";
+  else banner.textContent = status === "reconnecting" ? t("room.reconnecting") : t("room.connecting");
+}
+
+/** Drawers (shelf, buy sheet) over a scrim; Escape or the scrim closes them. */
+export function drawers(onClose = () => {}) {
+  const scrim = $("scrim");
+  const all = () => document.querySelectorAll(".drawer");
+  const closeAll = () => {
+    for (const drawer of all()) drawer.hidden = true;
+    scrim.hidden = true;
+    onClose();
+  };
+  scrim.addEventListener("click", closeAll);
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") closeAll(); });
+  for (const button of document.querySelectorAll(".drawer [data-close]")) button.addEventListener("click", closeAll);
+  return {
+    scrim,
+    open(drawer) {
+      for (const other of all()) other.hidden = other !== drawer;
+      drawer.hidden = false;
+      scrim.hidden = false;
+    },
+    closeAll,
+  };
+}
+
+/**
+ * Keep the viewer's <video> on the room's WHEP stream while the room is live, retrying
+ * with backoff (the host may not be publishing yet). `update(status)` follows the room.
+ */
+export function videoPlayer(roomId, video) {
+  const playing = trackPlaying(video, (on) => {
+    video.classList.toggle("playing", on);
+    $("stage-placeholder").hidden = on;
+    $("unmute").hidden = !on || !video.muted;
+  });
+  let current = null;
+  let wanted = false;
+  let delay = 2000;
+  let timer = null;
+
+  async function attempt() {
+    if (!wanted || current) return;
+    try {
+      current = await watch(roomId, video);
+      delay = 2000;
+      current.pc.addEventListener("connectionstatechange", () => {
+        if (["failed", "closed", "disconnected"].includes(current?.pc.connectionState)) stop(true);
+      });
+      await video.play().catch(() => {});
+    } catch {
+      current = null;
+      timer = setTimeout(attempt, delay);
+      delay = Math.min(delay * 2, 15000);
+    }
+  }
+
+  function stop(retry = false) {
+    clearTimeout(timer);
+    current?.close();
+    current = null;
+    video.srcObject = null;
+    playing();
+    if (retry && wanted) timer = setTimeout(attempt, delay);
+  }
+
+  $("unmute").addEventListener("click", () => { video.muted = false; $("unmute").hidden = true; });
+  return {
+    update(status) {
+      wanted = status === "live";
+      if (wanted) attempt();
+      else stop();
+    },
+  };
+}

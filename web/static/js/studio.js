@@ -1,0 +1,166 @@
+// The host studio: camera preview and publishing, start/end the show, pin products,
+// launch a flash deal, moderate chat, watch the live numbers.
+
+import { api, pageData } from "./api.js";
+import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
+import { serverNow } from "./countdown.js";
+import { el, onSubmit, showMessage, yuanToCents } from "./dom.js";
+import { compactNumber, t } from "./i18n.js";
+import { publish } from "./media.js";
+import { connectRoom } from "./roomsocket.js";
+import { applyEvent, initialState } from "./roomstate.js";
+import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
+import { connectionStatus, renderStatus, renderViewers } from "./stage.js";
+import { toast } from "./toast.js";
+
+const $ = (id) => document.getElementById(id);
+const data = pageData();
+const state = initialState(data.room);
+const roomId = state.room.id;
+const message = $("studio-message");
+const video = $("video");
+let camera = null;
+let publisher = null;
+
+const MODERATION = { delete: "moderation.delete", mute: "moderation.mute", ban: "moderation.ban" };
+
+function moderate(action, msg) {
+  const userId = msg.user_id ?? msg.user?.id;
+  const payload = action === "delete" ? { message_id: msg.id } : { user: userId, ...(action === "mute" ? { seconds: 300 } : {}) };
+  socket.send(MODERATION[action], payload);
+  if (action === "delete") chat.remove(msg.id);
+}
+
+const chat = new ChatView($("chat-list"), { me: data.user, hostId: state.room.host_id, moderate });
+
+async function pin(product) {
+  const pinned = state.pinned?.id === product.id;
+  try {
+    if (pinned) await api("DELETE", `/api/rooms/${roomId}/pin`);
+    else await api("PUT", `/api/rooms/${roomId}/pin`, { product_id: product.id });
+    // The socket confirms too; drawing now keeps the button honest if the socket lags.
+    state.pinned = pinned ? null : product;
+    draw.pinned();
+  } catch (err) {
+    showMessage(message, err.message);
+  }
+}
+
+function pinButton(product) {
+  const pinned = state.pinned?.id === product.id;
+  return el("button", { type: "button", class: `btn btn-sm ${pinned ? "btn-ghost" : "btn-primary"}`, "data-testid": "pin-btn",
+    disabled: state.status === "ended", onclick: () => pin(product) }, pinned ? t("studio.unpin") : t("studio.pin"));
+}
+
+const draw = {
+  status() {
+    renderStatus(state);
+    $("golive-btn").hidden = !(state.status === "scheduled" || (state.status === "live" && camera && !publisher));
+    $("end-btn").hidden = state.status !== "live";
+    if (camera) $("stage-placeholder").hidden = true;
+    draw.pinned();
+    draw.sales();
+  },
+  pinned() { renderPinned($("pinned-card"), state, null); renderShelf($("studio-shelf"), state, pinButton); },
+  sales() { renderSaleBanner($("sale-banner"), state, () => {}); renderShelf($("studio-shelf"), state, pinButton); },
+  viewers() { renderViewers(state); },
+  likes() { $("num-likes").textContent = compactNumber(state.likes); $("like-count").textContent = compactNumber(state.likes); },
+  orders() { $("num-orders").textContent = compactNumber(state.orders); },
+  all() { draw.status(); draw.viewers(); draw.likes(); draw.orders(); },
+};
+
+async function startCamera() {
+  try {
+    camera = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
+  } catch (err) {
+    showMessage(message, t("studio.camera_failed", { error: err.message || err.name }));
+    return;
+  }
+  video.srcObject = camera;
+  video.classList.add("playing");
+  await video.play().catch(() => {});
+  $("camera-btn").hidden = true;
+  if (state.status === "live") await startPublishing();
+  draw.status();
+}
+
+async function startPublishing() {
+  if (!camera || publisher) return;
+  showMessage(message, t("studio.publishing"), true);
+  try {
+    publisher = await publish(roomId, camera);
+    showMessage(message, t("studio.published"), true);
+  } catch (err) {
+    showMessage(message, t("studio.publish_failed", { error: err.message }));
+  }
+  draw.status();
+}
+
+async function goLive() {
+  try {
+    if (state.status === "scheduled") {
+      await api("POST", `/api/rooms/${roomId}/start`);
+      state.status = "live";
+    }
+    await startPublishing();
+    draw.status();
+  } catch (err) {
+    showMessage(message, err.message);
+  }
+}
+
+async function endShow() {
+  if (!confirm(t("studio.confirm_end"))) return;
+  try {
+    await publisher?.close();
+    publisher = null;
+    await api("POST", `/api/rooms/${roomId}/end`);
+    state.status = "ended";
+    state.pinned = null;
+    draw.status();
+  } catch (err) {
+    showMessage(message, err.message);
+  }
+}
+
+async function launchDeal(event) {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const out = $("deal-message");
+  const fields = new FormData(form);
+  const priceCents = yuanToCents(fields.get("price"));
+  const minutes = Number(fields.get("minutes"));
+  if (!(priceCents > 0)) return showMessage(out, `${t("console.deal_price")}: > 0`);
+  // Start a moment from now on the server's clock, so the deal is never "in the past".
+  const start = serverNow() + 3000;
+  const payload = {
+    product_id: Number(fields.get("product_id")), price_cents: priceCents,
+    quantity: Number(fields.get("quantity")), per_user_limit: Number(fields.get("per_user_limit")),
+    starts_at: new Date(start).toISOString(), ends_at: new Date(start + minutes * 60_000).toISOString(),
+  };
+  try {
+    const sale = await api("POST", `/api/rooms/${roomId}/sales`, payload);
+    showMessage(out, t("console.deal_created", { id: sale?.id ?? "" }), true);
+  } catch (err) {
+    showMessage(out, err.message);
+  }
+}
+
+function onEvent(event) {
+  if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? event.data?.recent_chat ?? []);
+  else applyChatEvent(chat, event);
+  if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
+  const changed = applyEvent(state, event);
+  if (changed) draw[changed]();
+}
+
+const socket = connectRoom(roomId, { onEvent, onStatus: connectionStatus });
+bindChatForm($("chat-form"), socket);
+$("camera-btn").addEventListener("click", startCamera);
+$("golive-btn").addEventListener("click", goLive);
+$("end-btn").addEventListener("click", endShow);
+onSubmit($("studio-deal-form"), launchDeal);
+$("like-btn").hidden = false;
+$("shelf-btn").hidden = true;
+chat.replace([]);
+draw.all();
