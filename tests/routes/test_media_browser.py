@@ -10,7 +10,13 @@ from playwright.async_api import Browser, Page
 
 from tests.servers import Server
 from tests.users import room, signup
-from tests.web.conftest import browser, new_page, server  # noqa: F401 - fixtures
+from tests.web.conftest import (  # noqa: F401 - fixtures
+    browser,
+    chromium,
+    new_page,
+    page_errors,
+    server,
+)
 
 pytestmark = pytest.mark.browser
 
