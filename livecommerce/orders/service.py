@@ -20,7 +20,7 @@ from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock
 from livecommerce.orders.views import OrderView
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import Order
+from livecommerce.storage.models import Order, Product, User
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,21 @@ async def list_orders(session: AsyncSession, *, buyer_id: int, limit: int = 100)
         select(Order).where(Order.buyer_id == buyer_id).order_by(Order.id.desc()).limit(limit)
     )
     return [OrderView.of(o) for o in rows]
+
+
+async def list_merchant_orders(
+    session: AsyncSession, *, merchant_id: int, limit: int = 200
+) -> list[tuple[OrderView, str]]:
+    """Orders of the merchant's products, newest first, each with the buyer's handle."""
+    rows = await session.execute(
+        select(Order, User.handle)
+        .join(Product, Product.id == Order.product_id)
+        .join(User, User.id == Order.buyer_id)
+        .where(Product.merchant_id == merchant_id)
+        .order_by(Order.id.desc())
+        .limit(limit)
+    )
+    return [(OrderView.of(order), handle) for order, handle in rows]
 
 
 async def load_own_order(session: AsyncSession, *, buyer_id: int, order_id: int) -> Order:

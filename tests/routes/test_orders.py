@@ -132,3 +132,22 @@ async def test_sandbox_can_be_switched_off(client: httpx.AsyncClient, app: FastA
     assert refused.status_code == 403
     status = (await client.get(f"/api/orders/{placed['id']}", headers=buyer.headers)).json()
     assert status["status"] == "pending_payment"
+
+
+async def test_merchant_sees_orders_of_their_products(client: httpx.AsyncClient) -> None:
+    """The merchant lists orders on their products with the buyer; others cannot."""
+    sale_id = await live_sale(client)
+    buyer = await signup(client, "bob")
+    placed = (await order(client, buyer, sale_id, "k")).json()
+    shop_login = await client.post(
+        "/api/auth/login", json={"handle": "shop", "password": "correct horse"}
+    )
+    client.cookies.clear()
+    shop = {"Authorization": f"Bearer {shop_login.json()['token']}"}
+    listed = (await client.get("/api/merchant/orders", headers=shop)).json()["orders"]
+    assert [(o["id"], o["buyer"]) for o in listed] == [(placed["id"], "bob")]
+    rival = await signup(client, "rival", "merchant")
+    assert (await client.get("/api/merchant/orders", headers=rival.headers)).json() == {
+        "orders": []
+    }
+    assert (await client.get("/api/merchant/orders", headers=buyer.headers)).status_code == 403

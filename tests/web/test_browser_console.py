@@ -117,4 +117,25 @@ async def test_console_schedules_a_deal(browser: Browser, server: Server) -> Non
     await page.locator("#deals").screenshot(path=str(await shot_path("console-deals")))
     await row.get_by_role("button", name="Cancel").click()
     await expect(row).to_contain_text("Cancelled")
+    await _buy_from_shelf(server, "Spring tea tasting")
+    await page.reload()
+    await expect(page.get_by_test_id("order-row")).to_contain_text("shelf_buyer")
     await context.close()
+
+
+async def _buy_from_shelf(server: Server, room_title: str) -> None:
+    """A buyer orders the show's first shelf product through the API."""
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        rooms = (await api.get("/api/rooms", params={"status": "scheduled"})).json()["rooms"]
+        rid = next(r["id"] for r in rooms if r["title"] == room_title)
+        pid = (await api.get(f"/api/rooms/{rid}")).json()["shelf"][0]["id"]
+        signup = await api.post(
+            "/api/auth/signup",
+            json={"handle": "shelf_buyer", "password": "correct horse", "display_name": "Buyer"},
+        )
+        headers = {"Authorization": f"Bearer {signup.json()['token']}", "Idempotency-Key": "k"}
+        api.cookies.clear()
+        bought = await api.post(
+            f"/api/rooms/{rid}/products/{pid}/orders", json={"quantity": 2}, headers=headers
+        )
+        assert bought.status_code == 201, bought.text

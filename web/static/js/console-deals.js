@@ -1,4 +1,5 @@
-// Console: flash deals (POST /api/rooms/{id}/sales) and orders (GET /api/orders).
+// Console: flash deals (POST /api/rooms/{id}/sales) and orders of the merchant's
+// products (GET /api/merchant/orders).
 // Both APIs belong to the orders engineer; a 404/405 means "not on this server yet".
 import { api } from "./api.js";
 import { clear, el, fill, localInputToIso, onSubmit, showMessage, toLocalInput, yuanToCents } from "./dom.js";
@@ -107,6 +108,7 @@ function orderRow(order) {
   return el("div", { class: "order-row", "data-testid": "order-row" },
     el("b", {}, `#${order.id}`),
     el("span", {}, `${productTitles.get(order.product_id) ?? `#${order.product_id}`} × ${order.quantity}`),
+    el("span", { class: "muted" }, order.buyer ?? ""),
     el("span", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity)),
     el("span", { class: `badge badge-order-${order.status}` }, t(`orders.status_${order.status}`)));
 }
@@ -114,7 +116,7 @@ function orderRow(order) {
 export async function loadOrders() {
   clear(orders);
   try {
-    const body = await api("GET", "/api/orders");
+    const body = await api("GET", "/api/merchant/orders");
     const list = body?.orders ?? [];
     if (list.length === 0) orders.append(el("div", { class: "empty" }, t("console.no_orders")));
     else orders.append(...list.map(orderRow));
