@@ -8,8 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.rooms import service
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
+from livecommerce.sales.service import close_room_sales
+from livecommerce.storage.models import utcnow
 
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 
@@ -79,8 +82,13 @@ async def start(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> d
 
 @router.post("/{room_id}/end")
 async def end(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    """End the show; its flash deals end (or, not yet started, are cancelled) with it."""
     async with resources.db.unit_of_work() as uow:
         room = await service.end_room(uow, caller=caller, room_id=room_id)
+        closed = await close_room_sales(uow, room_id=room_id, now=utcnow())
+    for sale_id in closed:
+        # The gates still hold the old window; reload them so buyers are refused there.
+        await reconcile_sale(resources.checkout, sale_id)
     return room.as_dict()
 
 

@@ -170,3 +170,33 @@ async def cancel_sale(
     uow.after_commit(lambda: gate.drop(view.ref))
     uow.publish_after_commit(sale.room_id, "sale.cancelled", {"sale": view.as_dict()})
     return view
+
+
+async def close_room_sales(uow: UnitOfWork, *, room_id: int, now: datetime) -> list[int]:
+    """The show is over: its scheduled deals are cancelled and its live ones end now.
+
+    Returns the ids of the sales it closed, whose gates the caller reloads after commit.
+    """
+    session = uow.session
+    open_sales = list(
+        await session.scalars(
+            select(FlashSale).where(
+                FlashSale.room_id == room_id,
+                FlashSale.status.in_([s.value for s in OPEN_STATUSES]),
+            )
+        )
+    )
+    closed = []
+    for sale in open_sales:
+        current = SaleStatus(sale.status)
+        target = SaleStatus.CANCELLED if current is SaleStatus.SCHEDULED else SaleStatus.ENDED
+        if not await claim_transition(session, sale.id, current, target):
+            continue  # the scheduler moved it meanwhile; it publishes its own event
+        if target is SaleStatus.ENDED:
+            sale.ends_at = min(sale.ends_at, now)
+        await close_sale_stock(session, sale.id)
+        await session.refresh(sale)
+        kind = "sale.cancelled" if target is SaleStatus.CANCELLED else "sale.ended"
+        uow.publish_after_commit(room_id, kind, {"sale": SaleView.of(sale).as_dict()})
+        closed.append(sale.id)
+    return closed

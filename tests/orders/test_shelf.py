@@ -128,3 +128,27 @@ async def test_deal_units_leave_product_stock_and_come_back(
     checkout = app.state.resources.checkout
     await expire_due_orders(checkout, now=utcnow() + timedelta(hours=1))
     assert await stock(client, pid) == 50  # and the expired order's 2 after the deal
+
+
+async def test_ending_the_show_closes_its_deals(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """When the show ends, its live deal ends (buyers are refused) and its upcoming deal
+    is cancelled; their unsold units go back to the product."""
+    shop, host, rid, pid = await shop_with_room(client)
+    live = (await launch(client, shop, rid, pid, quantity=10)).json()
+    later = (await launch(client, shop, rid, pid, quantity=5, countdown_seconds=600)).json()
+    await advance_sales(app.state.resources.db, now=utcnow())
+    buyer = await signup(client, "bob")
+    headers = {**buyer.headers, "Idempotency-Key": "before"}
+    url = f"/api/sales/{live['id']}/orders"
+    assert (await client.post(url, json={"quantity": 1}, headers=headers)).status_code == 201
+    assert (await client.post(f"/api/rooms/{rid}/end", headers=host.headers)).status_code == 200
+    statuses = {
+        s["id"]: s["status"] for s in (await client.get(f"/api/rooms/{rid}/sales")).json()["sales"]
+    }
+    assert statuses == {live["id"]: "ended", later["id"]: "cancelled"}
+    after = await client.post(
+        url, json={"quantity": 1}, headers={**buyer.headers, "Idempotency-Key": "after"}
+    )
+    assert after.status_code == 409
+    assert after.json()["error"]["code"] == "sale_not_live"
+    assert await stock(client, pid) == 49  # everything but the one unit sold
