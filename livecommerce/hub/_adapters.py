@@ -34,4 +34,5 @@ def build_adapters(
     presence = RedisPresence(
         redis, keys, node_id, ttl_seconds=presence_ttl, keep_seconds=keep_seconds
     )
-    return RedisBroker(redis, channel, redis_log), presence
+    broker = RedisBroker(redis, channel, redis_log, private_channel=keys.private_channel())
+    return broker, presence

@@ -14,6 +14,8 @@ from livecommerce.hub.event import Event
 from livecommerce.hub.log import EventLog
 
 Deliver = Callable[[Event], Awaitable[None]]
+# (room id, user id, payload): an unsequenced event for that user's sockets in the room.
+DeliverPrivate = Callable[[int, int, bytes], None]
 # Called after the node (re)connects to the broker: events may have been missed.
 Resync = Callable[[], Awaitable[None]]
 
@@ -29,6 +31,10 @@ class Broker(Protocol):
 
     async def current_seq(self, room_id: int) -> int: ...
 
+    async def publish_private(self, room_id: int, user_id: int, payload: bytes) -> None: ...
+
+    on_private: DeliverPrivate | None
+
 
 class MemoryBroker:
     """In-process: the log is a :class:`~livecommerce.hub.log.MemoryLog` and the only
@@ -37,6 +43,7 @@ class MemoryBroker:
     def __init__(self, log: EventLog) -> None:
         self._log = log
         self._deliver: Deliver | None = None
+        self.on_private: DeliverPrivate | None = None
 
     async def start(self, deliver: Deliver, resync: Resync) -> None:
         self._deliver = deliver
@@ -55,3 +62,7 @@ class MemoryBroker:
 
     async def current_seq(self, room_id: int) -> int:
         return await self._log.current_seq(room_id)
+
+    async def publish_private(self, room_id: int, user_id: int, payload: bytes) -> None:
+        if self.on_private is not None:
+            self.on_private(room_id, user_id, payload)

@@ -62,6 +62,11 @@ def make_event(room: int, seq: int, type: str, data: Mapping[str, Any], at: str)
     return Event(type, room, seq, at, body, dumps(envelope))
 
 
+def private_payload(room: int, type: str, data: Mapping[str, Any], at: str) -> bytes:
+    """A reply-style event for one user's sockets: no seq, never logged or replayed."""
+    return dumps({"type": type, "room": room, "seq": None, "at": at, "data": dict(data)})
+
+
 def split_envelope(room: int, type: str, data: Mapping[str, Any], at: str) -> tuple[str, str]:
     """The envelope as text before and after the seq, so Redis can splice the seq in.
 

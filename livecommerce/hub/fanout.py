@@ -106,6 +106,13 @@ class Room:
         self._delivered += 1
         self._schedule()
 
+    def deliver_private(self, user_id: int, payload: bytes) -> None:
+        """Offer ``payload`` to this user's live sockets only, at once (not coalesced)."""
+        for member in list(self.members.values()):
+            mine = member.user_id == user_id and member.held is None
+            if mine and not member.sink.offer(payload):
+                self._overflow(member)
+
     def flush(self) -> None:
         self._timer = None
         if not self._pending:

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 
 from livecommerce.hub._adapters import build_adapters
 from livecommerce.hub._tasks import cancel_and_wait
-from livecommerce.hub.event import Event, frame_of, iso_at, make_event
+from livecommerce.hub.event import Event, frame_of, iso_at, make_event, private_payload
 from livecommerce.hub.fanout import Member, Room, Tunables, monotonic
 from livecommerce.hub.outbox import CLOSE_GOING_AWAY, CLOSE_RESUME, Sink
 from livecommerce.hub.presence import NodeReport, PresenceStats
@@ -62,6 +62,7 @@ class Hub:
             keys, redis, node_id, log_retention, log_ttl, presence_ttl, keep_seconds, self.now
         )
         self._rooms: dict[int, Room] = {}
+        self._broker.on_private = self._deliver_private
         self._report = NodeReport()
         self._shown: dict[int, dict[str, int]] = {}
         self._ticker: asyncio.Task[None] | None = None
@@ -90,6 +91,19 @@ class Hub:
         Call after the transaction that caused it has committed.
         """
         return await self._broker.publish(room_id, type, data)
+
+    async def notify_user(
+        self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
+    ) -> None:
+        """Send an unsequenced event to ``user_id``'s sockets in the room, on any node
+        (a buyer's own order status). Not logged: a reconnecting client re-reads state."""
+        payload = private_payload(room_id, type, data, self.now())
+        await self._broker.publish_private(room_id, user_id, payload)
+
+    def _deliver_private(self, room_id: int, user_id: int, payload: bytes) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None:
+            room.deliver_private(user_id, payload)
 
     async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
         return await self._broker.events_since(room_id, seq)

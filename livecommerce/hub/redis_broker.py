@@ -19,7 +19,7 @@ from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 from livecommerce.hub._tasks import cancel_and_wait
-from livecommerce.hub.broker import Deliver, Resync
+from livecommerce.hub.broker import Deliver, DeliverPrivate, Resync
 from livecommerce.hub.event import Event, parse_event
 from livecommerce.hub.redis_log import RedisLog, as_bytes
 
@@ -27,9 +27,20 @@ log = logging.getLogger(__name__)
 
 
 class RedisBroker:
-    def __init__(self, redis: Redis, channel: str, log: RedisLog, *, retry: float = 1.0) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        channel: str,
+        log: RedisLog,
+        *,
+        private_channel: str,
+        retry: float = 1.0,
+    ) -> None:
         self._redis = redis
         self._channel = channel
+        # Same subscription, second channel: still one pub/sub connection per node.
+        self._private = private_channel
+        self.on_private: DeliverPrivate | None = None
         self._log = log
         self._retry = retry
         self._task: asyncio.Task[None] | None = None
@@ -47,6 +58,15 @@ class RedisBroker:
     async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
         return await self._log.append(room_id, type, data)
 
+    async def publish_private(self, room_id: int, user_id: int, payload: bytes) -> None:
+        # "room user " before the envelope: nodes route it without parsing the JSON.
+        await self._redis.publish(self._private, b"%d %d " % (room_id, user_id) + payload)
+
+    def _private_message(self, data: bytes) -> None:
+        room, user, payload = data.split(b" ", 2)
+        if self.on_private is not None:
+            self.on_private(int(room), int(user), payload)
+
     async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
         return await self._log.events_since(room_id, seq)
 
@@ -55,7 +75,7 @@ class RedisBroker:
 
     async def _subscribe(self) -> PubSub:
         pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-        await pubsub.subscribe(self._channel)
+        await pubsub.subscribe(self._channel, self._private)
         return pubsub
 
     async def _run(self, pubsub: PubSub, deliver: Deliver, resync: Resync) -> None:
@@ -81,6 +101,12 @@ class RedisBroker:
         while True:
             message = await pubsub.get_message(timeout=None)
             if message is None or message.get("type") != "message":
+                continue
+            if as_bytes(message["channel"]) == self._private.encode():
+                try:
+                    self._private_message(as_bytes(message["data"]))
+                except Exception:
+                    log.exception("hub listener failed to deliver a private event")
                 continue
             try:
                 event = parse_event(as_bytes(message["data"]))

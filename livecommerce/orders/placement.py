@@ -28,7 +28,7 @@ from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import GateResult, Outcome, check_request
 from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.orders.stock import take_stock
-from livecommerce.orders.views import OrderView, PlacedOrder
+from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import AfterCommit
@@ -179,6 +179,8 @@ async def _commit(
             expires_at=now + checkout.payment_ttl,
         )  # fmt: skip
         view = OrderView.of(order)
+        news = order_news(view.id, view.status, sale.id)
+        uow.notify_after_commit(sale.room_id, buyer_id, ORDER_UPDATED, news)
         uow.after_commit(
             _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=1)
         )

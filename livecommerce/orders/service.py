@@ -18,7 +18,7 @@ from livecommerce.orders._loop import pause, reraise_if_cancelled
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock
-from livecommerce.orders.views import OrderView
+from livecommerce.orders.views import ORDER_UPDATED, OrderView, order_news
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Order, Product, User
 
@@ -72,6 +72,9 @@ async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str)
     """Move a pending order to ``target`` and return its stock; False if it was not pending."""
     if not await claim_order(uow.session, order.id, PENDING, target):
         return False
+    if order.room_id is not None:
+        news = order_news(order.id, target, order.sale_id)
+        uow.notify_after_commit(order.room_id, order.buyer_id, ORDER_UPDATED, news)
     level = await return_stock(uow, order, now=checkout.clock())
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)

@@ -15,7 +15,7 @@ from livecommerce.errors import InvalidInput, NotFound, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
 from livecommerce.orders.placement import find_order
-from livecommerce.orders.views import OrderView, PlacedOrder
+from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room
 from livecommerce.storage.db import UnitOfWork
@@ -87,4 +87,6 @@ async def _write(
     )
     session.add(order)
     await session.flush()
+    news = order_news(order.id, order.status, None)
+    uow.notify_after_commit(room_id, buyer_id, ORDER_UPDATED, news)
     return order

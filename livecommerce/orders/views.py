@@ -45,6 +45,14 @@ class OrderView:
         return data
 
 
+ORDER_UPDATED = "order.updated"
+"""The buyer's own order changed status; sent only to that buyer's sockets."""
+
+
+def order_news(order_id: int, status: str, sale_id: int | None) -> dict[str, Any]:
+    return {"order_id": order_id, "status": status, "sale_id": sale_id}
+
+
 @dataclass(frozen=True, slots=True)
 class PlacedOrder:
     """The answer to a purchase attempt: the order, and whether this call created it."""

@@ -32,6 +32,10 @@ class EventPublisher(Protocol):
 
     async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> object: ...
 
+    async def notify_user(
+        self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
+    ) -> None: ...
+
 
 class UnitOfWork:
     def __init__(self, session: AsyncSession, publisher: EventPublisher | None) -> None:
@@ -48,6 +52,16 @@ class UnitOfWork:
             return
         payload = dict(data)
         self._hooks.append(lambda: publisher.publish(room_id, type, payload))
+
+    def notify_after_commit(
+        self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
+    ) -> None:
+        """An event for one user's sockets in the room (their own order), after commit."""
+        publisher = self._publisher
+        if publisher is None:
+            return
+        payload = dict(data)
+        self._hooks.append(lambda: publisher.notify_user(room_id, user_id, type, payload))
 
     async def run_hooks(self) -> None:
         hooks, self._hooks = self._hooks, []

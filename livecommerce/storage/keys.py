@@ -44,6 +44,10 @@ class Keys:
         """The one pub/sub channel every node listens on for all rooms."""
         return f"{self.prefix}events"
 
+    def private_channel(self) -> str:
+        """Pub/sub channel for events meant for one user's sockets (their own orders)."""
+        return f"{self.prefix}private"
+
     def node_alive(self, node_id: str) -> str:
         """Set with a TTL by each node; its absence means the node's counts are stale."""
         return f"{self.prefix}node:{node_id}:alive"

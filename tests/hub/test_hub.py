@@ -147,3 +147,23 @@ async def test_stop_closes_sinks_for_reconnect(keys: Keys, maybe_redis: Redis | 
     await hub.join(1, sink, since=0, snapshot=no_snapshot)
     await hub.stop()
     assert sink.close_code == 4009
+
+
+async def test_private_event_reaches_only_that_users_sockets(hub: Hub) -> None:
+    """notify_user() reaches the user's sockets in that room, unsequenced; nobody else's."""
+    mine, other, anonymous = Outbox(), Outbox(), Outbox()
+    await hub.join(1, mine, since=0, snapshot=no_snapshot, user_id=7)
+    await hub.join(1, other, since=0, snapshot=no_snapshot, user_id=8)
+    await hub.join(1, anonymous, since=0, snapshot=no_snapshot)
+    for sink in (mine, other, anonymous):
+        drain(sink)
+    await hub.notify_user(1, 7, "order.updated", {"order_id": 3, "status": "paid"})
+    await hub.notify_user(2, 7, "order.updated", {"order_id": 4, "status": "paid"})
+    await eventually(lambda: len(mine) > 0)
+    [event] = events_in(drain(mine))
+    assert (event["type"], event["seq"], event["data"]["order_id"]) == ("order.updated", None, 3)
+    await hub.publish(1, "product.unpinned", {})  # a later room event arrives after it
+    await eventually(lambda: len(other) > 0)
+    assert [e["type"] for e in events_in(drain(other))] == ["product.unpinned"]
+    assert [e["type"] for e in events_in(drain(anonymous))] == ["product.unpinned"]
+    assert await hub.current_seq(1) == 1  # private events take no seq

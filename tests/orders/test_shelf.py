@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from livecommerce.orders.service import expire_due_orders
 from livecommerce.sales.scheduler import advance_sales
 from livecommerce.storage.models import utcnow
+from tests.routes._live import serve, viewer
 from tests.routes.test_sales import launch, shop_with_room
 from tests.users import Account, signup
 
@@ -152,3 +153,42 @@ async def test_ending_the_show_closes_its_deals(app: FastAPI, client: httpx.Asyn
     assert after.status_code == 409
     assert after.json()["error"]["code"] == "sale_not_live"
     assert await stock(client, pid) == 49  # everything but the one unit sold
+
+
+async def test_buyer_hears_their_own_order_on_the_room_socket(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Placing and paying an order reach the buyer's room socket as order.updated; other
+    viewers of the room hear nothing of it."""
+    _, _, rid, pid = await shop_with_room(client)
+    buyer, other = await signup(client, "bob"), await signup(client, "eve")
+    async with (
+        serve(app) as base,
+        viewer(base, rid, f"?token={buyer.token}") as mine,
+        viewer(base, rid, f"?token={other.token}") as theirs,
+    ):
+        await mine.next("room.snapshot")
+        await theirs.next("room.snapshot")
+        placed = (await buy(client, buyer, rid, pid, "k")).json()
+        assert (await mine.next("order.updated"))["data"] == {
+            "order_id": placed["id"],
+            "status": "pending_payment",
+            "sale_id": None,
+        }
+        await client.post(f"/api/orders/{placed['id']}/pay", headers=buyer.headers)
+        paid = await mine.next("order.updated")
+        assert (paid["data"]["status"], paid["seq"]) == ("paid", None)
+        await client.put(
+            f"/api/rooms/{rid}/pin", json={"product_id": pid}, headers=(await _host(client)).headers
+        )
+        await theirs.next("product.pinned")
+        assert [e["type"] for e in theirs.seen if e["type"] == "order.updated"] == []
+
+
+async def _host(client: httpx.AsyncClient) -> Account:
+    login = await client.post(
+        "/api/auth/login", json={"handle": "anna", "password": "correct horse"}
+    )
+    client.cookies.clear()
+    body = login.json()
+    return Account(body["user"]["id"], "anna", "host", body["token"])
