@@ -27,6 +27,8 @@ from livecommerce.storage.ratelimit import MemoryRateLimiter, RateLimiter, Redis
 log = logging.getLogger(__name__)
 
 CSRF_TTL_SECONDS = 12 * 3600
+STOP_GRACE_SECONDS = 5.0
+"""How long a background loop gets to finish its pass at shutdown before it is cancelled."""
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Resources:
     checkout: Checkout
     metrics: Metrics = field(default_factory=Metrics)
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
         """Register a shutdown step; steps run last-registered first."""
@@ -57,6 +60,7 @@ class Resources:
         return task
 
     async def close(self) -> None:
+        self.stopping.set()
         await self.exits.aclose()
 
 

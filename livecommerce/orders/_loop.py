@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from livecommerce import shutdown
+
 
 def reraise_if_cancelled() -> None:
     """Re-raise cancellation that a library turned into an ordinary exception.
@@ -18,10 +20,5 @@ def reraise_if_cancelled() -> None:
 
 
 async def pause(seconds: float) -> None:
-    """Sleep between passes, unless a cancellation was swallowed during the pass.
-
-    Some drivers catch the cancellation of a query, clean up and return normally; the
-    task stays marked as cancelling but the next sleep would never see it.
-    """
-    reraise_if_cancelled()
-    await asyncio.sleep(seconds)
+    """Sleep between passes; ends the loop when the app stops (``livecommerce.shutdown``)."""
+    await shutdown.pause(seconds)
