@@ -38,10 +38,6 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     """Argon2id memory cost; tests lower it to keep the suite fast."""
     max_request_bytes: int = 64 * 1024
-    max_title_length: int = 120
-    max_description_length: int = 4000
-    max_price_cents: int = 100_000_000
-    max_stock: int = 10_000_000
     media_max_viewers: int = 200
     """WebRTC viewers one node relays to; past it WHEP answers 503 with Retry-After."""
     media_ice_servers: list[str] = Field(default_factory=list)
