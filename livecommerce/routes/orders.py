@@ -8,15 +8,18 @@ attempt never touches the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from livecommerce.orders import payment, placement, service, shelf
-from livecommerce.orders.views import OrderView
+from livecommerce.orders.views import OrderView, PlacedOrder
+from livecommerce.resources import Resources
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(tags=["orders"])
@@ -49,25 +52,23 @@ class WebhookIn(BaseModel):
     status: str = Field(pattern="^(succeeded|failed)$")
 
 
-@router.post("/api/sales/{sale_id}/orders", status_code=201)
-async def place(
-    sale_id: int,
-    body: OrderIn,
-    caller: CurrentUser,
-    resources: ResourcesDep,
+IdempotencyKey = Annotated[str, Header(max_length=200)]
+
+
+async def _purchase(
+    resources: Resources,
+    caller: Principal,
     response: Response,
-    idempotency_key: Annotated[str, Header(max_length=200)],
+    attempt: Callable[[], Awaitable[PlacedOrder]],
 ) -> dict[str, Any]:
-    """Order from a flash sale. The same Idempotency-Key returns the same order (200)."""
-    await resources.limiter.hit(
-        "purchase", str(caller.user_id), limit=ATTEMPTS_PER_SECOND, window=1.0
-    )
+    """The shared tail of every purchase: the per-buyer attempt limit, outcome metrics,
+    and 201 for a new order or 200 for a repeated Idempotency-Key."""
     outcomes = resources.metrics.orders
     try:
-        placed = await placement.place_order(
-            resources.checkout, buyer_id=caller.user_id, sale_id=sale_id,
-            quantity=body.quantity, key=idempotency_key,
-        )  # fmt: skip
+        await resources.limiter.hit(
+            "purchase", str(caller.user_id), limit=ATTEMPTS_PER_SECOND, window=1.0
+        )
+        placed = await attempt()
     except DomainError as exc:
         outcomes.labels(exc.code).inc()
         raise
@@ -75,6 +76,27 @@ async def place(
     if not placed.created:
         response.status_code = 200
     return placed.order.as_dict()
+
+
+@router.post("/api/sales/{sale_id}/orders", status_code=201)
+async def place(
+    sale_id: int,
+    body: OrderIn,
+    caller: CurrentUser,
+    resources: ResourcesDep,
+    response: Response,
+    idempotency_key: IdempotencyKey,
+) -> dict[str, Any]:
+    """Order from a flash sale. The same Idempotency-Key returns the same order (200)."""
+    attempt = partial(
+        placement.place_order,
+        resources.checkout,
+        buyer_id=caller.user_id,
+        sale_id=sale_id,
+        quantity=body.quantity,
+        key=idempotency_key,
+    )
+    return await _purchase(resources, caller, response, attempt)
 
 
 @router.post("/api/rooms/{room_id}/products/{product_id}/orders", status_code=201)
@@ -85,19 +107,19 @@ async def buy_from_shelf(
     caller: CurrentUser,
     resources: ResourcesDep,
     response: Response,
-    idempotency_key: Annotated[str, Header(max_length=200)],
+    idempotency_key: IdempotencyKey,
 ) -> dict[str, Any]:
     """Buy a shelf product at its list price; same Idempotency-Key, same order (200)."""
-    await resources.limiter.hit(
-        "purchase", str(caller.user_id), limit=ATTEMPTS_PER_SECOND, window=1.0
+    attempt = partial(
+        shelf.buy_from_shelf,
+        resources.checkout,
+        buyer_id=caller.user_id,
+        room_id=room_id,
+        product_id=product_id,
+        quantity=body.quantity,
+        key=idempotency_key,
     )
-    placed = await shelf.buy_from_shelf(
-        resources.checkout, buyer_id=caller.user_id, room_id=room_id, product_id=product_id,
-        quantity=body.quantity, key=idempotency_key,
-    )  # fmt: skip
-    if not placed.created:
-        response.status_code = 200
-    return placed.order.as_dict()
+    return await _purchase(resources, caller, response, attempt)
 
 
 @router.get("/api/orders")
@@ -138,8 +160,11 @@ async def pay(
     )
     result = order.as_dict()
     if charge is not None:
-        result["payment"] = {"reference": charge.reference, "confirmed": charge.confirmed,
-                             "redirect_url": charge.redirect_url}  # fmt: skip
+        result["payment"] = {
+            "reference": charge.reference,
+            "confirmed": charge.confirmed,
+            "redirect_url": charge.redirect_url,
+        }
     return result
 
 
@@ -165,7 +190,9 @@ async def webhook(provider: str, request: Request, resources: ResourcesDep) -> d
     except ValueError as exc:
         raise InvalidInput("webhook body is not a valid payment event") from exc
     order = await payment.confirm_payment(
-        resources.checkout, provider=provider, reference=event.reference,
+        resources.checkout,
+        provider=provider,
+        reference=event.reference,
         succeeded=event.status == "succeeded",
-    )  # fmt: skip
+    )
     return {"order": order.as_dict()}
