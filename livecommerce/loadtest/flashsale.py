@@ -126,7 +126,7 @@ async def _worker_async(plan: Plan, buyers: list[tuple[int, str]]) -> list[Attem
     for buyer, token in buyers:
         for n in range(plan.attempts_per_buyer):
             # A retry with the same key (a double tap) must return the same order.
-            key = f"k{buyer}-{n // 2 if rng.random() < 0.3 else n}"
+            key = f"s{plan.sale_id}-b{buyer}-{n // 2 if rng.random() < 0.3 else n}"
             jobs.append((buyer, token, key, _quantity(rng, plan.limit)))
     rng.shuffle(jobs)
     queue: asyncio.Queue[tuple[int, str, str, int]] = asyncio.Queue()
