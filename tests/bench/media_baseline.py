@@ -8,12 +8,14 @@ sender encodes its own copy, which is what aiortc's examples do.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import secrets
 
 import uvicorn
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
-from aiortc.mediastreams import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from fastapi import FastAPI, Request, Response
 
 from tests.bench.media_procs import quiet
@@ -26,6 +28,7 @@ def create_app() -> FastAPI:
     relay = MediaRelay()
     sources: dict[str, MediaStreamTrack] = {}
     peers: dict[str, RTCPeerConnection] = {}
+    drains: set[asyncio.Task[None]] = set()
 
     async def answer(pc: RTCPeerConnection, request: Request, path: str) -> Response:
         offer = (await request.body()).decode()
@@ -39,6 +42,10 @@ def create_app() -> FastAPI:
         @pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             sources[track.kind] = track
+            # Read the host from the start, as a server showing the stream would: an
+            # unread remote track queues every decoded frame, and the first viewer
+            # would get that backlog as a burst above 30 fps.
+            drains.add(asyncio.create_task(_drain(relay.subscribe(track, buffered=False))))
 
         return await answer(pc, request, f"/api/rooms/{room_id}/whip")
 
@@ -73,6 +80,12 @@ async def _finish(
     peers[resource_id] = pc
     headers = {"Location": f"{path}/{resource_id}"}
     return Response(pc.localDescription.sdp, status_code=201, media_type=SDP, headers=headers)
+
+
+async def _drain(track: MediaStreamTrack) -> None:
+    with contextlib.suppress(MediaStreamError):
+        while True:
+            await track.recv()
 
 
 def serve(port: int) -> None:

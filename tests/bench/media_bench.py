@@ -55,6 +55,12 @@ def box_busy() -> tuple[float, float]:
     return (sum(values[:8]) - idle) / TICK, sum(values[:8]) / TICK
 
 
+def cpu_pressure() -> float:
+    """Seconds during which some task on the box waited for a CPU (PSI, cumulative)."""
+    some = Path("/proc/pressure/cpu").read_text().split("\n")[0]
+    return int(some.rsplit("total=", 1)[1]) / 1e6
+
+
 # --- servers -------------------------------------------------------------------------
 @contextmanager
 def our_server(max_viewers: int) -> Iterator[tuple[int, str, str]]:
@@ -147,13 +153,13 @@ def _measure(
         joined = sum(out.get(timeout=join_deadline)[1] for _ in workers)
         time.sleep(args.settle)
         loadavg = Path("/proc/loadavg").read_text().split()[:3]
-        before = (process_cpu(pid), process_cpu(pub_pid), frames.value, box_busy())
+        before = (process_cpu(pid), process_cpu(pub_pid), frames.value, box_busy(), cpu_pressure())
         began = time.perf_counter()
         start.set()
         time.sleep(args.window)
         stop.set()
         elapsed = time.perf_counter() - began
-        after = (process_cpu(pid), process_cpu(pub_pid), frames.value, box_busy())
+        after = (process_cpu(pid), process_cpu(pub_pid), frames.value, box_busy(), cpu_pressure())
         results = [out.get(timeout=60)[1] for _ in workers]
     finally:
         stop.set()
@@ -178,6 +184,9 @@ def _figures(
         errors[error] = errors.get(error, 0) + 1
     server_cores = (after[0] - before[0]) / elapsed
     busy, total = after[3][0] - before[3][0], after[3][1] - before[3][1]
+    host_fps = (after[2] - before[2]) / elapsed
+    received = sum(r["video_packets"][0] for r in results)
+    lost = sum(r["video_packets"][1] for r in results)
 
     def ms(q: float) -> float | None:
         value = percentile(joins, q)
@@ -188,14 +197,17 @@ def _figures(
         "errors": errors,
         "server_cores": round(server_cores, 3),
         "millicores_per_viewer": round(1000 * server_cores / viewers, 2),
-        "host_fps": round((after[2] - before[2]) / elapsed, 1),
+        "host_fps": round(host_fps, 1),
         "fps_p50": _r(percentile(fps, 50)),
+        "fps_p50_of_host": _r(100 * (percentile(fps, 50) or 0) / host_fps if host_fps else None),
         "fps_min": _r(min(fps) if fps else None),
         "join_p50_ms": ms(50),
         "join_p95_ms": ms(95),
         "publisher_cores": round((after[1] - before[1]) / elapsed, 2),
         "viewer_procs_cores": round(sum(r["cpu_cores"] for r in results), 2),
+        "video_loss_pct": _r(100 * lost / (received + lost) if received + lost else None),
         "box_busy_cores": round((os.cpu_count() or 1) * busy / total if total else 0.0, 2),
+        "box_cpu_pressure_pct": round(100 * (after[4] - before[4]) / elapsed),
         "loadavg_at_window": " ".join(loadavg),
     }
 
@@ -215,7 +227,8 @@ def _wait_for(check: Callable[[], bool], timeout: float, message: str) -> None:
 # --- sweeps and summary ----------------------------------------------------------------
 SUMMARY_KEYS = (
     "watching", "server_cores", "millicores_per_viewer", "host_fps", "fps_p50", "fps_min",
-    "join_p50_ms", "join_p95_ms", "publisher_cores", "viewer_procs_cores", "box_busy_cores",
+    "fps_p50_of_host", "join_p50_ms", "join_p95_ms", "video_loss_pct", "publisher_cores",
+    "viewer_procs_cores", "box_busy_cores", "box_cpu_pressure_pct",
 )  # fmt: skip
 
 

@@ -92,6 +92,13 @@ class Joined:
     video: FrameCounter
     join_seconds: float
 
+    async def packets(self) -> tuple[int, int]:
+        """(received, lost) RTP packets of the video, from aiortc's receiver stats."""
+        video = next(t for t in self.session.pc.getTransceivers() if t.kind == "video")
+        report = await video.receiver.getStats()
+        inbound = [s for s in report.values() if s.type == "inbound-rtp"]
+        return sum(s.packetsReceived for s in inbound), sum(s.packetsLost for s in inbound)
+
 
 async def join_one(url: str, client: httpx.AsyncClient) -> Joined | str:
     """A viewer joined and holding its first video frame, or why it could not."""
@@ -151,16 +158,24 @@ async def _viewers(
         # Every viewer is read at the same instant, so the window is the same for all.
         frames_before = [j.video.frames for j in joined]
         began, cpu_before = time.perf_counter(), self_cpu()
+        packets_before = await _packets(joined)
         await _wait(stop)
         elapsed, cpu = time.perf_counter() - began, self_cpu() - cpu_before
+        packets = [a - b for a, b in zip(await _packets(joined), packets_before, strict=True)]
         fps = [(j.video.frames - f) / elapsed for j, f in zip(joined, frames_before, strict=True)]
         out.put(("results", {
             "join_seconds": [j.join_seconds for j in joined],
             "fps": fps,
             "errors": errors,
             "cpu_cores": cpu / elapsed,
+            "video_packets": packets,
         }))  # fmt: skip
         await asyncio.gather(*(_close(j.session) for j in joined))
+
+
+async def _packets(joined: list[Joined]) -> tuple[int, int]:
+    counts = await asyncio.gather(*(j.packets() for j in joined))
+    return sum(c[0] for c in counts), sum(c[1] for c in counts)
 
 
 async def _wait(event: mps.Event) -> None:
