@@ -13,7 +13,7 @@ what any Python endpoint on this box can do under the same load generator.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import uvicorn
@@ -85,7 +85,9 @@ async def _locked_order(
             status="pending_payment",
             idempotency_key=key,
             created_at=now,
-            expires_at=now,
+            # Same 15 minutes to pay as the real path; an order that expired at once
+            # would hand its units back (the real node's expiry loop shares this database).
+            expires_at=now + timedelta(minutes=15),
         )
         .returning(Order.id)
     )
