@@ -45,6 +45,9 @@ class Resources:
     media: MediaNode
     checkout: Checkout
     metrics: Metrics = field(default_factory=Metrics)
+    node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
+    """Counts on this node only: for hot paths where a Redis round trip per attempt
+    costs more than a per-node (N times looser) limit gives away."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -151,3 +151,16 @@ async def test_merchant_sees_orders_of_their_products(client: httpx.AsyncClient)
         "orders": []
     }
     assert (await client.get("/api/merchant/orders", headers=buyer.headers)).status_code == 403
+
+
+async def test_purchase_attempts_are_limited_per_buyer(client: httpx.AsyncClient) -> None:
+    """Past 5 attempts a second a buyer gets 429 with Retry-After; another buyer does not."""
+    sale_id = await live_sale(client, quantity=50, per_user_limit=50)
+    buyer, other = await signup(client, "bob"), await signup(client, "eve")
+    # 12 in well under a second: whichever way a window boundary splits them, one
+    # window holds more than 5.
+    answers = [await order(client, buyer, sale_id, f"k{i}") for i in range(12)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused and int(refused[0].headers["retry-after"]) >= 1
+    assert refused[0].json()["error"]["code"] == "rate_limited"
+    assert (await order(client, other, sale_id, "e1")).status_code == 201

@@ -1,0 +1,111 @@
+"""Fan-out benchmark: a real node against a bare ``websockets`` broadcast() server.
+
+Both are driven by ``livecommerce loadtest fanout`` with the same viewers, rooms and chat
+rate; the real node runs in the embedded shape (SQLite, in-process hub) on a fresh
+database. Server memory per idle viewer comes from /proc. Prints each run and medians.
+
+    python -m tests.bench.fanout_bench --viewers 10000 --chat-rate 100 --duration 20 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.servers import Server, free_port, start_server
+
+
+def _bare(log_dir: Path) -> Server:
+    port = free_port()
+    log_path = log_dir / "bare.log"
+    command = [sys.executable, "tests/bench/bare_broadcast.py", "--port", str(port)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+    time.sleep(1.5)
+    return Server(f"http://127.0.0.1:{port}", process, log_path)
+
+
+def _drive(server: Server, args: argparse.Namespace, *, bare: bool) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "livecommerce.cli",
+        "loadtest",
+        "fanout",
+        "--url",
+        server.url,
+        "--viewers",
+        str(args.viewers),
+        "--rooms",
+        "1",
+        "--chat-rate",
+        str(args.chat_rate),
+        "--duration",
+        str(args.duration),
+        "--server-pid",
+        str(server.process.pid),
+        "--json",
+    ]
+    if bare:
+        command.append("--bare")
+    out = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True)
+    report: dict[str, Any] = json.loads(out.stdout[out.stdout.index("{") :])
+    return report
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float | None:
+    values = [r[key] for r in runs if r.get(key) is not None]
+    return round(statistics.median(values), 2) if values else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--viewers", type=int, default=10000)
+    parser.add_argument("--chat-rate", type=float, default=100.0)
+    parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    log_dir = Path(tempfile.mkdtemp(prefix="lc-fanout-"))
+    results: dict[str, list[dict[str, Any]]] = {"node": [], "bare": []}
+    for run in range(args.runs):
+        for kind in ("node", "bare"):
+            if kind == "node":
+                db = f"sqlite+aiosqlite:///{log_dir / f'run{run}.db'}"
+                server = start_server(
+                    {"LIVECOMMERCE_DATABASE_URL": db, "LIVECOMMERCE_SECRET_KEY": "bench"}, log_dir
+                )
+            else:
+                server = _bare(log_dir)
+            try:
+                report = _drive(server, args, bare=kind == "bare")
+            finally:
+                server.stop()
+            results[kind].append(report)
+            print(f"run {run + 1} {kind}: {json.dumps(report)}", flush=True)
+    for kind, runs in results.items():
+        p99 = [r["latency"]["p99_ms"] for r in runs if r["latency"]["p99_ms"] is not None]
+        figures = {
+            k: _median(runs, k)
+            for k in (
+                "viewers_connected",
+                "deliveries_per_second",
+                "delivery_ratio",
+                "server_kib_per_viewer",
+            )
+        }
+        figures["p99_ms"] = round(statistics.median(p99), 1) if p99 else None
+        print(f"median {kind}: {figures}")
+    node, bare = (_median(results[k], "deliveries_per_second") for k in ("node", "bare"))
+    if node and bare:
+        print(f"node / bare deliveries per second: {node / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
