@@ -19,6 +19,7 @@ from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
+from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
@@ -45,6 +46,7 @@ class Resources:
     media: MediaNode
     checkout: Checkout
     metrics: Metrics = field(default_factory=Metrics)
+    snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
     """Counts on this node only: for hot paths where a Redis round trip per attempt
     costs more than a per-node (N times looser) limit gives away."""

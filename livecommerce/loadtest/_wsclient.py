@@ -62,6 +62,7 @@ class Viewer(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.upgraded = False
+        self.joined = False
         self.closed = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -83,7 +84,6 @@ class Viewer(asyncio.Protocol):
                 return
             del self.buffer[: end + 4]
             self.upgraded = True
-            self.on_open()
         self._frames()
 
     def _frames(self) -> None:
@@ -111,6 +111,11 @@ class Viewer(asyncio.Protocol):
             code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else 1005
             self._finish(f"close:{code}")
         elif opcode in (0x1, 0x2, 0x0):
+            if not self.joined:
+                # Joined means the first frame (snapshot or replay) arrived, not just the
+                # handshake: until then the server still holds this viewer's events.
+                self.joined = True
+                self.on_open()
             self.tally.frames += 1
             self.tally.bytes += len(payload)
             self.tally.chats += payload.count(CHAT_MARKER)

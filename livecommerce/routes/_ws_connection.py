@@ -109,7 +109,8 @@ class Connection:
             self._metrics.ws_bytes.inc(len(frame))
         if self.outbox.close_code == CLOSE_RESUME:
             self._metrics.ws_dropped.inc()
-        with contextlib.suppress(RuntimeError, OSError):
+        # The client may be gone already: closing a dead socket is not an error.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await self.websocket.close(self.outbox.close_code or 1000, self.outbox.close_reason)
 
     # --- reader ----------------------------------------------------------------

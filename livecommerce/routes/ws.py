@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -122,9 +123,14 @@ async def _join(
     privileged = await admit(resources, commands.room_id, who)
     identity = f"u:{who.user_id}" if who else f"ip:{_client_host(websocket)}"
     return await resources.hub.join(
-        commands.room_id, connection.outbox, since=since, snapshot=commands.snapshot,
-        privileged=privileged, identity=identity, user_id=who.user_id if who else None,
-    )  # fmt: skip
+        commands.room_id,
+        connection.outbox,
+        since=since,
+        snapshot=commands.snapshot,
+        privileged=privileged,
+        identity=identity,
+        user_id=who.user_id if who else None,
+    )
 
 
 def _client_host(websocket: WebSocket) -> str:
@@ -154,11 +160,19 @@ class RoomCommands:
     async def snapshot(self, seq: int) -> Mapping[str, Any]:
         hub = self.resources.hub
         stats = await hub.stats(self.room_id)
+        shared = await self.resources.snapshots.get(self.room_id, seq, partial(self._build, seq))
+        return {
+            **shared,
+            "viewers": stats.viewers,
+            "likes": stats.likes,
+            "server_time": hub.server_time_ms(),
+        }
+
+    async def _build(self, seq: int) -> Mapping[str, Any]:
         async with self.resources.db.read() as session:
             return await room_snapshot(
-                session, self.room_id, seq=seq, viewers=stats.viewers, likes=stats.likes,
-                server_time_ms=hub.server_time_ms(),
-            )  # fmt: skip
+                session, self.room_id, seq=seq, viewers=0, likes=0, server_time_ms=0
+            )
 
     def _user(self) -> Principal:
         if self.who is None:
@@ -205,22 +219,30 @@ class RoomCommands:
         raw = data.get("seconds")
         seconds = None if raw is None else _int(raw, "seconds", 0, 7 * 86400)
         async with self.resources.db.unit_of_work() as uow:
-            await moderation.restrict(uow, caller=self._user(), room_id=self.room_id,
-                                      user=user, kind=kind, seconds=seconds)  # fmt: skip
+            await moderation.restrict(
+                uow,
+                caller=self._user(),
+                room_id=self.room_id,
+                user=user,
+                kind=kind,
+                seconds=seconds,
+            )
         return {"type": "ack", "data": {}}
 
     async def delete(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         message_id = _int(data.get("message_id"), "message_id", 1, 2**62)
         async with self.resources.db.unit_of_work() as uow:
-            await moderation.delete_message(uow, caller=self._user(), room_id=self.room_id,
-                                            message_id=message_id)  # fmt: skip
+            await moderation.delete_message(
+                uow, caller=self._user(), room_id=self.room_id, message_id=message_id
+            )
         return {"type": "ack", "data": {}}
 
     async def slow_mode(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         seconds = _int(data.get("seconds"), "seconds", 0, 3600)
         async with self.resources.db.unit_of_work() as uow:
-            await moderation.set_slow_mode(uow, caller=self._user(), room_id=self.room_id,
-                                           seconds=seconds)  # fmt: skip
+            await moderation.set_slow_mode(
+                uow, caller=self._user(), room_id=self.room_id, seconds=seconds
+            )
         return {"type": "ack", "data": {}}
 
     async def blocked_words(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -228,8 +250,9 @@ class RoomCommands:
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise InvalidInput("words must be a list of strings")
         async with self.resources.db.unit_of_work() as uow:
-            await moderation.set_blocked_words(uow, caller=self._user(), room_id=self.room_id,
-                                               words=words)  # fmt: skip
+            await moderation.set_blocked_words(
+                uow, caller=self._user(), room_id=self.room_id, words=words
+            )
         return {"type": "ack", "data": {}}
 
 
