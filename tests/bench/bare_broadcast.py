@@ -28,6 +28,9 @@ async def handler(ws: ServerConnection) -> None:
     assert ws.request is not None
     room = int(ws.request.path.rstrip("/").split("/")[-1].split("?")[0])
     rooms[room].add(ws)
+    # Like the real server's room.snapshot: the generator counts a viewer as joined on
+    # its first frame.
+    await ws.send(json.dumps({"type": "room.snapshot", "room": room, "seq": seqs[room]}))
     try:
         await _relay_chat(ws, room)
     except ConnectionClosed:
