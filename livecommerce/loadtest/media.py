@@ -56,12 +56,18 @@ class ViewerResult:
     bytes: int = 0
 
 
-async def watch_one(url: str, client: httpx.AsyncClient, duration: float) -> ViewerResult:
-    """One viewer: join, wait for the first video frame, count frames for ``duration``."""
+def counting_viewer() -> tuple[MediaSession, dict[str, FrameCounter]]:
+    """A WHEP viewer whose receivers count encoded frames per kind instead of decoding."""
     session = viewer()
     counters = {t.kind: FrameCounter() for t in session.pc.getTransceivers()}
     for transceiver in session.pc.getTransceivers():
         tap_receiver(transceiver.receiver, counters[transceiver.kind])
+    return session, counters
+
+
+async def watch_one(url: str, client: httpx.AsyncClient, duration: float) -> ViewerResult:
+    """One viewer: join, wait for the first video frame, count frames for ``duration``."""
+    session, counters = counting_viewer()
     began = time.perf_counter()
     try:
         await whep_watch(url, client=client, session=session)

@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -62,6 +63,32 @@ class Bucket:
         return True
 
 
+class _TextCache:
+    """The text of recently sent frames, decoded once for every socket of a room.
+
+    The hub offers one bytes object to thousands of sockets; ASGI wants text frames as
+    ``str``, and decoding per socket was work done thousands of times over. Entries keep
+    their bytes alive, so an ``id()`` is never reused while it is cached.
+    """
+
+    def __init__(self, size: int = 64) -> None:
+        self._entries: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+        self._size = size
+
+    def __call__(self, frame: bytes) -> str:
+        entry = self._entries.get(id(frame))
+        if entry is not None and entry[0] is frame:
+            return entry[1]
+        text = frame.decode()
+        self._entries[id(frame)] = (frame, text)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return text
+
+
+as_text = _TextCache()
+
+
 class Connection:
     def __init__(self, websocket: WebSocket, resources: Resources, commands: dict[str, Command]):
         self.websocket = websocket
@@ -102,7 +129,7 @@ class Connection:
             if frame is None:
                 break
             try:
-                await self.websocket.send_text(frame.decode())
+                await self.websocket.send_text(as_text(frame))
             except (WebSocketDisconnect, RuntimeError, OSError):
                 return
             self._metrics.ws_frames.inc()

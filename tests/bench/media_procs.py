@@ -22,9 +22,8 @@ import av
 import httpx
 from aiortc.mediastreams import VIDEO_CLOCK_RATE, VIDEO_PTIME
 
-from livecommerce.loadtest.media import FrameCounter
-from livecommerce.media.aiortc_hooks import tap_receiver
-from livecommerce.media.client import MediaSession, viewer, whep_watch, whip_publish
+from livecommerce.loadtest.media import FrameCounter, counting_viewer
+from livecommerce.media.client import MediaSession, whep_watch, whip_publish
 from livecommerce.media.testpattern import PatternVideoTrack, ToneAudioTrack
 
 JOIN_TIMEOUT = 20.0
@@ -102,10 +101,7 @@ class Joined:
 
 async def join_one(url: str, client: httpx.AsyncClient) -> Joined | str:
     """A viewer joined and holding its first video frame, or why it could not."""
-    session = viewer()
-    counters = {t.kind: FrameCounter() for t in session.pc.getTransceivers()}
-    for transceiver in session.pc.getTransceivers():
-        tap_receiver(transceiver.receiver, counters[transceiver.kind])
+    session, counters = counting_viewer()
     began = time.perf_counter()
     try:
         await whep_watch(url, client=client, session=session)
