@@ -7,9 +7,12 @@ succeeded, so no viewer ever sees an event for a change that was rolled back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from sqlalchemy import event
@@ -25,6 +28,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[object]]
+# Set while a task is inside a unit of work, so nesting one fails loudly instead of
+# waiting forever on SQLite's write lock (held by the same task).
+_in_unit_of_work: ContextVar[bool] = ContextVar("in_unit_of_work", default=False)
 
 
 class EventPublisher(Protocol):
@@ -95,15 +101,29 @@ class Database:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.publisher: EventPublisher | None = None
+        # SQLite has one writer at a time. Left to itself, a second writer sleeps in
+        # SQLite's busy handler (or fails when its read snapshot went stale), and at a
+        # hundred chat messages a second those sleeps stacked into seconds of latency.
+        # Writers of this process queue here instead, in the event loop.
+        self._writer = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """One transaction; commits on clean exit, then runs the after-commit hooks."""
-        async with self.sessions() as session:
-            uow = UnitOfWork(session, self.publisher)
-            async with session.begin():
-                yield uow
+        if _in_unit_of_work.get():
+            raise RuntimeError("a unit of work cannot be opened inside another")
+        token = _in_unit_of_work.set(True)
+        try:
+            async with self._write_turn(), self.sessions() as session:
+                uow = UnitOfWork(session, self.publisher)
+                async with session.begin():
+                    yield uow
+        finally:
+            _in_unit_of_work.reset(token)
         await uow.run_hooks()
+
+    def _write_turn(self) -> contextlib.AbstractAsyncContextManager[object]:
+        return self._writer if self._writer is not None else contextlib.nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
