@@ -24,6 +24,7 @@ from livecommerce.routes import (
     sales,
     ws,
 )
+from livecommerce.routes._ws_sinks import CaptureSend
 from livecommerce.routes.limits import BodyLimit
 from livecommerce.routes.observe import Observe
 from livecommerce.settings import Settings
@@ -62,4 +63,6 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Observe)
+    # Outermost, so it sees the server's own send callable (see routes._ws_sinks).
+    app.add_middleware(CaptureSend)
     return app

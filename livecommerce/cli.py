@@ -32,7 +32,14 @@ def _serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=args.log_level,
         log_config=uvicorn_config(args.log_level),
+        # Observe logs each request; uvicorn's own access line (muted in the log config)
+        # would still be formatted for every request, flash-sale losers included.
+        access_log=False,
         ws_max_size=64 * 1024,
+        # Room frames are written once for all sockets (routes/_ws_sinks.py), so a
+        # compressor per socket would only cost memory: about 30 KiB each, by the
+        # window sizes uvicorn negotiates.
+        ws_per_message_deflate=False,
     )
     return 0
 

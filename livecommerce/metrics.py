@@ -2,7 +2,51 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+
+@dataclass
+class SendTally:
+    """WebSocket frames and bytes sent, as plain integers.
+
+    Counted once per socket per frame, so at 10,000 viewers a Prometheus ``inc()``
+    (with its lock) would be called 10,000 times a frame; the collector below reads
+    these totals at scrape time instead.
+    """
+
+    frames: int = 0
+    bytes: int = 0
+    dropped: int = 0
+    # Sockets served by the direct sink (routes/_ws_sinks.py): zero under uvicorn means
+    # the fast path was lost, say to a server upgrade.
+    direct: int = 0
+
+    def sent(self, size: int) -> None:
+        self.frames += 1
+        self.bytes += size
+
+
+class _SendCollector(Collector):
+    def __init__(self, tally: SendTally) -> None:
+        self._tally = tally
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        t = self._tally
+        yield CounterMetricFamily("lc_ws_frames_sent", "WebSocket frames sent", value=t.frames)
+        yield CounterMetricFamily("lc_ws_bytes_sent", "WebSocket bytes sent", value=t.bytes)
+        yield CounterMetricFamily(
+            "lc_ws_slow_consumers_dropped",
+            "viewers cut off for falling behind",
+            value=t.dropped,
+        )
+        yield CounterMetricFamily(
+            "lc_ws_direct_sockets", "room sockets written straight to the transport", t.direct
+        )
 
 
 class Metrics:
@@ -16,11 +60,8 @@ class Metrics:
             "lc_http_requests", "HTTP requests by status class", ["status"], registry=r
         )
         self.ws_connections = Gauge("lc_ws_connections", "open room WebSockets", registry=r)
-        self.ws_frames = Counter("lc_ws_frames_sent", "WebSocket frames sent", registry=r)
-        self.ws_bytes = Counter("lc_ws_bytes_sent", "WebSocket bytes sent", registry=r)
-        self.ws_dropped = Counter(
-            "lc_ws_slow_consumers_dropped", "viewers cut off for falling behind", registry=r
-        )
+        self.ws_sent = SendTally()
+        r.register(_SendCollector(self.ws_sent))
         self.orders = Counter("lc_orders", "order attempts by outcome", ["outcome"], registry=r)
         self.gate_seconds = Histogram("lc_gate_seconds", "stock gate latency", registry=r)
         self.commit_seconds = Histogram("lc_commit_seconds", "order commit latency", registry=r)

@@ -1,34 +1,31 @@
-"""One room WebSocket: a writer draining the hub's outbox, a reader running commands.
+"""One room WebSocket: a sink taking the hub's frames, a reader running commands.
 
-The two loops never wait on each other. The writer is the only code that awaits the
-socket for sends; the hub only ever puts frames in the bounded outbox. Anything a client
+The reader never waits on sends: the hub and the replies only offer frames to the
+bounded sink (``_ws_sinks``), which writes them or refuses them. Anything a client
 sends that is wrong gets an ``error`` event on *its* socket; abuse closes *its* socket;
 nothing here can raise into the hub or another viewer's connection.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from livecommerce.errors import DomainError, RateLimited
-from livecommerce.hub import CLOSE_RESUME, Outbox
+from livecommerce.hub import CLOSE_RESUME
 from livecommerce.hub.event import dumps
 from livecommerce.resources import Resources
+from livecommerce.routes._ws_sinks import open_sink
 from livecommerce.routes.errors import ws_close_code
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 4096
-PING_SECONDS = 25.0
 # Messages per second a client may send (burst up to twice that), and how many refused
 # messages in a row count as abuse.
 MESSAGE_RATE, FLOOD_STRIKES = 10.0, 30
@@ -41,6 +38,10 @@ Command = Callable[[Mapping[str, Any]], Awaitable[Mapping[str, Any] | None]]
 def reply(type: str, data: Mapping[str, Any]) -> bytes:
     """An event for this socket only: not a room event, so its seq is null."""
     return dumps({"type": type, "room": None, "seq": None, "at": None, "data": dict(data)})
+
+
+def _ping() -> bytes:
+    return reply("ping", {"server_time": int(time.time() * 1000)})
 
 
 def error_frame(code: str, message: str, **extra: Any) -> bytes:
@@ -63,86 +64,34 @@ class Bucket:
         return True
 
 
-class _TextCache:
-    """The text of recently sent frames, decoded once for every socket of a room.
-
-    The hub offers one bytes object to thousands of sockets; ASGI wants text frames as
-    ``str``, and decoding per socket was work done thousands of times over. Entries keep
-    their bytes alive, so an ``id()`` is never reused while it is cached.
-    """
-
-    def __init__(self, size: int = 64) -> None:
-        self._entries: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
-        self._size = size
-
-    def __call__(self, frame: bytes) -> str:
-        entry = self._entries.get(id(frame))
-        if entry is not None and entry[0] is frame:
-            return entry[1]
-        text = frame.decode()
-        self._entries[id(frame)] = (frame, text)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
-        return text
-
-
-as_text = _TextCache()
-
-
 class Connection:
     def __init__(self, websocket: WebSocket, resources: Resources, commands: dict[str, Command]):
         self.websocket = websocket
-        self.outbox = Outbox()
-        self._metrics = resources.metrics
+        self.sink = open_sink(websocket, resources.metrics.ws_sent)
         self._commands = commands
         self._bucket = Bucket(MESSAGE_RATE)
         self._strikes = 0
 
     async def serve(self) -> None:
         """Run until either side closes; the caller has joined the hub already."""
-        writer = asyncio.create_task(self._write(), name="ws-writer")
+        self.sink.start(_ping)
         try:
             await self._read()
         finally:
-            self.outbox.close(1000, "bye")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(writer, timeout=1.0)
-            writer.cancel()
+            await self.sink.finish()
 
     def send(self, frame: bytes) -> None:
-        if not self.outbox.offer(frame):
-            self.outbox.close(CLOSE_RESUME, "too slow, resume with ?since=")
+        if not self.sink.offer(frame):
+            self.sink.close(CLOSE_RESUME, "too slow, resume with ?since=")
 
     def close(self, code: int, reason: str, frame: bytes | None = None) -> None:
         if frame is not None:
-            self.outbox.offer(frame)
-        self.outbox.close(code, reason)
-
-    # --- writer ----------------------------------------------------------------
-    async def _write(self) -> None:
-        while True:
-            try:
-                frame = await asyncio.wait_for(self.outbox.next_frame(), PING_SECONDS)
-            except TimeoutError:
-                # Idle sockets get a ping so proxies and phones keep them open.
-                frame = reply("ping", {"server_time": int(time.time() * 1000)})
-            if frame is None:
-                break
-            try:
-                await self.websocket.send_text(as_text(frame))
-            except (WebSocketDisconnect, RuntimeError, OSError):
-                return
-            self._metrics.ws_frames.inc()
-            self._metrics.ws_bytes.inc(len(frame))
-        if self.outbox.close_code == CLOSE_RESUME:
-            self._metrics.ws_dropped.inc()
-        # The client may be gone already: closing a dead socket is not an error.
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await self.websocket.close(self.outbox.close_code or 1000, self.outbox.close_reason)
+            self.sink.offer(frame)
+        self.sink.close(code, reason)
 
     # --- reader ----------------------------------------------------------------
     async def _read(self) -> None:
-        while not self.outbox.closed:
+        while not self.sink.closed:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 return

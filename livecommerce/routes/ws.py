@@ -124,7 +124,7 @@ async def _join(
     identity = f"u:{who.user_id}" if who else f"ip:{_client_host(websocket)}"
     return await resources.hub.join(
         commands.room_id,
-        connection.outbox,
+        connection.sink,
         since=since,
         snapshot=commands.snapshot,
         privileged=privileged,
