@@ -82,7 +82,14 @@ async def build_resources(settings: Settings) -> Resources:
         tokens=TokenSigner(settings.secret_key, ttl_seconds=settings.token_ttl_seconds),
         csrf=TokenSigner(settings.secret_key, ttl_seconds=CSRF_TTL_SECONDS, purpose="csrf"),
         limiter=RedisRateLimiter(redis, keys) if redis else MemoryRateLimiter(),
-        hub=Hub(keys, redis, settings.node_id),
+        hub=Hub(
+            keys,
+            redis,
+            settings.node_id,
+            tick=settings.ws_tick_ms / 1000,
+            frames_per_second=settings.ws_frames_per_second,
+            viewer_chat_rate=settings.viewer_chat_rate,
+        ),
         media=RelayNode(
             max_viewers=settings.media_max_viewers,
             ice_servers=settings.media_ice_servers,

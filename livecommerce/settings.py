@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     """Argon2id memory cost; tests lower it to keep the suite fast."""
     max_request_bytes: int = 64 * 1024
+    ws_tick_ms: int = Field(default=50, ge=1, le=5000)
+    """Shortest wait between two frames to a room's sockets (events in between share one)."""
+    ws_frames_per_second: int = Field(default=50_000, ge=100)
+    """Frames per second one node writes to a room; a bigger room waits longer between
+    frames so its fan-out stays within this (a loopback write costs ~10 us)."""
+    viewer_chat_rate: int = Field(default=20, ge=1)
+    """Chat messages per second a viewer sees at most; above it, viewers get an even
+    sample (the host and moderators see everything)."""
     media_max_viewers: int = 200
     """WebRTC viewers one node relays to; past it WHEP answers 503 with Retry-After."""
     media_ice_servers: list[str] = Field(default_factory=list)

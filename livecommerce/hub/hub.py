@@ -46,6 +46,7 @@ class Hub:
         node_id: str,
         *,
         tick: float = 0.05,
+        frames_per_second: int = 50_000,
         viewer_chat_rate: int = 20,
         counter_interval: float = 1.0,
         log_retention: int = 1000,
@@ -56,7 +57,9 @@ class Hub:
     ) -> None:
         self.node_id = node_id
         self._clock = clock
-        self._tunables = Tunables(tick=tick, viewer_chat_rate=viewer_chat_rate)
+        self._tunables = Tunables(
+            tick=tick, frames_per_second=frames_per_second, viewer_chat_rate=viewer_chat_rate
+        )
         self._counter_interval = counter_interval
         self._broker, self._presence = build_adapters(
             keys, redis, node_id, log_retention, log_ttl, presence_ttl, keep_seconds, self.now

@@ -18,9 +18,12 @@ class Clock:
         return self.now
 
 
-def room_with(tick: float = 0.02, chat_rate: int = 20) -> tuple[Room, Clock]:
+def room_with(
+    tick: float = 0.02, chat_rate: int = 20, frames_per_second: int = 0
+) -> tuple[Room, Clock]:
     clock = Clock()
-    return Room(1, Tunables(tick=tick, viewer_chat_rate=chat_rate), clock), clock
+    tunables = Tunables(tick=tick, viewer_chat_rate=chat_rate, frames_per_second=frames_per_second)
+    return Room(1, tunables, clock), clock
 
 
 def live(room: Room, privileged: bool = False, **bounds: int) -> Outbox:
@@ -42,6 +45,26 @@ async def test_first_event_goes_out_at_once_then_coalesces() -> None:
     first, batch = drain(outbox)
     assert json.loads(first)["seq"] == 1
     assert [e["seq"] for e in json.loads(batch)] == [2, 3, 4]
+
+
+async def test_bigger_rooms_wait_longer_between_frames() -> None:
+    """The wait between frames grows with the room: 4 members at 100 frames/s means one
+    frame per 40 ms, not per 10 ms tick."""
+    room, clock = room_with(tick=0.01, frames_per_second=100)
+    outboxes = [live(room) for _ in range(4)]
+    room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
+    clock.now += 0.02  # past the base tick, within the room's own
+    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))
+    assert len(outboxes[0]) == 1
+    assert room._timer is not None and 0.015 <= room._timer.when() - _loop_time() <= 0.025
+    room.flush()
+    assert all(len(o) == 2 for o in outboxes)
+
+
+def _loop_time() -> float:
+    import asyncio
+
+    return asyncio.get_running_loop().time()
 
 
 async def test_every_member_gets_the_same_bytes() -> None:

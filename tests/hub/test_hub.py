@@ -15,7 +15,8 @@ from tests.hub.conftest import drain, events_in, eventually
 
 
 def make_hub(keys: Keys, redis: Redis | None, node: str = "n1", **tunables: Any) -> Hub:
-    return Hub(keys, redis, node, tick=0.0, counter_interval=3600, **tunables)
+    # No coalescing at all (no tick, no frame budget): every event is flushed at once.
+    return Hub(keys, redis, node, tick=0.0, frames_per_second=0, counter_interval=3600, **tunables)
 
 
 @pytest.fixture

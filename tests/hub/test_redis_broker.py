@@ -22,7 +22,10 @@ async def no_snapshot(seq: int) -> Mapping[str, Any]:
 
 @pytest.fixture
 async def nodes(keys: Keys, redis: Redis) -> AsyncIterator[list[Hub]]:
-    hubs = [Hub(keys, redis, f"node{i}", tick=0.0, counter_interval=3600) for i in range(2)]
+    hubs = [
+        Hub(keys, redis, f"node{i}", tick=0.0, frames_per_second=0, counter_interval=3600)
+        for i in range(2)
+    ]
     for hub in hubs:
         await hub.start()
     yield hubs
@@ -100,7 +103,7 @@ async def test_a_missed_notification_is_filled_from_the_log(
 async def test_works_with_a_decoding_client(keys: Keys, redis_url: str, redis: Redis) -> None:
     """A client built with decode_responses=True is fine too."""
     client: Redis = Redis.from_url(redis_url, decode_responses=True)
-    hub = Hub(keys, client, "n", tick=0.0, counter_interval=3600)
+    hub = Hub(keys, client, "n", tick=0.0, frames_per_second=0, counter_interval=3600)
     await hub.start()
     try:
         sink = Outbox()
@@ -124,8 +127,8 @@ async def test_listener_reconnects_and_fills_what_it_missed(
     """When a node's subscription is killed, it resubscribes and resyncs from the log."""
     name = f"lctest-{keys.prefix.split(':')[1]}"
     named: Redis = Redis.from_url(redis_url, client_name=name)
-    publisher = Hub(keys, redis, "pub", tick=0.0, counter_interval=3600)
-    listener = Hub(keys, named, "sub", tick=0.0, counter_interval=3600)
+    publisher = Hub(keys, redis, "pub", tick=0.0, frames_per_second=0, counter_interval=3600)
+    listener = Hub(keys, named, "sub", tick=0.0, frames_per_second=0, counter_interval=3600)
     await publisher.start()
     await listener.start()
     try:
