@@ -15,6 +15,7 @@ import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 CHAT_MARKER = b'"chat.posted"'
 
@@ -27,6 +28,8 @@ class Tally:
     bytes: int = 0
     chats: int = 0
     latencies: list[float] = field(default_factory=list)
+    # Send to the event's server timestamp: the part of latencies spent before fan-out.
+    to_server: list[float] = field(default_factory=list)
     closes: dict[str, int] = field(default_factory=dict)
 
     def closed(self, reason: str) -> None:
@@ -43,15 +46,27 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     return header + b"\0\0\0\0" + payload
 
 
-def _chat_latencies(payload: bytes, now: float) -> list[float]:
+def _chat_latencies(payload: bytes, now: float) -> list[tuple[float, float | None]]:
+    """(send to receipt, send to the server's event time) of each load-test chat."""
     events = json.loads(payload)
-    found: list[float] = []
+    found: list[tuple[float, float | None]] = []
     for event in events if isinstance(events, list) else [events]:
         if event.get("type") == "chat.posted":
             body = str(event.get("data", {}).get("body", ""))
             if body.startswith("lt "):
-                found.append(now - float(body.split()[1]))
+                sent = float(body.split()[1])
+                at = _epoch(event.get("at"))
+                found.append((now - sent, None if at is None else at - sent))
     return found
+
+
+def _epoch(at: object) -> float | None:
+    """The envelope's ``at``: ISO 8601 from the real server, epoch seconds from bare."""
+    if isinstance(at, int | float):
+        return float(at)
+    if isinstance(at, str):
+        return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+    return None
 
 
 class Viewer(asyncio.Protocol):
@@ -120,7 +135,10 @@ class Viewer(asyncio.Protocol):
             self.tally.bytes += len(payload)
             self.tally.chats += payload.count(CHAT_MARKER)
             if self.sampled and CHAT_MARKER in payload:
-                self.tally.latencies.extend(_chat_latencies(payload, time.time()))
+                for total, to_server in _chat_latencies(payload, time.time()):
+                    self.tally.latencies.append(total)
+                    if to_server is not None:
+                        self.tally.to_server.append(to_server)
 
     def _finish(self, reason: str) -> None:
         if not self.closed.done():

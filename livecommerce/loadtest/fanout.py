@@ -117,6 +117,7 @@ async def _viewers(
     # Count only what arrives while the chatters talk, not the join snapshots.
     tally.frames = tally.bytes = tally.chats = 0
     tally.latencies.clear()
+    tally.to_server.clear()
     await asyncio.sleep(args.duration + 2.0)
     return tally
 
@@ -228,6 +229,8 @@ def _report(
         "frames": sum(t["frames"] for t in tallies),
         "megabytes_received": round(sum(t["bytes"] for t in tallies) / 1e6, 2),
         "latency": latency_summary([x for t in tallies for x in t["latencies"]]),
+        # How much of that the server spent before fan-out (chat checks, the write).
+        "latency_to_event": latency_summary([x for t in tallies for x in t["to_server"]]),
         "disconnects": closes,
         "server_kib_per_viewer": per_conn,
     }

@@ -1,0 +1,52 @@
+"""``livecommerce loadtest fanout`` against a real node, and its latency parsing."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from livecommerce.loadtest._wsclient import _chat_latencies
+from tests.servers import running
+
+
+def test_chat_latencies_split_at_the_servers_event_time() -> None:
+    """Each load-test chat yields (send to receipt, send to the event's ``at``); the
+    real server's ISO time and the bare baseline's epoch seconds both parse."""
+    frame = json.dumps(
+        [
+            {
+                "type": "chat.posted",
+                "at": "2026-01-01T00:00:00.250Z",
+                "data": {"body": "lt 1767225600.0"},
+            },
+            {"type": "chat.posted", "at": 1767225600.5, "data": {"body": "lt 1767225600.25"}},
+            {"type": "chat.posted", "at": "x", "data": {"body": "hello"}},
+            {"type": "sale.stock", "data": {}},
+        ]
+    ).encode()
+    found = _chat_latencies(frame, now=1767225601.0)
+    assert found == [(1.0, pytest.approx(0.25)), (0.75, pytest.approx(0.25))]
+
+
+def test_fanout_load_reaches_every_viewer(
+    server_env: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    """Below the viewer chat sample rate every viewer gets every message, with measured
+    latencies, no disconnects and the server's memory per viewer."""
+    with running(server_env, tmp_path) as node:
+        command = [sys.executable, "-m", "livecommerce.cli", "loadtest", "fanout"]
+        command += ["--url", node.url, "--viewers", "60", "--chat-rate", "5"]
+        command += ["--duration", "2", "--server-pid", str(node.process.pid), "--json"]
+        out = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+    report = json.loads(out.stdout[out.stdout.index("{") :])
+    assert report["viewers_connected"] == 60
+    assert report["chat_sent"] == 10
+    assert report["delivery_ratio"] == 1.0
+    assert report["disconnects"] == {}
+    assert report["latency"]["p50_ms"] is not None
+    assert report["latency_to_event"]["p50_ms"] <= report["latency"]["p50_ms"]
+    assert report["server_kib_per_viewer"] is not None
