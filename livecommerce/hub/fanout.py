@@ -36,6 +36,16 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class _Batch:
+    """One flush: its events, and its frames built once (``others`` on demand)."""
+
+    pending: Sequence[tuple[Event, bool]]
+    first: int
+    common: bytes | None
+    others: dict[tuple[bool, int], bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Tunables:
     tick: float = 0.05
     # Frames per second written to one room's sockets on this node. Each write is a
@@ -45,6 +55,8 @@ class Tunables:
     frames_per_second: int = 50_000
     # Chat events per second a viewer sees at most; the host and moderators see all.
     viewer_chat_rate: int = 20
+    # Sockets offered a frame per event-loop turn.
+    chunk: int = 500
     overflow_reason: str = "too slow, resume with ?since="
 
 
@@ -61,6 +73,9 @@ class Room:
         self._delivered = 0
         self._last_flush = -math.inf
         self._timer: asyncio.TimerHandle | None = None
+        # True while a flush is offering its frame chunk by chunk; the next one waits,
+        # so every socket gets frames in order.
+        self._flushing = False
         self._chat_window = 0
         self._chat_seen = 0
         self._chat_shown = 0
@@ -121,38 +136,50 @@ class Room:
 
     def flush(self) -> None:
         self._timer = None
-        if not self._pending:
+        if self._flushing or not self._pending:
             return
         pending, first = self._pending, self._first
         self._pending = []
         self._last_flush = self._clock()
         # Most members are viewers who were live before the first pending event: they
-        # all get one frame, built once, in the tight loop below. The rest (host and
+        # all get one frame, built once, in the tight loop of _send. The rest (host and
         # moderators, members who went live mid-batch, the banned) take the slow path.
-        common = _frame(pending, False)
-        others: dict[tuple[bool, int], bytes | None] = {}
+        batch = _Batch(pending, first, _frame(pending, False), {})
+        members = [m for m in self.members.values() if m.held is None]
+        self._flushing = True
+        self._send(batch, members, 0)
+
+    def _send(self, batch: _Batch, members: list[Member], start: int) -> None:
+        """Offer the batch to ``members[start:]``, a chunk per event-loop turn.
+
+        A socket write is a syscall; 10,000 of them in one go held the loop for over
+        100 ms, and everything else the node does (chat, orders) waited behind them.
+        """
+        end = start + self._t.chunk
         refused: list[Member] = []
-        for member in list(self.members.values()):
-            if member.held is not None:
-                continue
-            if member.privileged or member.start > first or member.banned:
-                self._offer_other(member, pending, first, others)
-            elif common is not None and not member.sink.offer(common):
+        current = self.members
+        for member in members[start:end]:
+            if current.get(member.sink) is not member:
+                continue  # left (or was dropped) since the flush began
+            if member.privileged or member.start > batch.first or member.banned:
+                self._offer_other(member, batch)
+            elif batch.common is not None and not member.sink.offer(batch.common):
                 refused.append(member)
         for member in refused:
             self._overflow(member)
+        if end < len(members):
+            asyncio.get_running_loop().call_soon(self._send, batch, members, end)
+            return
+        self._flushing = False
+        if self._pending:
+            self._schedule()
 
-    def _offer_other(
-        self,
-        member: Member,
-        pending: Sequence[tuple[Event, bool]],
-        first: int,
-        frames: dict[tuple[bool, int], bytes | None],
-    ) -> None:
-        cut = max(member.start - first, 0)
+    def _offer_other(self, member: Member, batch: _Batch) -> None:
+        cut = max(member.start - batch.first, 0)
         key = (member.privileged, cut)
+        frames = batch.others
         if key not in frames:
-            frames[key] = _frame(pending[cut:], member.privileged)
+            frames[key] = _frame(batch.pending[cut:], member.privileged)
         frame = frames[key]
         if frame is not None and not member.sink.offer(frame):
             self._overflow(member)
@@ -170,8 +197,8 @@ class Room:
 
     # --- internals -------------------------------------------------------------
     def _schedule(self) -> None:
-        if self._timer is not None:
-            return
+        if self._timer is not None or self._flushing:
+            return  # a flush in progress schedules the next when it ends
         tick, budget = self._t.tick, self._t.frames_per_second
         if budget:
             tick = max(tick, len(self.members) / budget)

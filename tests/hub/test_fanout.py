@@ -19,10 +19,12 @@ class Clock:
 
 
 def room_with(
-    tick: float = 0.02, chat_rate: int = 20, frames_per_second: int = 0
+    tick: float = 0.02, chat_rate: int = 20, frames_per_second: int = 0, chunk: int = 500
 ) -> tuple[Room, Clock]:
     clock = Clock()
-    tunables = Tunables(tick=tick, viewer_chat_rate=chat_rate, frames_per_second=frames_per_second)
+    tunables = Tunables(
+        tick=tick, viewer_chat_rate=chat_rate, frames_per_second=frames_per_second, chunk=chunk
+    )
     return Room(1, tunables, clock), clock
 
 
@@ -65,6 +67,23 @@ def _loop_time() -> float:
     import asyncio
 
     return asyncio.get_running_loop().time()
+
+
+async def test_a_big_room_is_offered_a_frame_in_chunks_and_in_order() -> None:
+    """A flush offers a chunk of sockets per loop turn; a member leaving mid-flush gets
+    nothing more, and the next event waits for the flush so every socket stays in order."""
+    room, clock = room_with(tick=0.0, chunk=2)
+    outboxes = [live(room) for _ in range(5)]
+    room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
+    assert [len(o) for o in outboxes] == [1, 1, 0, 0, 0]
+    room.detach(outboxes[4])
+    clock.now += 1
+    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))  # arrives mid-flush
+    assert len(outboxes[0]) == 1
+    await eventually(lambda: len(outboxes[3]) == 2)
+    for outbox in outboxes[:4]:
+        assert [e["seq"] for e in events_in(drain(outbox))] == [1, 2]
+    assert len(outboxes[4]) == 0
 
 
 async def test_every_member_gets_the_same_bytes() -> None:
