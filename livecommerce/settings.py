@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024
     ws_tick_ms: int = Field(default=50, ge=1, le=5000)
     """Shortest wait between two frames to a room's sockets (events in between share one)."""
-    ws_frames_per_second: int = Field(default=50_000, ge=100)
+    ws_frames_per_second: int = Field(default=25_000, ge=100)
     """Frames per second one node writes to a room; a bigger room waits longer between
     frames so its fan-out stays within this (a loopback write costs ~10 us)."""
     viewer_chat_rate: int = Field(default=20, ge=1)

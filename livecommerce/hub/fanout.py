@@ -52,7 +52,7 @@ class Tunables:
     # syscall (~10 us on loopback), so a 10,000-viewer room at the base tick would ask
     # for 200,000 writes a second; bigger rooms wait longer between frames instead.
     # Zero means no budget.
-    frames_per_second: int = 50_000
+    frames_per_second: int = 25_000
     # Chat events per second a viewer sees at most; the host and moderators see all.
     viewer_chat_rate: int = 20
     # Sockets offered a frame per event-loop turn.

@@ -46,7 +46,7 @@ class Hub:
         node_id: str,
         *,
         tick: float = 0.05,
-        frames_per_second: int = 50_000,
+        frames_per_second: int = 25_000,
         viewer_chat_rate: int = 20,
         counter_interval: float = 1.0,
         log_retention: int = 1000,

@@ -91,6 +91,12 @@ def main() -> None:
             print(f"run {run + 1} {kind}: {json.dumps(report)}", flush=True)
     for kind, runs in results.items():
         p99 = [r["latency"]["p99_ms"] for r in runs if r["latency"]["p99_ms"] is not None]
+        p50 = [r["latency"]["p50_ms"] for r in runs if r["latency"]["p50_ms"] is not None]
+        to_event = [
+            r["latency_to_event"]["p99_ms"]
+            for r in runs
+            if r.get("latency_to_event", {}).get("p99_ms") is not None
+        ]
         figures = {
             k: _median(runs, k)
             for k in (
@@ -100,7 +106,9 @@ def main() -> None:
                 "server_kib_per_viewer",
             )
         }
+        figures["p50_ms"] = round(statistics.median(p50), 1) if p50 else None
         figures["p99_ms"] = round(statistics.median(p99), 1) if p99 else None
+        figures["to_event_p99_ms"] = round(statistics.median(to_event), 1) if to_event else None
         print(f"median {kind}: {figures}")
     node, bare = (_median(results[k], "deliveries_per_second") for k in ("node", "bare"))
     if node and bare:
