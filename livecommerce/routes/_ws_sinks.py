@@ -206,11 +206,12 @@ class DirectSink:
         if self.close_code is not None:
             return
         self.close_code, self.close_reason = code, reason
+        self._stop_pings()
+        if self._gone():
+            return  # the client left: nothing to close, and nobody was dropped
         if code == CLOSE_RESUME:
             self._tally.dropped += 1
-        self._stop_pings()
-        if not self._gone():
-            self._closing = asyncio.create_task(self._close(code, reason), name="ws-close")
+        self._closing = asyncio.create_task(self._close(code, reason), name="ws-close")
 
     def start(self, ping: Callable[[], bytes]) -> None:
         self._arm(ping)
