@@ -19,6 +19,7 @@ from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
+from livecommerce.rooms.chat_poster import ChatPoster
 from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
@@ -45,6 +46,7 @@ class Resources:
     hub: Hub
     media: MediaNode
     checkout: Checkout
+    chat: ChatPoster
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -96,6 +98,7 @@ async def build_resources(settings: Settings) -> Resources:
             connect_timeout=settings.media_connect_timeout,
         ),
         checkout=build_checkout(db, redis, keys),
+        chat=ChatPoster(db),
     )
     resources.on_close(db.dispose)
     if redis is not None:
@@ -103,6 +106,7 @@ async def build_resources(settings: Settings) -> Resources:
     await resources.hub.start()
     resources.on_close(resources.hub.stop)
     resources.on_close(resources.media.close)
+    resources.on_close(resources.chat.close)
     db.publisher = resources.hub
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     return resources

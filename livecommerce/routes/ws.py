@@ -26,7 +26,7 @@ from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
 from livecommerce.hub.fanout import Member
 from livecommerce.resources import Resources
-from livecommerce.rooms import chat, moderation
+from livecommerce.rooms import moderation
 from livecommerce.rooms.service import load_room
 from livecommerce.rooms.snapshot import room_snapshot
 from livecommerce.routes._ws_connection import Command, Connection, error_frame
@@ -186,8 +186,7 @@ class RoomCommands:
             raise InvalidInput("body must be a string")
         subject = f"{self.room_id}:{who.user_id}"
         await self.resources.limiter.hit("chat", subject, limit=CHAT_LIMIT, window=CHAT_WINDOW)
-        async with self.resources.db.unit_of_work() as uow:
-            view = await chat.post_message(uow, caller=who, room_id=self.room_id, body=body)
+        view = await self.resources.chat.post(who, self.room_id, body)
         # The sender always sees its own message, even when viewers get a chat sample.
         return {"type": "chat.accepted", "data": {"message": view.as_dict()}}
 
