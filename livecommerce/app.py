@@ -25,6 +25,7 @@ from livecommerce.routes import (
     ws,
 )
 from livecommerce.routes._ws_sinks import CaptureSend
+from livecommerce.routes.fast_lane import PurchaseFastLane
 from livecommerce.routes.limits import BodyLimit
 from livecommerce.routes.observe import Observe
 from livecommerce.settings import Settings
@@ -61,6 +62,8 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     for module in (auth, products, rooms, sales, orders, media, health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
+    # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
+    app.add_middleware(PurchaseFastLane)
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(Observe)
     # Outermost, so it sees the server's own send callable (see routes._ws_sinks).

@@ -1,8 +1,9 @@
 """Lua for the Redis stock gate. Every script touches only one sale's three keys,
 which share the room's hash tag, so the scripts also run on Redis Cluster.
 
-KEYS[1] gate hash (quantity, sold, limit, starts, ends; times in microseconds),
-KEYS[2] buyers hash (buyer id -> units held), KEYS[3] keys hash (buyer:key -> units).
+KEYS[1] gate hash (quantity, sold, limit, starts, ends; times in microseconds; version,
+which every reservation moves on), KEYS[2] buyers hash (buyer id -> units held),
+KEYS[3] keys hash (buyer:key -> units).
 """
 
 # ARGV: buyer id, "buyer:key" field, quantity, now (microseconds since the epoch).
@@ -21,6 +22,7 @@ if q > remaining then return {'sold_out', remaining, 0} end
 local mine = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if mine + q > tonumber(g[3]) then return {'limit_exceeded', remaining, mine} end
 redis.call('HINCRBY', KEYS[1], 'sold', q)
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HINCRBY', KEYS[2], ARGV[1], q)
 redis.call('HSET', KEYS[3], ARGV[2], q)
 return {'reserved', remaining - q, q}
@@ -45,4 +47,15 @@ if held > 0 then
   end
 end
 return held
+"""
+
+# KEYS: gate hash, keys hash. ARGV: the version the caller knows ('' for none).
+# Returns {} if the sale is not loaded, else {quantity, sold, version} and, unless the
+# version is the known one, the buyer:key fields of every reservation.
+HOLDERS = """
+local g = redis.call('HMGET', KEYS[1], 'quantity', 'sold', 'version')
+if not g[1] then return {} end
+local version = g[3] or ''
+if version ~= '' and version == ARGV[1] then return {g[1], g[2], version} end
+return {g[1], g[2], version, redis.call('HKEYS', KEYS[2])}
 """

@@ -6,19 +6,27 @@ plain database services: it is what a node knows beyond the database.
 
 from __future__ import annotations
 
-import time
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from livecommerce.orders.gate import StockGate
+from livecommerce.orders.coalesce import Coalescer
+from livecommerce.orders.gate import HolderReader, Holders, SaleRef, StockGate
 from livecommerce.orders.news import SaleNews
+from livecommerce.orders.sold_out import SoldOutMark, SoldOutMarks
+from livecommerce.orders.stock import Take
+from livecommerce.orders.views import PlacedOrder
 from livecommerce.sales.service import get_sale
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import utcnow
 
 MAX_CACHED_SALES = 10_000
+# Orders per group commit. Its statements run for many rows at once, which SQLAlchemy
+# pages under each driver's bind-parameter limit; this bounds how long one transaction
+# holds the sale row.
+ORDERS_PER_COMMIT = 256
 
 
 def _ignore(seconds: float) -> None:
@@ -31,8 +39,8 @@ class Checkout:
     gate: StockGate
     news: SaleNews = field(default_factory=SaleNews)
     payment_ttl: timedelta = timedelta(minutes=15)
-    # Stock can come back on another node (an expired order); a short-lived flag means
-    # a reopened sale is buyable here again within about a second.
+    # Stock can come back on another node (an expired order); a short-lived mark means
+    # a reopened sale is buyable here again within about a second (``sold_out``).
     sold_out_ttl: float = 1.0
     clock: Callable[[], datetime] = utcnow
     # Set when an order bypassed the gate (Redis down): the gate undercounts until the
@@ -41,23 +49,41 @@ class Checkout:
     # Latency observers (seconds), so metrics stay out of the domain.
     observe_gate: Callable[[float], None] = _ignore
     observe_commit: Callable[[float], None] = _ignore
-    _sold_out: dict[int, float] = field(default_factory=dict)
+    # Winners of the same sale reserved while a write is in flight share the next one.
+    commits: Coalescer[Take, PlacedOrder] = field(
+        default_factory=lambda: Coalescer(max_batch=ORDERS_PER_COMMIT)
+    )
+    marks: SoldOutMarks = field(init=False)
     _sales: dict[int, SaleView] = field(default_factory=dict)
+    _loading: dict[int, asyncio.Future[SaleView]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.marks = SoldOutMarks(self._holders, ttl=self.sold_out_ttl)
+
+    async def _holders(self, ref: SaleRef, known: str | None) -> Holders | None:
+        gate = self.gate
+        if isinstance(gate, HolderReader):
+            return await gate.holders(ref, known=known)
+        state = await gate.snapshot(ref)  # any gate can tell this way, at a higher price
+        if state is None:
+            return None
+        return Holders(state.quantity, state.sold, "", frozenset(state.keys))
+
+    def sold_out(self, sale_id: int) -> SoldOutMark | None:
+        return self.marks.get(sale_id)
 
     def is_sold_out(self, sale_id: int) -> bool:
-        since = self._sold_out.get(sale_id)
-        if since is None:
-            return False
-        if time.monotonic() - since > self.sold_out_ttl:
-            del self._sold_out[sale_id]
-            return False
-        return True
+        return self.marks.get(sale_id) is not None
 
-    def mark_sold_out(self, sale_id: int) -> None:
-        self._sold_out[sale_id] = time.monotonic()
+    def mark_sold_out(self, ref: SaleRef) -> None:
+        self.marks.mark(ref)
 
     def clear_sold_out(self, sale_id: int) -> None:
-        self._sold_out.pop(sale_id, None)
+        self.marks.clear(sale_id)
+
+    def cached_sale(self, sale_id: int) -> SaleView | None:
+        """The sale's terms if this node has read them already; never does I/O."""
+        return self._sales.get(sale_id)
 
     async def sale(self, sale_id: int, *, refresh: bool = False) -> SaleView:
         """The sale's terms, read from the database once per node, not once per buyer.
@@ -66,9 +92,25 @@ class Checkout:
         (room, product, price, limit, window); ``status`` is trusted only when it says
         cancelled, which is final.
         """
+        if refresh:
+            return await self._load(sale_id)
         cached = self._sales.get(sale_id)
-        if cached is not None and not refresh:
+        if cached is not None:
             return cached
+        # The crowd arrives together: one read for all of them, not one each.
+        loading = self._loading.get(sale_id)
+        if loading is None:
+            loading = self._loading[sale_id] = asyncio.ensure_future(self._load(sale_id))
+            loading.add_done_callback(lambda done: self._loaded(sale_id, done))
+        return await asyncio.shield(loading)
+
+    def _loaded(self, sale_id: int, done: asyncio.Future[SaleView]) -> None:
+        if self._loading.get(sale_id) is done:
+            del self._loading[sale_id]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every waiter went away
+
+    async def _load(self, sale_id: int) -> SaleView:
         async with self.db.read() as session:
             view = await get_sale(session, sale_id)
         if len(self._sales) >= MAX_CACHED_SALES:

@@ -16,12 +16,13 @@ judged again; remembering losers would let a spike of 100k refusals fill Redis.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from livecommerce.errors import InvalidInput
 
@@ -105,6 +106,25 @@ class StockGate(Protocol):
         """An id that changes when the gate loses its data (Redis restarted empty)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Holders:
+    """Who holds a sale's units: what a node needs to refuse attempts on its own."""
+
+    quantity: int
+    sold: int
+    version: str  # changes whenever a key is reserved (or the sale is loaded)
+    keys: frozenset[tuple[int, str]] | None  # None: unchanged since the version asked
+
+
+@runtime_checkable
+class HolderReader(Protocol):
+    """A gate that reads its holders more cheaply than a whole ``snapshot``."""
+
+    async def holders(self, ref: SaleRef, *, known: str | None) -> Holders | None:
+        """The sale's numbers and, unless ``known`` is still its version, its keys;
+        ``None`` if the gate does not hold the sale."""
+
+
 def check_request(key: str, quantity: int) -> None:
     """Reject values no gate should store; shared so both gates refuse the same input."""
     if quantity < 1:
@@ -122,6 +142,7 @@ class _MemorySale:
     sold: int
     buyers: dict[int, int]
     keys: dict[tuple[int, str], int]
+    version: int
 
 
 class MemoryGate:
@@ -130,6 +151,7 @@ class MemoryGate:
     def __init__(self) -> None:
         self._sales: dict[SaleRef, _MemorySale] = {}
         self._epoch = uuid.uuid4().hex
+        self._versions = itertools.count()  # never reused, across loads too
 
     async def load(self, sale: GateSale) -> None:
         self._sales[sale.ref] = _MemorySale(
@@ -140,6 +162,7 @@ class MemoryGate:
             sold=sale.sold,
             buyers={b: n for b, n in sale.buyers.items() if n},
             keys=dict(sale.keys),
+            version=next(self._versions),
         )
 
     async def reserve(
@@ -165,11 +188,20 @@ class MemoryGate:
         sale.sold += quantity
         sale.buyers[buyer_id] = mine + quantity
         sale.keys[(buyer_id, key)] = quantity
+        sale.version = next(self._versions)
         return GateResult(Outcome.RESERVED, remaining - quantity, quantity)
 
     async def held(self, ref: SaleRef, *, buyer_id: int, key: str) -> int | None:
         sale = self._sales.get(ref)
         return None if sale is None else sale.keys.get((buyer_id, key))
+
+    async def holders(self, ref: SaleRef, *, known: str | None) -> Holders | None:
+        sale = self._sales.get(ref)
+        if sale is None:
+            return None
+        version = str(sale.version)
+        keys = None if version == known else frozenset(sale.keys)
+        return Holders(sale.quantity, sale.sold, version, keys)
 
     async def release(self, ref: SaleRef, *, buyer_id: int, key: str, forget: bool) -> int:
         sale = self._sales.get(ref)

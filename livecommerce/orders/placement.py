@@ -1,9 +1,11 @@
 """Placing an order on a flash sale: DESIGN section 6, steps 1 to 4 and 7.
 
-Sold-out flag, then the stock gate, then one transaction writing the sale's count, the
-buyer's counter and the order. Losers are answered before the database. A reservation
-whose write fails is released. If the gate is unreachable, the same transaction alone
-decides (slower, still correct).
+Sold-out flag, then the stock gate, then the durable write (``writer``: the sale's
+count, the buyer's counter and the order, in one transaction shared with the winners
+arriving at the same time). Losers are answered before the database; once this node
+has seen the sale sell out, most of them before Redis too (``quick_refusal``). A
+reservation whose write fails is released. If the gate is unreachable, one transaction
+per attempt decides alone (slower, still correct).
 """
 
 from __future__ import annotations
@@ -11,28 +13,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from contextlib import suppress
-
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import partial
 
 from livecommerce.errors import (
     Conflict,
+    DomainError,
     LimitExceeded,
     SaleNotLive,
     SoldOut,
     Unavailable,
 )
 from livecommerce.orders.checkout import Checkout
-from livecommerce.orders.gate import GateResult, Outcome, check_request
+from livecommerce.orders.gate import MAX_KEY_LENGTH, GateResult, Outcome, check_request
 from livecommerce.orders.reconcile import reconcile_sale
-from livecommerce.orders.stock import take_stock
-from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
+from livecommerce.orders.stock import Take
+from livecommerce.orders.views import OrderView, PlacedOrder
+from livecommerce.orders.writer import find_order, write_one, write_winners
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.views import SaleView
-from livecommerce.storage.db import AfterCommit
-from livecommerce.storage.models import Order
 
 log = logging.getLogger(__name__)
 
@@ -46,25 +44,54 @@ async def place_order(
     """Order ``quantity`` units; the same ``key`` always answers with the same order."""
     check_request(key, quantity)
     sale = await checkout.sale(sale_id)
-    if sale.status == SaleStatus.CANCELLED:
-        raise SaleNotLive("the flash sale was cancelled")
-    if quantity > sale.per_user_limit:
-        raise LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
-    if checkout.is_sold_out(sale_id) and await _known_key(checkout, sale, buyer_id, key) is None:
+    refusal = _known_refusal(checkout, sale, buyer_id, quantity, key)
+    if refusal is not None:
+        raise refusal
+    mark = checkout.sold_out(sale_id)
+    # Holders not read (yet): ask the gate about this key.
+    unread = mark is not None and mark.holders is None
+    if unread and await _known_key(checkout, sale, buyer_id, key) is None:
         raise SoldOut("the flash sale is sold out")
+    take = Take(buyer_id, key, quantity)
     try:
         result = await _reserve(checkout, sale, buyer_id, key, quantity)
     except Unavailable:
         log.warning("stock gate unreachable; sale %d goes straight to the database", sale_id)
         checkout.gate_stale = True
-        return await _write(checkout, sale, buyer_id, key, quantity, gated=False)
+        return await write_one(checkout, sale, take, gated=False)
     if result.outcome is Outcome.RESERVED:
         if result.remaining == 0:
-            checkout.mark_sold_out(sale_id)
-        return await _write(checkout, sale, buyer_id, key, quantity, gated=True)
+            checkout.mark_sold_out(sale.ref)
+        return await checkout.commits.submit(sale.id, take, partial(write_winners, checkout, sale))
     if result.outcome is Outcome.DUPLICATE:
         return PlacedOrder(await _wait_for_order(checkout, buyer_id, key), created=False)
-    raise _refusal(checkout, sale, result)
+    if result.outcome is Outcome.SOLD_OUT and result.remaining == 0:
+        checkout.mark_sold_out(sale.ref)
+    raise _refusal(sale, result)
+
+
+def quick_refusal(
+    checkout: Checkout, *, buyer_id: int, sale_id: int, quantity: int, key: str
+) -> DomainError | None:
+    """The refusal ``place_order`` would give if it is known here without any I/O (no
+    database, no gate); ``None`` means only ``place_order`` can tell."""
+    sale = checkout.cached_sale(sale_id)
+    if sale is None or quantity < 1 or not key or len(key) > MAX_KEY_LENGTH:
+        return None
+    return _known_refusal(checkout, sale, buyer_id, quantity, key)
+
+
+def _known_refusal(
+    checkout: Checkout, sale: SaleView, buyer_id: int, quantity: int, key: str
+) -> DomainError | None:
+    if sale.status == SaleStatus.CANCELLED:
+        return SaleNotLive("the flash sale was cancelled")
+    if quantity > sale.per_user_limit:
+        return LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
+    mark = checkout.sold_out(sale.id)
+    if mark is not None and mark.refuses(buyer_id, key):
+        return SoldOut("the flash sale is sold out")
+    return None
 
 
 async def _known_key(checkout: Checkout, sale: SaleView, buyer_id: int, key: str) -> int | None:
@@ -97,10 +124,9 @@ async def _reserve(
     return result
 
 
-def _refusal(checkout: Checkout, sale: SaleView, result: GateResult) -> Exception:
+def _refusal(sale: SaleView, result: GateResult) -> Exception:
     if result.outcome is Outcome.SOLD_OUT:
         if result.remaining == 0:
-            checkout.mark_sold_out(sale.id)
             return SoldOut("the flash sale is sold out")
         return SoldOut(f"only {result.remaining} left")
     if result.outcome is Outcome.LIMIT_EXCEEDED:
@@ -110,13 +136,6 @@ def _refusal(checkout: Checkout, sale: SaleView, result: GateResult) -> Exceptio
     if result.outcome is Outcome.NOT_STARTED:
         return SaleNotLive("the flash sale has not started yet")
     return SaleNotLive("the flash sale has ended")
-
-
-async def find_order(session: AsyncSession, buyer_id: int, key: str) -> Order | None:
-    found: Order | None = await session.scalar(
-        select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
-    )
-    return found
 
 
 async def _wait_for_order(checkout: Checkout, buyer_id: int, key: str) -> OrderView:
@@ -131,77 +150,3 @@ async def _wait_for_order(checkout: Checkout, buyer_id: int, key: str) -> OrderV
         if loop.time() >= deadline:
             raise Conflict("an order with this Idempotency-Key is still being placed; retry")
         await asyncio.sleep(DUPLICATE_POLL)
-
-
-def _check_window(checkout: Checkout, sale: SaleView) -> None:
-    now = checkout.clock()
-    if now < sale.starts_at:
-        raise SaleNotLive("the flash sale has not started yet")
-    if now >= sale.ends_at:
-        raise SaleNotLive("the flash sale has ended")
-
-
-async def _write(
-    checkout: Checkout, sale: SaleView, buyer_id: int, key: str, quantity: int, *, gated: bool
-) -> PlacedOrder:
-    """The durable write; with ``gated`` the gate reservation is released if it fails."""
-    started = time.perf_counter()
-    try:
-        placed = await _commit(checkout, sale, buyer_id, key, quantity, check=not gated)
-        checkout.observe_commit(time.perf_counter() - started)
-        return placed
-    except IntegrityError:
-        # The key was already used: written by a concurrent request, or while the gate
-        # was bypassed and so never learned of it.
-        await _compensate(checkout, sale, buyer_id, key, gated)
-        async with checkout.db.read() as session:
-            order = await find_order(session, buyer_id, key)
-        if order is None:
-            raise
-        return PlacedOrder(OrderView.of(order), created=False)
-    except BaseException:
-        await _compensate(checkout, sale, buyer_id, key, gated)
-        raise
-
-
-async def _commit(
-    checkout: Checkout, sale: SaleView, buyer_id: int, key: str, quantity: int, *, check: bool
-) -> PlacedOrder:
-    now = checkout.clock()
-    async with checkout.db.unit_of_work() as uow:
-        if check:  # without the gate, the database answers what the gate would have
-            existing = await find_order(uow.session, buyer_id, key)
-            if existing is not None:
-                return PlacedOrder(OrderView.of(existing), created=False)
-            _check_window(checkout, sale)
-        order, level = await take_stock(
-            uow, sale, buyer_id=buyer_id, quantity=quantity, key=key, now=now,
-            expires_at=now + checkout.payment_ttl,
-        )  # fmt: skip
-        view = OrderView.of(order)
-        news = order_news(view.id, view.status, sale.id)
-        uow.notify_after_commit(sale.room_id, buyer_id, ORDER_UPDATED, news)
-        uow.after_commit(
-            _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=1)
-        )
-    return PlacedOrder(view, created=True)
-
-
-def _announce(
-    checkout: Checkout, sale: SaleView, *, sold: int, quantity: int, placed: int
-) -> AfterCommit:
-    async def hook() -> None:
-        checkout.news.record(sale.room_id, sale.id, sold=sold, quantity=quantity, placed=placed)
-
-    return hook
-
-
-async def _compensate(
-    checkout: Checkout, sale: SaleView, buyer_id: int, key: str, gated: bool
-) -> None:
-    if not gated:
-        return
-    # If the gate is unreachable now, it keeps the units until the next rebuild.
-    with suppress(Unavailable):
-        await checkout.gate.release(sale.ref, buyer_id=buyer_id, key=key, forget=True)
-    checkout.clear_sold_out(sale.id)

@@ -1,29 +1,46 @@
 """The stock gate on Redis, for the scaled shape (several nodes, one Redis).
 
 Each reservation is one Lua script call, so Redis runs the whole check-and-take
-atomically without locks or retries. Times are passed in by the caller (the app
-node's clock, NTP-synced) so both gates take the same ``now`` and tests stay exact.
+atomically without locks or retries. Reservations made while a round trip is in
+flight go together in the next one, one pipeline (``coalesce``): under a spike a node
+spends one connection and one round trip on a crowd, not one each. Times are passed in
+by the caller (the app node's clock, NTP-synced) so both gates take the same ``now``
+and tests stay exact.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 from redis.typing import EncodableT, FieldT
 
 from livecommerce.errors import Unavailable
 from livecommerce.orders import _gate_lua
-from livecommerce.orders.gate import GateResult, GateSale, Outcome, SaleRef, check_request
+from livecommerce.orders.coalesce import Coalescer
+from livecommerce.orders.gate import (
+    GateResult,
+    GateSale,
+    Holders,
+    Outcome,
+    SaleRef,
+    check_request,
+)
 from livecommerce.storage.keys import Keys
 
 # How long a sale's gate keys outlive its window: late releases (orders expiring after
 # the end) still find them, and Redis does not keep old sales forever.
 DEFAULT_RETENTION = timedelta(days=1)
+RESERVES_PER_PIPELINE = 512
+
+ScriptCall = tuple[list[str], list[EncodableT]]  # keys, arguments
+Reply = list[Any]  # the RESERVE script's {outcome, remaining, units}
 
 
 def _micros(at: datetime) -> int:
@@ -57,6 +74,8 @@ class RedisGate:
         self._retention = retention
         self._reserve = redis.register_script(_gate_lua.RESERVE)
         self._release = redis.register_script(_gate_lua.RELEASE)
+        self._holders = redis.register_script(_gate_lua.HOLDERS)
+        self._reserves: Coalescer[ScriptCall, Reply] = Coalescer(max_batch=RESERVES_PER_PIPELINE)
 
     def _sale_keys(self, ref: SaleRef) -> list[str]:
         k = self._keys
@@ -90,15 +109,49 @@ class RedisGate:
     ) -> GateResult:
         check_request(key, quantity)
         args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", quantity, _micros(now)]
+        call = (self._sale_keys(ref), args)
         with _reachable():
-            outcome, remaining, units = await self._reserve(keys=self._sale_keys(ref), args=args)
+            outcome, remaining, units = await self._reserves.submit(None, call, self._reserve_many)
         return GateResult(Outcome(_text(outcome)), int(remaining), int(units))
+
+    async def _reserve_many(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
+        """One pipeline of reservations; each answers with its reply or its own error."""
+        try:
+            replies = await self._pipeline(calls)
+            # A Redis that restarted has forgotten the script; those calls did not run.
+            lost = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+            if lost:
+                self._reserve.sha = await self._redis.script_load(self._reserve.script)
+                again = await self._pipeline([calls[i] for i in lost])
+                for i, reply in zip(lost, again, strict=True):
+                    replies[i] = reply
+        except RedisError as exc:
+            return [exc] * len(calls)
+        return replies
+
+    async def _pipeline(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
+        sha = self._reserve.sha
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(sha, len(keys), *keys, *args)
+            replies: list[Reply | Exception] = await pipe.execute(raise_on_error=False)
+        return replies
 
     async def held(self, ref: SaleRef, *, buyer_id: int, key: str) -> int | None:
         name = self._keys.sale_keys(ref.room_id, ref.sale_id)
         with _reachable():
             value = await self._redis.hget(name, f"{buyer_id}:{key}")
         return None if value is None else int(_text(value))
+
+    async def holders(self, ref: SaleRef, *, known: str | None) -> Holders | None:
+        gate, _, keys = self._sale_keys(ref)
+        with _reachable():
+            reply = await self._holders(keys=[gate, keys], args=[known or ""])
+        if not reply:
+            return None
+        quantity, sold, version = int(reply[0]), int(reply[1]), _text(reply[2])
+        held = frozenset(_buyer_key(_text(f)) for f in reply[3]) if len(reply) > 3 else None
+        return Holders(quantity, sold, version, held)
 
     async def release(self, ref: SaleRef, *, buyer_id: int, key: str, forget: bool) -> int:
         args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", "1" if forget else "0"]
@@ -138,7 +191,14 @@ def _gate_fields(sale: GateSale) -> dict[FieldT, EncodableT]:
         "limit": sale.per_user_limit,
         "starts": _micros(sale.starts_at),
         "ends": _micros(sale.ends_at),
+        # A fresh start, so a version read before this load is never met again.
+        "version": secrets.randbits(62),
     }
+
+
+def _buyer_key(field: str) -> tuple[int, str]:
+    buyer, _, key = field.partition(":")
+    return int(buyer), key
 
 
 def _decode(
@@ -150,8 +210,7 @@ def _decode(
     f = {_text(k): int(_text(v)) for k, v in fields.items()}
     keys: dict[tuple[int, str], int] = {}
     for field, units in known.items():
-        buyer, _, key = _text(field).partition(":")
-        keys[(int(buyer), key)] = int(_text(units))
+        keys[_buyer_key(_text(field))] = int(_text(units))
     return GateSale(
         ref=ref,
         quantity=f["quantity"],

@@ -14,8 +14,8 @@ from livecommerce.catalog.service import load_product, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
-from livecommerce.orders.placement import find_order
 from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
+from livecommerce.orders.writer import find_order
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room
 from livecommerce.storage.db import UnitOfWork

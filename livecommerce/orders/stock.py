@@ -2,28 +2,38 @@
 
 Every change is a conditional update (``sold + q <= quantity``, ``counter + q <= limit``)
 so two nodes, or a gate that is wrong, can never push the numbers past their bounds.
-Rows are touched in one fixed order (purchase counter, order, sale) so concurrent
-transactions never deadlock, and the hot sale row is locked last and held briefly.
+Rows are touched in one fixed order (purchase counters by buyer id, orders, sale) so
+concurrent transactions never deadlock, and the hot sale row is locked last and held
+briefly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import return_product_stock
 from livecommerce.errors import LimitExceeded, SoldOut
+from livecommerce.orders._bulk import add_purchases, insert_orders
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.scheduler import event_type
 from livecommerce.sales.service import claim_transition
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
+
+
+@dataclass(frozen=True, slots=True)
+class Take:
+    """One winner's order to write: the gate has reserved its units."""
+
+    buyer_id: int
+    key: str
+    quantity: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +44,15 @@ class StockLevel:
     quantity: int
 
 
-async def _count_purchase(session: AsyncSession, sale: SaleView, buyer_id: int, q: int) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    counter = PurchaseCounter.__table__.c
-    statement = (
-        insert(PurchaseCounter)
-        .values(sale_id=sale.id, user_id=buyer_id, quantity=q)
-        .on_conflict_do_update(
-            index_elements=[counter.sale_id, counter.user_id],
-            set_={"quantity": counter.quantity + q},
-            where=counter.quantity + q <= sale.per_user_limit,
-        )
-    )
-    result = await session.execute(statement)
-    if not getattr(result, "rowcount", 0):
-        raise LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
+def _over_limit(sale: SaleView) -> LimitExceeded:
+    return LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
+
+
+async def _count_purchases(session: AsyncSession, sale: SaleView, units: dict[int, int]) -> None:
+    """Add ``units`` (buyer id -> units) to the buyers' counters, all or none."""
+    rows = sorted(units.items())  # buyer order is lock order
+    if await add_purchases(session, sale, rows) != len(rows):
+        raise _over_limit(sale)
 
 
 async def _move_sold(session: AsyncSession, sale_id: int, delta: int) -> StockLevel | None:
@@ -76,8 +80,8 @@ async def take_stock(
     """Write one order and its stock; raise (and so roll back) if a bound would break."""
     session = uow.session
     if quantity > sale.per_user_limit:
-        raise LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
-    await _count_purchase(session, sale, buyer_id, quantity)
+        raise _over_limit(sale)
+    await _count_purchases(session, sale, {buyer_id: quantity})
     order = Order(
         buyer_id=buyer_id, room_id=sale.room_id, product_id=sale.product_id, sale_id=sale.id,
         quantity=quantity, unit_price_cents=sale.price_cents, status="pending_payment",
@@ -85,12 +89,37 @@ async def take_stock(
     )  # fmt: skip
     session.add(order)
     await session.flush()
-    level = await _move_sold(session, sale.id, quantity)
+    return order, await _take_units(uow, sale, quantity)
+
+
+async def take_stock_many(
+    uow: UnitOfWork, sale: SaleView, takes: Sequence[Take], *, now: datetime,
+    expires_at: datetime,
+) -> tuple[list[int], StockLevel]:  # fmt: skip
+    """Write several orders of one sale, one statement per table (``_bulk``); the order
+    ids, in the order of ``takes``. Raises (and so rolls back all of them) if any bound
+    breaks."""
+    units: dict[int, int] = {}
+    for take in takes:
+        units[take.buyer_id] = units.get(take.buyer_id, 0) + take.quantity
+    if max(units.values()) > sale.per_user_limit:
+        raise _over_limit(sale)
+    await _count_purchases(uow.session, sale, units)
+    ids = await insert_orders(
+        uow.session, sale, [(t.buyer_id, t.quantity, t.key) for t in takes], now=now,
+        expires_at=expires_at,
+    )  # fmt: skip
+    level = await _take_units(uow, sale, sum(units.values()))
+    return [ids[t.buyer_id, t.key] for t in takes], level
+
+
+async def _take_units(uow: UnitOfWork, sale: SaleView, quantity: int) -> StockLevel:
+    level = await _move_sold(uow.session, sale.id, quantity)
     if level is None:
         raise SoldOut("the flash sale is sold out")
     if level.sold >= level.quantity:
         await _flip(uow, sale, SaleStatus.LIVE, SaleStatus.SOLD_OUT)
-    return order, level
+    return level
 
 
 async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> StockLevel | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -37,12 +37,17 @@ class OrderView:
         return self.quantity * self.unit_price_cents
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["total_cents"] = self.total_cents
-        for name in ("created_at", "expires_at", "paid_at"):
-            value = data[name]
-            data[name] = value.isoformat() if value is not None else None
-        return data
+        # Field by field: ``dataclasses.asdict`` deep-copies every value, which made this
+        # a visible cost of each flash-sale winner's answer.
+        paid_at = self.paid_at.isoformat() if self.paid_at is not None else None
+        return {
+            "id": self.id, "buyer_id": self.buyer_id, "room_id": self.room_id,
+            "product_id": self.product_id, "sale_id": self.sale_id, "quantity": self.quantity,
+            "unit_price_cents": self.unit_price_cents, "status": self.status,
+            "idempotency_key": self.idempotency_key, "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(), "paid_at": paid_at,
+            "total_cents": self.total_cents,
+        }  # fmt: skip
 
 
 ORDER_UPDATED = "order.updated"

@@ -1,0 +1,190 @@
+"""The durable write of a flash sale's winners: DESIGN section 6, step 4.
+
+Winners that arrive while a write is in flight are written together in the next one
+(``Checkout.commits``): one transaction, one statement per table, each sent for all the
+rows in one round trip. If that transaction fails, it is rolled back and each winner is
+written on its own (``write_one``, the ORM path that also serves the gate-less
+fallback), so one bad row (a key the database knew and the gate did not, a count the
+gate had wrong) never fails the others. Either way a buyer
+hears "ordered" only after the commit, and a reservation whose write fails is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Sequence
+from contextlib import suppress
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from livecommerce.errors import SaleNotLive, Unavailable
+from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.stock import Take, take_stock, take_stock_many
+from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
+from livecommerce.sales.views import SaleView
+from livecommerce.storage.db import AfterCommit, EventPublisher
+from livecommerce.storage.models import Order
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+# Notifications of a group's buyers outlive the writer's pass; strong references keep
+# those tasks alive until they finish.
+_notifying: set[asyncio.Task[None]] = set()
+
+
+async def find_order(session: AsyncSession, buyer_id: int, key: str) -> Order | None:
+    found: Order | None = await session.scalar(
+        select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
+    )
+    return found
+
+
+async def write_winners(
+    checkout: Checkout, sale: SaleView, takes: Sequence[Take]
+) -> list[PlacedOrder | Exception]:
+    """Write reserved winners; each gets its order or the error its own write raised."""
+    try:
+        return list(await _write_together(checkout, sale, takes))
+    except Exception:
+        log.info("group write of %d orders failed; writing them one by one", len(takes))
+    except BaseException:
+        for take in takes:
+            await _compensate(checkout, sale, take.buyer_id, take.key, gated=True)
+        raise
+    return [await _outcome(write_one(checkout, sale, t, gated=True)) for t in takes]
+
+
+async def _outcome(attempt: Awaitable[R]) -> R | Exception:
+    try:
+        return await attempt
+    except Exception as exc:
+        return exc
+
+
+async def _write_together(
+    checkout: Checkout, sale: SaleView, takes: Sequence[Take]
+) -> list[PlacedOrder]:
+    started = time.perf_counter()
+    now = checkout.clock()
+    expires_at = now + checkout.payment_ttl
+    async with checkout.db.unit_of_work() as uow:
+        ids, level = await take_stock_many(uow, sale, takes, now=now, expires_at=expires_at)
+        views = [
+            OrderView(order_id, t.buyer_id, sale.room_id, sale.product_id, sale.id,
+                      t.quantity, sale.price_cents, "pending_payment", t.key, now,
+                      expires_at, None)
+            for order_id, t in zip(ids, takes, strict=True)
+        ]  # fmt: skip
+        uow.after_commit(_notify_buyers(checkout, sale, views))
+        placed = len(views)
+        uow.after_commit(
+            _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=placed)
+        )
+    elapsed = time.perf_counter() - started
+    for _ in views:
+        checkout.observe_commit(elapsed)
+    return [PlacedOrder(view, created=True) for view in views]
+
+
+def _notify_buyers(checkout: Checkout, sale: SaleView, views: list[OrderView]) -> AfterCommit:
+    """Each buyer's own ``order.updated``, sent beside the replies rather than before them."""
+
+    async def hook() -> None:
+        publisher = checkout.db.publisher
+        if publisher is None:
+            return
+        task = asyncio.create_task(_notify(publisher, sale, views))
+        _notifying.add(task)
+        task.add_done_callback(_notifying.discard)
+
+    return hook
+
+
+async def _notify(publisher: EventPublisher, sale: SaleView, views: list[OrderView]) -> None:
+    # One after another: all at once would take a Redis connection each from the pool
+    # the stock gate needs for the next attempts.
+    for v in views:
+        news = order_news(v.id, v.status, sale.id)
+        try:
+            await publisher.notify_user(sale.room_id, v.buyer_id, ORDER_UPDATED, news)
+        except Exception:
+            log.exception("order notification failed")
+
+
+async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bool) -> PlacedOrder:
+    """One winner's write; with ``gated`` the gate reservation is released if it fails."""
+    buyer_id, key = take.buyer_id, take.key
+    started = time.perf_counter()
+    try:
+        placed = await _commit(checkout, sale, take, check=not gated)
+        checkout.observe_commit(time.perf_counter() - started)
+        return placed
+    except IntegrityError:
+        # The key was already used: written by a concurrent request, or while the gate
+        # was bypassed and so never learned of it.
+        await _compensate(checkout, sale, buyer_id, key, gated)
+        async with checkout.db.read() as session:
+            order = await find_order(session, buyer_id, key)
+        if order is None:
+            raise
+        return PlacedOrder(OrderView.of(order), created=False)
+    except BaseException:
+        await _compensate(checkout, sale, buyer_id, key, gated)
+        raise
+
+
+def _check_window(checkout: Checkout, sale: SaleView) -> None:
+    now = checkout.clock()
+    if now < sale.starts_at:
+        raise SaleNotLive("the flash sale has not started yet")
+    if now >= sale.ends_at:
+        raise SaleNotLive("the flash sale has ended")
+
+
+async def _commit(checkout: Checkout, sale: SaleView, take: Take, *, check: bool) -> PlacedOrder:
+    now = checkout.clock()
+    buyer_id, key = take.buyer_id, take.key
+    async with checkout.db.unit_of_work() as uow:
+        if check:  # without the gate, the database answers what the gate would have
+            existing = await find_order(uow.session, buyer_id, key)
+            if existing is not None:
+                return PlacedOrder(OrderView.of(existing), created=False)
+            _check_window(checkout, sale)
+        order, level = await take_stock(
+            uow, sale, buyer_id=buyer_id, quantity=take.quantity, key=key, now=now,
+            expires_at=now + checkout.payment_ttl,
+        )  # fmt: skip
+        view = OrderView.of(order)
+        news = order_news(view.id, view.status, sale.id)
+        uow.notify_after_commit(sale.room_id, buyer_id, ORDER_UPDATED, news)
+        uow.after_commit(
+            _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=1)
+        )
+    return PlacedOrder(view, created=True)
+
+
+def _announce(
+    checkout: Checkout, sale: SaleView, *, sold: int, quantity: int, placed: int
+) -> AfterCommit:
+    async def hook() -> None:
+        checkout.news.record(sale.room_id, sale.id, sold=sold, quantity=quantity, placed=placed)
+
+    return hook
+
+
+async def _compensate(
+    checkout: Checkout, sale: SaleView, buyer_id: int, key: str, gated: bool
+) -> None:
+    if not gated:
+        return
+    # If the gate is unreachable now, it keeps the units until the next rebuild.
+    with suppress(Unavailable):
+        await checkout.gate.release(sale.ref, buyer_id=buyer_id, key=key, forget=True)
+    checkout.clear_sold_out(sale.id)
