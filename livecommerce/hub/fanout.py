@@ -64,6 +64,10 @@ class Room:
     def __init__(self, room_id: int, tunables: Tunables, clock: Callable[[], float]) -> None:
         self.room_id = room_id
         self.members: dict[Sink, Member] = {}
+        # Indexes over members, so a room event does not walk every socket to find the
+        # few still joining, and a buyer's private event does not walk the room.
+        self._joining: set[Member] = set()
+        self._by_user: dict[int, set[Member]] = {}
         self.last_seq: int | None = None
         self._t = tunables
         self._clock = clock
@@ -86,13 +90,20 @@ class Room:
 
     # --- membership ------------------------------------------------------------
     def attach(self, sink: Sink, privileged: bool, user_id: int | None = None) -> Member:
+        previous = self.members.get(sink)
+        if previous is not None:
+            self._remove(previous)
         member = Member(self.room_id, sink, privileged, user_id)
         self.members[sink] = member
+        self._joining.add(member)
+        if user_id is not None:
+            self._by_user.setdefault(user_id, set()).add(member)
         return member
 
     def release(self, member: Member, after_seq: int) -> None:
         """End the join: send held events newer than ``after_seq``, then go live."""
         held, member.held = member.held or [], None
+        self._joining.discard(member)
         member.start = self._delivered
         if self.last_seq is None:
             # Gaps are detected against last_seq: start from what this member has seen.
@@ -103,11 +114,25 @@ class Room:
         if visible and not member.sink.offer(frame_of(visible)):
             self._overflow(member)
         elif member.banned:
-            self.members.pop(member.sink, None)
+            self._remove(member)
             member.sink.close(CLOSE_BANNED, "banned from this room")
 
     def detach(self, sink: Sink) -> Member | None:
-        return self.members.pop(sink, None)
+        member = self.members.get(sink)
+        if member is not None:
+            self._remove(member)
+        return member
+
+    def _remove(self, member: Member) -> None:
+        if self.members.get(member.sink) is not member:
+            return
+        del self.members[member.sink]
+        self._joining.discard(member)
+        if member.user_id is not None:
+            mine = self._by_user.get(member.user_id, set())
+            mine.discard(member)
+            if not mine:
+                self._by_user.pop(member.user_id, None)
 
     # --- delivery --------------------------------------------------------------
     def deliver(self, event: Event) -> None:
@@ -115,12 +140,12 @@ class Room:
             self.counters[event.type] = event
         else:
             self.last_seq = event.seq
-        banned = _banned_user(event)
-        for member in self.members.values():
+        for member in self._joining:
             if member.held is not None:
                 member.held.append(event)
-            if banned is not None and member.user_id == banned:
-                member.banned = True
+        banned = _banned_user(event)
+        for member in self._by_user.get(banned, ()) if banned is not None else ():
+            member.banned = True
         if not self._pending:
             self._first = self._delivered
         self._pending.append((event, self._shown_to_viewers(event)))
@@ -129,9 +154,8 @@ class Room:
 
     def deliver_private(self, user_id: int, payload: bytes) -> None:
         """Offer ``payload`` to this user's live sockets only, at once (not coalesced)."""
-        for member in list(self.members.values()):
-            mine = member.user_id == user_id and member.held is None
-            if mine and not member.sink.offer(payload):
+        for member in list(self._by_user.get(user_id, ())):
+            if member.held is None and not member.sink.offer(payload):
                 self._overflow(member)
 
     def flush(self) -> None:
@@ -185,13 +209,15 @@ class Room:
             self._overflow(member)
         elif member.banned:
             # After the frame that tells them, so the client can say why.
-            self.members.pop(member.sink, None)
+            self._remove(member)
             member.sink.close(CLOSE_BANNED, "banned from this room")
 
     def close(self, code: int, reason: str) -> None:
         for member in list(self.members.values()):
             member.sink.close(code, reason)
         self.members.clear()
+        self._joining.clear()
+        self._by_user.clear()
         if self._timer is not None:
             self._timer.cancel()
 
@@ -227,7 +253,7 @@ class Room:
         return True
 
     def _overflow(self, member: Member) -> None:
-        self.members.pop(member.sink, None)
+        self._remove(member)
         self.dropped += 1
         member.sink.close(CLOSE_RESUME, self._t.overflow_reason)
 
