@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-import gc
-
 from fastapi import FastAPI
 
-from livecommerce.app import create_app
+from livecommerce.app import StartupHook, create_app
+from livecommerce.heap import HeapSteward
 from livecommerce.resources import Resources
 from livecommerce.settings import Settings
 
 
 def app_from_env() -> FastAPI:
     """Build the app from ``LIVECOMMERCE_*`` variables; called by the server, not on import."""
-    return create_app(Settings(), on_startup=[freeze_heap])
+    settings = Settings()
+    hooks: list[StartupHook] = [steward_heap] if settings.heap_freeze else []
+    return create_app(settings, on_startup=hooks)
 
 
-async def freeze_heap(resources: Resources) -> None:
-    """Keep what startup built out of the garbage collector's full passes.
+async def steward_heap(resources: Resources) -> None:
+    """Keep full garbage collections short for the life of the server (livecommerce.heap).
 
-    The libraries and everything built at startup live as long as the process, yet a
-    full collection walks them all: about 0.1 s on this app, during which no request is
-    answered (a flash sale's p99 is made of such pauses). Frozen, they are never
-    walked again; later garbage is collected as before.
+    Only the server process does this: the garbage collector is the process's, and test
+    apps built by ``create_app`` share a process.
     """
-    gc.collect()
-    gc.freeze()
+    steward = HeapSteward()
+    steward.install()
+
+    async def uninstall() -> None:
+        steward.uninstall()
+
+    resources.on_close(uninstall)  # registered first, so it runs after the loop stopped
+    resources.heap = steward
+    resources.metrics.watch_heap(steward)
+    resources.spawn(steward.reclaim_forever(), "heap-reclaim")

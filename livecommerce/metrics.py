@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+from livecommerce.heap import HeapSteward
 
 
 @dataclass
@@ -49,6 +51,30 @@ class _SendCollector(Collector):
         )
 
 
+class _HeapCollector(Collector):
+    """The heap steward's garbage-collection figures; ``lc_`` so they never clash with
+    prometheus_client's own ``python_gc_*`` (default registry only)."""
+
+    def __init__(self, steward: HeapSteward) -> None:
+        self._steward = steward
+
+    def collect(self) -> Iterator[Metric]:
+        s = self._steward
+        label = ["generation"]
+        paused = CounterMetricFamily("lc_gc_pause_seconds", "time in collections", labels=label)
+        longest = GaugeMetricFamily("lc_gc_pause_seconds_max", "longest collection", labels=label)
+        passes = CounterMetricFamily("lc_gc_collections", "garbage collections", labels=label)
+        for generation, count in enumerate(s.collections):
+            paused.add_metric([str(generation)], s.pause_seconds[generation])
+            longest.add_metric([str(generation)], s.pause_max_seconds[generation])
+            passes.add_metric([str(generation)], count)
+        yield from (paused, longest, passes)
+        yield CounterMetricFamily("lc_gc_freezes", "heap freezes after full passes", s.freezes)
+        yield CounterMetricFamily(
+            "lc_gc_reclaims", "full passes over the thawed heap for closed sockets", s.reclaims
+        )
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -66,3 +92,7 @@ class Metrics:
         self.gate_seconds = Histogram("lc_gate_seconds", "stock gate latency", registry=r)
         self.commit_seconds = Histogram("lc_commit_seconds", "order commit latency", registry=r)
         self.media_peers = Gauge("lc_media_peers", "WebRTC peer connections", ["kind"], registry=r)
+
+    def watch_heap(self, steward: HeapSteward) -> None:
+        """Export ``steward``'s figures; only ``livecommerce serve`` has one."""
+        self.registry.register(_HeapCollector(steward))

@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 
 from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.hub._tasks import cancel_and_wait
 from livecommerce.media import MediaNode, RelayNode
@@ -52,6 +53,8 @@ class Resources:
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
     """Counts on this node only: for hot paths where a Redis round trip per attempt
     costs more than a per-node (N times looser) limit gives away."""
+    heap: HeapSteward | None = None
+    """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     media_connect_timeout: float = 20.0
     """Seconds a new peer connection gets to connect before it is closed."""
 
+    heap_freeze: bool = True
+    """Freeze long-lived objects so full garbage collections stay short (livecommerce.heap);
+    off: CPython's plain collector."""
+
     payments_sandbox: bool = True
     """Offer the built-in sandbox provider, which marks orders paid without money.
     Turn it off in production."""

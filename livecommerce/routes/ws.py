@@ -106,11 +106,15 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
         await connection.serve()
         return
     resources.metrics.ws_connections.inc()
+    if (heap := resources.heap) is not None:
+        heap.note_opened()
     try:
         await connection.serve()
     finally:
         resources.hub.detach(member)
         resources.metrics.ws_connections.dec()
+        if heap is not None:
+            heap.note_closed()
 
 
 async def _join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from websockets.exceptions import InvalidStatus
 
 from livecommerce.app import create_app
+from livecommerce.heap import HeapSteward
 from livecommerce.settings import Settings
 from tests.routes._live import serve, viewer
 from tests.users import Account, product, room, signup
@@ -226,3 +228,17 @@ async def test_ban_closes_the_banned_viewers_socket(world: World) -> None:
         banned = await fan.next("moderation.banned")
         assert await fan.closed_with() == 4403
     assert banned["data"]["user"]["id"] == world.fan.id
+
+
+async def test_heap_steward_counts_room_sockets(app: FastAPI, world: World) -> None:
+    """With a heap steward (``livecommerce serve``), a joined socket is noted open, then
+    closed."""
+    heap = HeapSteward()  # not installed: counting needs no gc
+    app.state.resources.heap = heap
+    async with viewer(world.base, world.room_id) as v:
+        await v.next("room.snapshot")
+        assert heap.open_sockets == 1
+    async with asyncio.timeout(5):
+        while heap.closed_since_reclaim == 0:  # noqa: ASYNC110 - the steward exposes counts only
+            await asyncio.sleep(0.01)
+    assert heap.open_sockets == 0
