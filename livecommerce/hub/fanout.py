@@ -1,10 +1,18 @@
 """Local fan-out: this node's sockets per room, coalescing and chat sampling.
 
-Events reach a room one by one; the room sends the first at once and gathers the rest
-into one frame per tick, so a viewer gets a bounded number of frames per second however
-busy the room is. The tick grows with the room so that the node's writes per second to
-it stay bounded too. Each frame is built once (twice when chat is sampled: the full one for
-the host and moderators, the sampled one for viewers) and offered to every sink.
+A room writes to its sockets in sweeps: a chunk of sockets per event-loop turn, each
+socket getting in one frame every event since its own last frame. An idle room's first
+event goes out at once. While events keep coming the sweep goes round again, paced so
+that each chunk of sockets gets a frame at most once per period: the tick, or longer in
+a big room, so that the node's writes per second stay within the frame budget.
+
+Why sweeps and not one frame per tick for the whole room: that made an event wait for
+the next tick and then for its socket's turn in a flush that itself takes ~100 ms at
+10,000 sockets, so the slowest viewers saw it a period plus a flush late. In a sweep an
+event waits only for its socket's next turn, at most one period. Sockets visited
+together are at the same point, so a frame is built once per chunk (once per room while
+nothing new arrives), and twice when chat is sampled: the full frame for the host and
+moderators, the sampled one for viewers.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from dataclasses import dataclass, field
 
 from livecommerce.hub.event import Event, frame_of
 from livecommerce.hub.outbox import CLOSE_BANNED, CLOSE_RESUME, Sink
+from livecommerce.hub.sampling import ChatSampler
 
 
 @dataclass(eq=False, slots=True)
@@ -31,18 +40,8 @@ class Member:
     user_id: int | None = None
     banned: bool = False
     held: list[Event] | None = field(default_factory=list)
-    # Index (in the room's delivery count) of the first pending event this member gets.
-    start: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Batch:
-    """One flush: its events, and its frames built once (``others`` on demand)."""
-
-    pending: Sequence[tuple[Event, bool]]
-    first: int
-    common: bytes | None
-    others: dict[tuple[bool, int], bytes | None]
+    # Delivery index (the room's count of delivered events) of the next event it gets.
+    cursor: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +54,9 @@ class Tunables:
     frames_per_second: int = 25_000
     # Chat events per second a viewer sees at most; the host and moderators see all.
     viewer_chat_rate: int = 20
-    # Sockets offered a frame per event-loop turn.
-    chunk: int = 500
+    # Sockets offered a frame per event-loop turn: ~1 ms of writes, so a chat message
+    # or an order waiting for the loop waits that long, not for the whole room.
+    chunk: int = 100
     overflow_reason: str = "too slow, resume with ?since="
 
 
@@ -71,22 +71,28 @@ class Room:
         self.last_seq: int | None = None
         self._t = tunables
         self._clock = clock
-        # Pending events with whether viewers get them, and the delivery index of the first.
-        self._pending: list[tuple[Event, bool]] = []
-        self._first = 0
-        self._delivered = 0
-        self._last_flush = -math.inf
-        self._timer: asyncio.TimerHandle | None = None
-        # True while a flush is offering its frame chunk by chunk; the next one waits,
-        # so every socket gets frames in order.
-        self._flushing = False
-        self._chat_window = 0
-        self._chat_seen = 0
-        self._chat_shown = 0
-        self._chat_stride = 1
+        self._sampler = ChatSampler(tunables.viewer_chat_rate, clock)
+        # Events some live member has not been sent yet, with whether viewers get them.
+        # The first has delivery index _base: a member's are _events[cursor - _base:].
+        self._events: list[tuple[Event, bool]] = []
+        self._base = 0
+        # The sweep: this round's members, the next one's index, the delivery count when
+        # the round began, and when each chunk (by position) was last visited.
+        self._round: list[Member] = []
+        self._next = 0
+        self._round_from = 0
+        self._visits: list[float] = []
+        self._timer: asyncio.TimerHandle | asyncio.Handle | None = None
+        # Frames built for the current delivery count, by (privileged, cursor).
+        self._frames: dict[tuple[bool, int], bytes | None] = {}
+        self._frames_at = 0
         self.dropped = 0
         # The latest counter events, so a member joining by replay gets the counts too.
         self.counters: dict[str, Event] = {}
+
+    @property
+    def delivered(self) -> int:
+        return self._base + len(self._events)
 
     # --- membership ------------------------------------------------------------
     def attach(self, sink: Sink, privileged: bool, user_id: int | None = None) -> Member:
@@ -104,7 +110,7 @@ class Room:
         """End the join: send held events newer than ``after_seq``, then go live."""
         held, member.held = member.held or [], None
         self._joining.discard(member)
-        member.start = self._delivered
+        member.cursor = self.delivered
         if self.last_seq is None:
             # Gaps are detected against last_seq: start from what this member has seen.
             self.last_seq = after_seq
@@ -146,11 +152,9 @@ class Room:
         banned = _banned_user(event)
         for member in self._by_user.get(banned, ()) if banned is not None else ():
             member.banned = True
-        if not self._pending:
-            self._first = self._delivered
-        self._pending.append((event, self._shown_to_viewers(event)))
-        self._delivered += 1
-        self._schedule()
+        self._events.append((event, self._sampler.shown(event)))
+        if self._timer is None:
+            self._schedule(0, at_once=True)  # an idle room: start a round
 
     def deliver_private(self, user_id: int, payload: bytes) -> None:
         """Offer ``payload`` to this user's live sockets only, at once (not coalesced)."""
@@ -159,58 +163,10 @@ class Room:
                 self._overflow(member)
 
     def flush(self) -> None:
-        self._timer = None
-        if self._flushing or not self._pending:
-            return
-        pending, first = self._pending, self._first
-        self._pending = []
-        self._last_flush = self._clock()
-        # Most members are viewers who were live before the first pending event: they
-        # all get one frame, built once, in the tight loop of _send. The rest (host and
-        # moderators, members who went live mid-batch, the banned) take the slow path.
-        batch = _Batch(pending, first, _frame(pending, False), {})
-        members = [m for m in self.members.values() if m.held is None]
-        self._flushing = True
-        self._send(batch, members, 0)
-
-    def _send(self, batch: _Batch, members: list[Member], start: int) -> None:
-        """Offer the batch to ``members[start:]``, a chunk per event-loop turn.
-
-        A socket write is a syscall; 10,000 of them in one go held the loop for over
-        100 ms, and everything else the node does (chat, orders) waited behind them.
-        """
-        end = start + self._t.chunk
-        refused: list[Member] = []
-        current = self.members
-        for member in members[start:end]:
-            if current.get(member.sink) is not member:
-                continue  # left (or was dropped) since the flush began
-            if member.privileged or member.start > batch.first or member.banned:
-                self._offer_other(member, batch)
-            elif batch.common is not None and not member.sink.offer(batch.common):
-                refused.append(member)
-        for member in refused:
-            self._overflow(member)
-        if end < len(members):
-            asyncio.get_running_loop().call_soon(self._send, batch, members, end)
-            return
-        self._flushing = False
-        if self._pending:
-            self._schedule()
-
-    def _offer_other(self, member: Member, batch: _Batch) -> None:
-        cut = max(member.start - batch.first, 0)
-        key = (member.privileged, cut)
-        frames = batch.others
-        if key not in frames:
-            frames[key] = _frame(batch.pending[cut:], member.privileged)
-        frame = frames[key]
-        if frame is not None and not member.sink.offer(frame):
-            self._overflow(member)
-        elif member.banned:
-            # After the frame that tells them, so the client can say why.
-            self._remove(member)
-            member.sink.close(CLOSE_BANNED, "banned from this room")
+        """Visit the next chunk now, whatever the pacing says."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._visit()
 
     def close(self, code: int, reason: str) -> None:
         for member in list(self.members.values()):
@@ -220,37 +176,93 @@ class Room:
         self._by_user.clear()
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
 
-    # --- internals -------------------------------------------------------------
-    def _schedule(self) -> None:
-        if self._timer is not None or self._flushing:
-            return  # a flush in progress schedules the next when it ends
-        tick, budget = self._t.tick, self._t.frames_per_second
-        if budget:
-            tick = max(tick, len(self.members) / budget)
-        wait = self._last_flush + tick - self._clock()
-        if wait <= 0:
-            # Idle room: no reason to make the first event wait a tick.
-            self.flush()
+    # --- the sweep -------------------------------------------------------------
+    def _schedule(self, slot: int, *, at_once: bool = False) -> None:
+        """Visit chunk ``slot`` when its period since its last visit is over."""
+        period = self._t.tick
+        if self._t.frames_per_second:
+            period = max(period, len(self.members) / self._t.frames_per_second)
+        last = self._visits[slot] if slot < len(self._visits) else -math.inf
+        wait = last + period - self._clock()
+        loop = asyncio.get_running_loop()
+        if wait > 0:
+            self._timer = loop.call_later(wait, self._visit)
+        elif at_once:
+            self._visit()
         else:
-            self._timer = asyncio.get_running_loop().call_later(wait, self.flush)
+            self._timer = loop.call_soon(self._visit)
 
-    def _shown_to_viewers(self, event: Event) -> bool:
-        """Sample chat evenly once the room passes the viewer chat rate."""
-        if not event.sampled:
-            return True
-        window = int(self._clock())
-        if window != self._chat_window:
-            rate = self._chat_seen if window == self._chat_window + 1 else 0
-            self._chat_stride = max(1, math.ceil(rate / max(self._t.viewer_chat_rate, 1)))
-            self._chat_window, self._chat_seen, self._chat_shown = window, 0, 0
-        self._chat_seen += 1
-        if self._chat_shown >= self._t.viewer_chat_rate:
-            return False
-        if (self._chat_seen - 1) % self._chat_stride:
-            return False
-        self._chat_shown += 1
-        return True
+    def _visit(self) -> None:
+        self._timer = None
+        if self._next == 0:
+            # A round takes the members live now; anyone going live later starts at the
+            # delivery count of that moment and is in the next round.
+            self._round = [m for m in self.members.values() if m.held is None]
+            self._round_from = self.delivered
+        start = self._next
+        end = start + self._t.chunk
+        self._offer_chunk(self._round[start:end])
+        slot = start // self._t.chunk
+        if slot < len(self._visits):
+            self._visits[slot] = self._clock()
+        else:
+            self._visits.append(self._clock())
+        if end < len(self._round):
+            self._next = end
+            self._schedule(slot + 1)
+            return
+        self._end_round()
+
+    def _end_round(self) -> None:
+        # Every live member is now at or past _round_from: older events are sent.
+        del self._events[: self._round_from - self._base]
+        self._base = self._round_from
+        self._round, self._next = [], 0
+        if self._events:
+            self._schedule(0)  # events arrived during the round: go round again
+
+    def _offer_chunk(self, members: Sequence[Member]) -> None:
+        delivered = self.delivered
+        current = self.members
+        refused: list[Member] = []
+        # Viewers of a chunk were visited together last time: one frame for them all.
+        last_cursor, frame = -1, None
+        for member in members:
+            cursor = member.cursor
+            if cursor >= delivered or current.get(member.sink) is not member:
+                continue  # nothing new, or left since the round began
+            member.cursor = delivered
+            if member.privileged or member.banned:
+                self._offer_other(member, cursor)
+                continue
+            if cursor != last_cursor:
+                last_cursor, frame = cursor, self._frame(False, cursor)
+            if frame is not None and not member.sink.offer(frame):
+                refused.append(member)
+        for member in refused:
+            self._overflow(member)
+
+    def _offer_other(self, member: Member, cursor: int) -> None:
+        frame = self._frame(member.privileged, cursor)
+        if frame is not None and not member.sink.offer(frame):
+            self._overflow(member)
+        elif member.banned:
+            # After the frame that tells them, so the client can say why.
+            self._remove(member)
+            member.sink.close(CLOSE_BANNED, "banned from this room")
+
+    def _frame(self, privileged: bool, cursor: int) -> bytes | None:
+        """The frame of events from ``cursor`` on, built once per delivery count."""
+        if self._frames_at != self.delivered:
+            self._frames, self._frames_at = {}, self.delivered
+        key = (privileged, cursor)
+        if key not in self._frames:
+            events = self._events[cursor - self._base :]
+            shown = [event for event, viewers in events if privileged or viewers]
+            self._frames[key] = frame_of(shown) if shown else None
+        return self._frames[key]
 
     def _overflow(self, member: Member) -> None:
         self._remove(member)
@@ -268,11 +280,6 @@ def _banned_user(event: Event) -> int | None:
     user = event.data.get("user")
     user_id = user.get("id") if isinstance(user, dict) else None
     return user_id if isinstance(user_id, int) else None
-
-
-def _frame(pending: Sequence[tuple[Event, bool]], privileged: bool) -> bytes | None:
-    events = [event for event, shown in pending if privileged or shown]
-    return frame_of(events) if events else None
 
 
 def monotonic() -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from livecommerce.hub.event import make_event
@@ -69,21 +70,42 @@ def _loop_time() -> float:
     return asyncio.get_running_loop().time()
 
 
-async def test_a_big_room_is_offered_a_frame_in_chunks_and_in_order() -> None:
-    """A flush offers a chunk of sockets per loop turn; a member leaving mid-flush gets
-    nothing more, and the next event waits for the flush so every socket stays in order."""
+async def test_a_big_room_is_swept_in_chunks_and_in_order() -> None:
+    """A sweep offers a chunk of sockets per loop turn; a member leaving mid-round gets
+    nothing more. An event arriving mid-round reaches the sockets not yet visited in the
+    same frame as the first, and the visited ones in the next round: in order for all."""
     room, clock = room_with(tick=0.0, chunk=2)
     outboxes = [live(room) for _ in range(5)]
     room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
     assert [len(o) for o in outboxes] == [1, 1, 0, 0, 0]
     room.detach(outboxes[4])
     clock.now += 1
-    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))  # arrives mid-flush
+    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))  # arrives mid-round
     assert len(outboxes[0]) == 1
-    await eventually(lambda: len(outboxes[3]) == 2)
-    for outbox in outboxes[:4]:
-        assert [e["seq"] for e in events_in(drain(outbox))] == [1, 2]
-    assert len(outboxes[4]) == 0
+    await eventually(lambda: room._timer is None)
+    frames = [drain(outbox) for outbox in outboxes]
+    for got in frames[:4]:
+        assert [e["seq"] for e in events_in(got)] == [1, 2]
+    assert [len(got) for got in frames] == [2, 2, 1, 1, 0]
+
+
+async def test_a_busy_room_sends_each_chunk_once_per_period() -> None:
+    """While events keep coming, each chunk is visited at most once per period (the
+    frame budget), and an event waits at most a period for any socket."""
+    room, clock = room_with(tick=0.0, frames_per_second=100, chunk=2)
+    outboxes = [live(room) for _ in range(4)]  # period: 4 / 100 = 40 ms, 2 chunks
+    room.deliver(make_event(1, 1, "sale.stock", {}, "t"))
+    await eventually(lambda: all(len(o) == 1 for o in outboxes))  # idle: at once
+    clock.now += 0.01
+    room.deliver(make_event(1, 2, "sale.stock", {}, "t"))
+    assert room._timer is not None and isinstance(room._timer, asyncio.TimerHandle)
+    assert 0.025 <= room._timer.when() - _loop_time() <= 0.035  # 40 ms after the last
+    clock.now += 0.03
+    room.flush()  # the first chunk's period is over
+    assert [len(o) for o in outboxes] == [2, 2, 1, 1]
+    clock.now += 0.01
+    await eventually(lambda: all(len(o) == 2 for o in outboxes))
+    assert [[e["seq"] for e in events_in(drain(o))] for o in outboxes] == [[1, 2]] * 4
 
 
 async def test_every_member_gets_the_same_bytes() -> None:
