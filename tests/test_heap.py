@@ -88,13 +88,19 @@ def test_a_small_full_pass_freezes_nothing(steward: MakeSteward) -> None:
     assert heap.freezes == 0 and len(live) == 100
 
 
-def test_frozen_cycle_lives_until_a_reclaim(steward: MakeSteward) -> None:
-    """A frozen cycle survives full passes; a reclaim after enough closes frees it."""
-    heap = steward(reclaim_minimum=10)
+def _frozen_garbage(heap: HeapSteward) -> weakref.ref[Cycle]:
+    """Install ``heap`` with a cycle alive, then drop it: frozen garbage, watched."""
     node = Cycle()
     ref = weakref.ref(node)
     heap.install()
     del node
+    return ref
+
+
+def test_frozen_cycle_lives_until_a_reclaim(steward: MakeSteward) -> None:
+    """A frozen cycle survives full passes; a reclaim after enough closes frees it."""
+    heap = steward(reclaim_minimum=10)
+    ref = _frozen_garbage(heap)
     gc.collect()
     assert ref() is not None
     for _ in range(10):
@@ -108,10 +114,7 @@ def test_frozen_cycle_lives_until_a_reclaim(steward: MakeSteward) -> None:
 def test_no_reclaim_before_as_many_closes_as_open_sockets(steward: MakeSteward) -> None:
     """A reclaim waits for the minimum, and for as many closes as sockets are open."""
     heap = steward(reclaim_minimum=10)
-    node = Cycle()
-    ref = weakref.ref(node)
-    heap.install()
-    del node
+    ref = _frozen_garbage(heap)
     for _ in range(9):
         heap.note_closed()
     assert not heap.maybe_reclaim(open_sockets=0)

@@ -204,11 +204,11 @@ class Room:
         start = self._next
         end = start + self._t.chunk
         self._offer_chunk(self._round[start:end])
-        slot = start // self._t.chunk
+        slot, now = start // self._t.chunk, self._clock()
         if slot < len(self._visits):
-            self._visits[slot] = self._clock()
+            self._visits[slot] = now
         else:
-            self._visits.append(self._clock())
+            self._visits.append(now)
         if end < len(self._round):
             self._next = end
             self._schedule(slot + 1)
