@@ -7,11 +7,13 @@ import asyncio
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from livecommerce.errors import BlockedWord, NotFound, PermissionDenied, RateLimited
 from livecommerce.rooms import moderation, service
 from livecommerce.rooms.chat import ChatView
 from livecommerce.rooms.chat_poster import ChatPoster
+from livecommerce.storage.models import ChatMessage
 from tests.rooms._world import RoomWorld, make_world
 
 
@@ -40,6 +42,11 @@ async def test_messages_arriving_together_share_transactions(
     events = await world.resources.hub.events_since(world.room_id, 0) or []
     posted = [e.data["id"] for e in events if e.type == "chat.posted"]
     assert posted == sorted(v.id for v in views)
+    # Each sender's id is their own row: the batch insert returns ids in row order.
+    async with world.resources.db.read() as session:
+        rows = await session.execute(select(ChatMessage.id, ChatMessage.body))
+        stored = {message_id: body for message_id, body in rows}
+    assert {v.id: v.body for v in views}.items() <= stored.items()
 
 
 async def test_a_refused_message_does_not_fail_its_batch(
