@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from livecommerce.orders.coalesce import Coalescer
+from livecommerce.coalesce import Coalescer
 from livecommerce.orders.gate import HolderReader, Holders, SaleRef, StockGate
 from livecommerce.orders.news import SaleNews
 from livecommerce.orders.sold_out import SoldOutMark, SoldOutMarks

@@ -21,9 +21,9 @@ from redis.asyncio import Redis
 from redis.exceptions import NoScriptError, RedisError
 from redis.typing import EncodableT, FieldT
 
+from livecommerce.coalesce import Coalescer
 from livecommerce.errors import Unavailable
 from livecommerce.orders import _gate_lua
-from livecommerce.orders.coalesce import Coalescer
 from livecommerce.orders.gate import (
     GateResult,
     GateSale,

@@ -10,11 +10,11 @@ commit (and its ``chat.posted`` event), as before.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from collections.abc import Sequence
 
 from livecommerce.accounts.tokens import Principal
+from livecommerce.coalesce import Coalescer
 from livecommerce.rooms.chat import ChatRequest, ChatView, post_messages
 from livecommerce.storage.db import Database
 
@@ -26,41 +26,22 @@ MAX_BATCH = 200
 class ChatPoster:
     def __init__(self, db: Database, *, max_batch: int = MAX_BATCH) -> None:
         self._db = db
-        self._max_batch = max_batch
-        self._queue: list[tuple[ChatRequest, asyncio.Future[ChatView]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._batches: Coalescer[ChatRequest, ChatView] = Coalescer(max_batch=max_batch)
         self.batches = 0
 
     async def post(self, caller: Principal, room_id: int, body: str) -> ChatView:
         """Post one message; raises its refusal (a DomainError) like ``post_message``."""
-        answer: asyncio.Future[ChatView] = asyncio.get_running_loop().create_future()
-        self._queue.append((ChatRequest(caller, room_id, body), answer))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write(), name="chat-writer")
-        return await answer
+        return await self._batches.submit("chat", ChatRequest(caller, room_id, body), self._write)
 
     async def close(self) -> None:
         """Let the batch in flight finish (shutdown)."""
-        if self._writer is not None:
-            with contextlib.suppress(Exception):
-                await self._writer
+        await self._batches.idle()
 
-    async def _write(self) -> None:
-        while self._queue:
-            batch = self._queue[: self._max_batch]
-            del self._queue[: self._max_batch]
-            results: list[ChatView | Exception]
-            try:
-                async with self._db.unit_of_work() as uow:
-                    results = [*await post_messages(uow, [request for request, _ in batch])]
-            except Exception as exc:
-                log.exception("chat batch of %d failed", len(batch))
-                results = [exc] * len(batch)
-            self.batches += 1
-            for (_, answer), result in zip(batch, results, strict=True):
-                if answer.done():
-                    continue  # the sender went away; the message stands
-                if isinstance(result, BaseException):
-                    answer.set_exception(result)
-                else:
-                    answer.set_result(result)
+    async def _write(self, batch: Sequence[ChatRequest]) -> list[ChatView | Exception]:
+        self.batches += 1
+        try:
+            async with self._db.unit_of_work() as uow:
+                return [*await post_messages(uow, batch)]
+        except Exception as exc:
+            log.exception("chat batch of %d failed", len(batch))
+            return [exc] * len(batch)

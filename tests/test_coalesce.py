@@ -5,8 +5,8 @@ from collections.abc import Sequence
 
 import pytest
 
+from livecommerce.coalesce import Coalescer
 from livecommerce.errors import Unavailable
-from livecommerce.orders.coalesce import Coalescer
 
 
 class Recorder:

@@ -2,12 +2,13 @@
 
 A flash sale sends its crowd down the same two narrow paths at once: the stock gate
 (one Lua call per attempt) and the durable write (one transaction per winner, all on
-the same sale row). Each call alone pays a round trip, and each transaction its own
-commit and a turn on the row lock. Here the first call of a group starts a writer;
-calls arriving while it works wait, and it takes them all in its next pass: one Redis
-pipeline, or one transaction for many winners (group commit, DESIGN section 6). Under
-a spike the batch grows with the load; alone, a call goes at once (a batch of one), so
-there is no timer and no added wait.
+the same sale row); a busy room's chat goes to the database a hundred messages a second.
+Each call alone pays a round trip, and each transaction its own commit. Here the first
+call of a group starts a writer; calls arriving while it works wait, and it takes them
+all in its next pass: one Redis pipeline, or one transaction for many winners (group
+commit, DESIGN section 6) or many chat messages. Under a spike the batch grows with the
+load; alone, a call goes at once (a batch of one), so there is no timer and no added
+wait.
 
 The writer runs in a task of its own, not in a waiting request: a caller that goes
 away cannot cancel work that carries other callers' results.
@@ -46,6 +47,10 @@ class Coalescer(Generic[T, R]):
             task = asyncio.create_task(self._drain(group, write), name=f"coalesce-{group}")
             self._writers[group] = task
         return await future
+
+    async def idle(self) -> None:
+        """Wait until the writers at work now have written all they hold (shutdown)."""
+        await asyncio.gather(*self._writers.values(), return_exceptions=True)
 
     def _take(self, group: Hashable) -> list[tuple[T, asyncio.Future[R]]]:
         waiting = self._waiting.pop(group, [])
