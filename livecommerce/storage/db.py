@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -91,21 +91,14 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-def _sqlite_creator(url: str) -> Any:
-    """Connections with one thread hop per statement (see ``sqlite_driver``), opened
-    with the arguments SQLAlchemy's own dialect would use for ``url``."""
-    parsed = make_url(url)
-    connect_args, connect_kwargs = parsed.get_dialect()().create_connect_args(parsed)
-    return sqlite_driver.creator(connect_args, connect_kwargs)
-
-
 class Database:
     def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
-            kwargs = {"async_creator": _sqlite_creator(url)}
+            # One thread hop per statement, not SQLAlchemy's four (see sqlite_driver).
+            kwargs = {"async_creator": sqlite_driver.creator(url)}
         else:
             kwargs = {"pool_size": pool_size, "max_overflow": pool_size, "pool_pre_ping": True}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)

@@ -8,17 +8,20 @@ were mostly those trips. Here a statement is one trip: the cursor is a plain hol
 execute runs the statement, reads every row and closes the SQLite cursor in one go.
 
 Rows are read whole, as SQLAlchemy's adapter already did for client-side cursors. The
-connection itself, its thread and its commit and rollback are aiosqlite's, unchanged.
+connection itself, its thread and its commit and rollback are aiosqlite's, unchanged;
+``_execute``, ``_conn`` and ``_thread`` are its internals, hence the pin to 0.22.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, cast
 
 import aiosqlite
+from sqlalchemy import make_url
 
 _Description = tuple[tuple[Any, ...], ...] | None
 _Outcome = tuple[_Description, list[Any], int, int | None]
@@ -43,7 +46,7 @@ class OneHopCursor:
 
     def __init__(self, connection: OneHopConnection) -> None:
         self._connection = connection
-        self._rows: list[Any] = []
+        self._rows: deque[Any] = deque()
         self.description: _Description = None
         self.rowcount = -1
         self.lastrowid: int | None = None
@@ -63,23 +66,23 @@ class OneHopCursor:
 
     async def _run(self, many: bool, sql: str, parameters: Any) -> OneHopCursor:
         outcome: _Outcome = await self._connection.on_thread(_run, many, sql, parameters)
-        self.description, self._rows, self.rowcount, self.lastrowid = outcome
+        self.description, rows, self.rowcount, self.lastrowid = outcome
+        self._rows = deque(rows)
         return self
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        return self._rows.popleft() if self._rows else None
 
     async def fetchmany(self, size: int | None = None) -> Sequence[Any]:
-        count = self.arraysize if size is None else size
-        taken, self._rows = self._rows[:count], self._rows[count:]
-        return taken
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
 
     async def fetchall(self) -> Sequence[Any]:
-        taken, self._rows = self._rows, []
+        taken, self._rows = list(self._rows), deque()
         return taken
 
     async def close(self) -> None:
-        self._rows = []
+        self._rows.clear()
 
 
 class OneHopConnection(aiosqlite.Connection):
@@ -92,10 +95,10 @@ class OneHopConnection(aiosqlite.Connection):
         return self._execute(lambda: fn(self._conn, *args))  # type: ignore[no-untyped-call]
 
 
-def creator(
-    connect_args: Sequence[Any], connect_kwargs: Mapping[str, Any]
-) -> Callable[[], Awaitable[OneHopConnection]]:
-    """An ``async_creator`` for SQLAlchemy, opening SQLite as its dialect would."""
+def creator(url: str) -> Callable[[], Awaitable[OneHopConnection]]:
+    """An ``async_creator`` for SQLAlchemy, opening ``url`` as its own dialect would."""
+    parsed = make_url(url)
+    connect_args, connect_kwargs = parsed.get_dialect()().create_connect_args(parsed)
 
     async def connect() -> OneHopConnection:
         connection = OneHopConnection(
