@@ -94,8 +94,7 @@ async def post_messages(
     need (rooms, posters, restrictions, moderators, last post times) are read once for
     the whole batch, so a batch costs a handful of round trips however long it is.
     """
-    # Core statements on the transaction's connection: nothing here needs mapped objects,
-    # and the ORM's per-statement bookkeeping runs on the loop that writes the frames.
+    # Core statements (see _Statements) on the transaction's own connection.
     conn = await uow.session.connection()
     facts = await _Facts.load(conn, requests)
     checked = [facts.try_check(request) for request in requests]
@@ -145,9 +144,9 @@ class _Accepted:
 
 @dataclass(frozen=True, slots=True)
 class _Statements:
-    """Chat's statements, built once: at ~100 messages a second, building and
-    cache-keying ORM statements per batch cost more CPU than running them, on the
-    same event loop that writes frames to every viewer."""
+    """Chat's statements, built once and run as Core: nothing here needs mapped objects,
+    and at ~100 messages a second building, cache-keying and loading ORM statements per
+    batch took the CPU of the event loop that also writes frames to every viewer."""
 
     rooms: Executable
     users: Executable
