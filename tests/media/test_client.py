@@ -1,5 +1,6 @@
 import asyncio
 
+import av
 import httpx
 import pytest
 
@@ -48,6 +49,7 @@ async def test_test_pattern_publishes_over_whip_and_plays_over_whep() -> None:
         video = next(t for t in watcher.tracks if t.kind == "video")
         async with asyncio.timeout(30):
             frame = await video.recv()
+        assert isinstance(frame, av.VideoFrame)
         assert (frame.width, frame.height) == (320, 360)
         await watcher.close()
         assert node.stats().viewers == 0

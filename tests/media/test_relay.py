@@ -1,9 +1,11 @@
 import asyncio
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import av
 import pytest
-from aiortc import RTCRtpSender
+from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from livecommerce.errors import Conflict, InvalidInput, NotFound, Unavailable
@@ -18,9 +20,17 @@ def track_of(tracks: list[MediaStreamTrack], kind: str) -> MediaStreamTrack:
     return next(t for t in tracks if t.kind == kind)
 
 
-async def decoded_frames(track: MediaStreamTrack, count: int) -> list[av.frame.Frame]:
+Decoded = TypeVar("Decoded", av.VideoFrame, av.AudioFrame)
+
+
+async def decoded_frames(track: MediaStreamTrack, count: int, kind: type[Decoded]) -> list[Decoded]:
+    frames: list[Decoded] = []
     async with asyncio.timeout(30):
-        return [await track.recv() for _ in range(count)]
+        for _ in range(count):
+            frame = await track.recv()
+            assert isinstance(frame, kind)
+            frames.append(frame)
+    return frames
 
 
 async def until_ended(track: MediaStreamTrack) -> None:
@@ -43,10 +53,10 @@ async def test_viewers_decode_the_hosts_video_and_audio(
     await start_host()
     viewers = [await start_viewer() for _ in range(3)]
     for session in viewers:
-        video = await decoded_frames(track_of(session.tracks, "video"), 15)
+        video = await decoded_frames(track_of(session.tracks, "video"), 15, av.VideoFrame)
         assert {(f.width, f.height) for f in video} == {(160, 120)}
         assert bytes(video[0].planes[0]) != bytes(video[-1].planes[0])
-        audio = await decoded_frames(track_of(session.tracks, "audio"), 10)
+        audio = await decoded_frames(track_of(session.tracks, "audio"), 10, av.AudioFrame)
         assert {f.sample_rate for f in audio} == {48000}
     assert not [r for r in caplog.records if "failed to decode" in r.getMessage()]
     assert node.stats().frames_forwarded > 0
@@ -58,10 +68,12 @@ async def test_host_frames_are_never_decoded(
     """The host's receivers feed the relay through taps that never queue a frame for decoding."""
     host = await start_host()
     session = await start_viewer()
-    await decoded_frames(track_of(session.tracks, "video"), 5)
+    await decoded_frames(track_of(session.tracks, "video"), 5, av.VideoFrame)
     # The publisher-side receivers live on the node's peer connection for this host.
     taps = [
-        t.receiver._RTCRtpReceiver__decoder_queue for t in node._hosts[ROOM].pc.getTransceivers()
+        # aiortc's name-mangled private queue: read through vars() rather than spelled out.
+        vars(t.receiver)["_RTCRtpReceiver__decoder_queue"]
+        for t in node._hosts[ROOM].pc.getTransceivers()
     ]
     assert all(isinstance(tap, FrameTap) and tap.qsize() == 0 for tap in taps)
     assert node.stats().frames_received > 0
@@ -77,7 +89,7 @@ async def test_h264_host_is_relayed_as_h264(
     video_section = session.pc.remoteDescription.sdp.split("m=video")[1].split("m=audio")[0]
     assert "H264/90000" in video_section
     assert "VP8" not in video_section
-    frames = await decoded_frames(track_of(session.tracks, "video"), 10)
+    frames = await decoded_frames(track_of(session.tracks, "video"), 10, av.VideoFrame)
     assert frames[-1].width == 160
 
 
@@ -95,7 +107,7 @@ async def test_watching_an_idle_room_is_not_found(start_viewer: StartViewer) -> 
 
 
 async def test_viewer_cap_answers_unavailable(
-    ended: Ended, pcs: list, start_viewer: StartViewer
+    ended: Ended, pcs: list[RTCPeerConnection], start_viewer: StartViewer
 ) -> None:
     """Past the node's viewer cap a watch is refused with a retry hint."""
     capped = RelayNode(max_viewers=1, retry_after=3.0)
@@ -114,7 +126,7 @@ async def test_viewer_cap_answers_unavailable(
         await capped.close()
 
 
-async def _answer(call: "asyncio.Future[tuple[str, str]]") -> str:  # type: ignore[type-arg]
+async def _answer(call: Awaitable[tuple[str, str]]) -> str:
     return (await call)[1]
 
 
@@ -152,7 +164,7 @@ async def test_unpublish_ends_viewer_tracks_and_fires_callback(
     """When the host stops, viewers' tracks end and the stream-ended callback gets the room."""
     host = await start_host()
     session = await start_viewer()
-    await decoded_frames(track_of(session.tracks, "video"), 3)
+    await decoded_frames(track_of(session.tracks, "video"), 3, av.VideoFrame)
     await node.unpublish(host.resource_id)
     await until_ended(track_of(session.tracks, "video"))
     await asyncio.wait_for(ended.event.wait(), 10)
@@ -168,7 +180,7 @@ async def test_host_hanging_up_ends_the_stream(
     """A host closing its connection without DELETE ends the stream the same way."""
     host = await start_host()
     session = await start_viewer()
-    await decoded_frames(track_of(session.tracks, "video"), 3)
+    await decoded_frames(track_of(session.tracks, "video"), 3, av.VideoFrame)
     await host.pc.close()
     await until_ended(track_of(session.tracks, "video"))
     await asyncio.wait_for(ended.event.wait(), 10)
@@ -214,10 +226,10 @@ async def test_late_viewer_starts_cleanly_after_a_keyframe_request(
     caplog.set_level(logging.WARNING, logger="aiortc")
     await start_host()
     first = await start_viewer()
-    await decoded_frames(track_of(first.tracks, "video"), 20)
+    await decoded_frames(track_of(first.tracks, "video"), 20, av.VideoFrame)
     requests = node.stats().keyframe_requests
     late = await start_viewer()
-    frames = await decoded_frames(track_of(late.tracks, "video"), 5)
+    frames = await decoded_frames(track_of(late.tracks, "video"), 5, av.VideoFrame)
     assert frames[0].width == 160
     assert node.stats().keyframe_requests > requests
     assert not [r for r in caplog.records if "failed to decode" in r.getMessage()]
@@ -229,7 +241,7 @@ async def test_viewer_hanging_up_frees_its_slot(
     """A viewer that closes its connection without leaving is forgotten by the node."""
     await start_host()
     session = await start_viewer()
-    await decoded_frames(track_of(session.tracks, "video"), 2)
+    await decoded_frames(track_of(session.tracks, "video"), 2, av.VideoFrame)
     await session.pc.close()
     async with asyncio.timeout(10):
         while node.stats().viewers:  # noqa: ASYNC110 - the node exposes counts only

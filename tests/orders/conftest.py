@@ -66,9 +66,13 @@ class Recorder:
 
     def __init__(self) -> None:
         self.events: list[tuple[int, str, dict[str, Any]]] = []
+        self.private: list[tuple[int, int, str, dict[str, Any]]] = []
 
     async def publish(self, room_id: int, type: str, data: Any) -> None:
         self.events.append((room_id, type, dict(data)))
+
+    async def notify_user(self, room_id: int, user_id: int, type: str, data: Any) -> None:
+        self.private.append((room_id, user_id, type, dict(data)))
 
     def types(self) -> list[str]:
         return [t for _, t, _ in self.events]

@@ -23,7 +23,7 @@ async def test_holders_are_every_reserved_key(gate: StockGate) -> None:
     found = await reader(gate).holders(ref, known=None)
     assert found is not None
     assert (found.quantity, found.sold) == (3, 3)
-    assert found.keys == {(1, "a"), (2, "b:with:colons")}
+    assert found.keys == frozenset({(1, "a"), (2, "b:with:colons")})
 
 
 async def test_holders_are_not_sent_again_until_a_key_is_reserved(gate: StockGate) -> None:
@@ -41,7 +41,7 @@ async def test_holders_are_not_sent_again_until_a_key_is_reserved(gate: StockGat
     await buy(gate, ref, 2, "b")
     moved = await reader(gate).holders(ref, known=first.version)
     assert moved is not None and moved.version != first.version
-    assert moved.keys == {(2, "b")}
+    assert moved.keys == frozenset({(2, "b")})
 
 
 async def test_a_reload_starts_a_new_version(gate: StockGate) -> None:

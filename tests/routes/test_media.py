@@ -4,6 +4,7 @@ import asyncio
 import pathlib
 from collections.abc import AsyncIterator
 
+import av
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -50,6 +51,7 @@ async def test_host_publishes_and_viewers_watch_over_http(
     video = next(t for t in viewer.tracks if t.kind == "video")
     async with asyncio.timeout(30):
         frame = await video.recv()
+    assert isinstance(frame, av.VideoFrame)
     assert (frame.width, frame.height) == (160, 120)
     assert viewer.resource_url is not None
     assert (await client.delete(viewer.resource_url)).status_code == 200
@@ -187,6 +189,7 @@ async def test_whep_follows_the_stream_to_its_node(
                 video = next(t for t in viewer.tracks if t.kind == "video")
                 async with asyncio.timeout(30):
                     frame = await video.recv()
+                assert isinstance(frame, av.VideoFrame)
                 assert frame.width == 160
                 await viewer.close()
         finally:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import pathlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
+from typing import Any
 
 import httpx
 import pytest
@@ -132,11 +133,11 @@ async def test_direct_sink_refuses_a_viewer_who_does_not_read(tally: SendTally) 
 async def test_other_servers_get_the_queued_sink(tally: SendTally) -> None:
     """A server whose send is no uvicorn protocol gets the portable sink, same frames."""
     app = _sink_app(tally, ["big", "close"])
-    inbox: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    inbox: asyncio.Queue[MutableMapping[str, Any]] = asyncio.Queue()
     await inbox.put({"type": "websocket.connect"})
-    sent: list[dict[str, object]] = []
+    sent: list[MutableMapping[str, Any]] = []
 
-    async def send(message: dict[str, object]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
         if message["type"] == "websocket.close":
             await inbox.put({"type": "websocket.disconnect", "code": message["code"]})
