@@ -152,6 +152,9 @@ class _Statements:
     users: Executable
     bans: Executable
     insert: Executable
+    # Slow mode only: the room's moderators among the posters, and their last posts.
+    moderators: Executable
+    last_posts: Executable
 
 
 @cache
@@ -176,6 +179,14 @@ def _statements() -> _Statements:
         ),
         # Ids come back in the order of the rows given, whatever the dialect batches.
         insert=insert(ChatMessage).returning(ChatMessage.id, sort_by_parameter_order=True),
+        moderators=select(RoomModerator.room_id, RoomModerator.user_id).where(
+            RoomModerator.room_id.in_(rooms), RoomModerator.user_id.in_(users)
+        ),
+        last_posts=select(
+            ChatMessage.room_id, ChatMessage.user_id, func.max(ChatMessage.created_at)
+        )
+        .where(ChatMessage.room_id.in_(rooms), ChatMessage.user_id.in_(users))
+        .group_by(ChatMessage.room_id, ChatMessage.user_id),
     )
 
 
@@ -203,22 +214,14 @@ class _Facts:
         facts = cls(rooms, users, restrictions, set(), {}, now)
         slow = {room_id for room_id, room in rooms.items() if room.slow_mode_seconds > 0}
         if slow:
-            await facts._load_slow_mode(conn, slow, set(ids["users"]))
+            await facts._load_slow_mode(conn, {"rooms": list(slow), "users": ids["users"]})
         return facts
 
-    async def _load_slow_mode(
-        self, conn: AsyncConnection, room_ids: set[int], user_ids: set[int]
-    ) -> None:
-        pairs = select(RoomModerator.room_id, RoomModerator.user_id).where(
-            RoomModerator.room_id.in_(room_ids), RoomModerator.user_id.in_(user_ids)
-        )
-        self.moderators = {(room_id, user_id) for room_id, user_id in await conn.execute(pairs)}
-        latest = (
-            select(ChatMessage.room_id, ChatMessage.user_id, func.max(ChatMessage.created_at))
-            .where(ChatMessage.room_id.in_(room_ids), ChatMessage.user_id.in_(user_ids))
-            .group_by(ChatMessage.room_id, ChatMessage.user_id)
-        )
-        for room_id, user_id, at in await conn.execute(latest):
+    async def _load_slow_mode(self, conn: AsyncConnection, ids: dict[str, list[int]]) -> None:
+        q = _statements()
+        pairs = await conn.execute(q.moderators, ids)
+        self.moderators = {(room_id, user_id) for room_id, user_id in pairs}
+        for room_id, user_id, at in await conn.execute(q.last_posts, ids):
             if at.tzinfo is None:  # func.max bypasses the column type on some dialects
                 at = at.replace(tzinfo=self.now.tzinfo)
             self.last_post[(room_id, user_id)] = at

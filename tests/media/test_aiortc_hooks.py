@@ -4,7 +4,12 @@ from types import SimpleNamespace
 import pytest
 from aiortc import RTCPeerConnection
 
-from livecommerce.media.aiortc_hooks import FrameTap, redirect_keyframe_requests, tap_receiver
+from livecommerce.media.aiortc_hooks import (
+    _DECODER_QUEUE,
+    FrameTap,
+    redirect_keyframe_requests,
+    tap_receiver,
+)
 
 
 class Sink:
@@ -45,9 +50,7 @@ async def test_hooks_fit_this_aiortc_version() -> None:
     try:
         transceiver = pc.addTransceiver("video", direction="sendrecv")
         tap_receiver(transceiver.receiver, Sink())
-        # aiortc's name-mangled private queue: read through vars() rather than spelled out.
-        queue = vars(transceiver.receiver)["_RTCRtpReceiver__decoder_queue"]
-        assert isinstance(queue, FrameTap)
+        assert isinstance(getattr(transceiver.receiver, _DECODER_QUEUE), FrameTap)
         asked: list[int] = []
         redirect_keyframe_requests(transceiver.sender, lambda: asked.append(1))
         transceiver.sender._send_keyframe()

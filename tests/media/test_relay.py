@@ -9,7 +9,7 @@ from aiortc import RTCPeerConnection, RTCRtpSender
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from livecommerce.errors import Conflict, InvalidInput, NotFound, Unavailable
-from livecommerce.media.aiortc_hooks import FrameTap
+from livecommerce.media.aiortc_hooks import _DECODER_QUEUE, FrameTap
 from livecommerce.media.client import negotiate, publisher
 from livecommerce.media.relay import RelayNode
 from livecommerce.media.testpattern import PatternVideoTrack
@@ -70,11 +70,7 @@ async def test_host_frames_are_never_decoded(
     session = await start_viewer()
     await decoded_frames(track_of(session.tracks, "video"), 5, av.VideoFrame)
     # The publisher-side receivers live on the node's peer connection for this host.
-    taps = [
-        # aiortc's name-mangled private queue: read through vars() rather than spelled out.
-        vars(t.receiver)["_RTCRtpReceiver__decoder_queue"]
-        for t in node._hosts[ROOM].pc.getTransceivers()
-    ]
+    taps = [getattr(t.receiver, _DECODER_QUEUE) for t in node._hosts[ROOM].pc.getTransceivers()]
     assert all(isinstance(tap, FrameTap) and tap.qsize() == 0 for tap in taps)
     assert node.stats().frames_received > 0
     assert host.pc.connectionState == "connected"
