@@ -149,12 +149,21 @@ class Room:
         for member in self._joining:
             if member.held is not None:
                 member.held.append(event)
-        banned = _banned_user(event)
-        for member in self._by_user.get(banned, ()) if banned is not None else ():
-            member.banned = True
+        self._apply_to_user(event)
         self._events.append((event, self._sampler.shown(event)))
         if self._timer is None:
             self._schedule(0, at_once=True)  # an idle room: start a round
+
+    def _apply_to_user(self, event: Event) -> None:
+        """A ban or a moderator change takes effect on the user's open sockets."""
+        user_id = _subject(event)
+        if user_id is None:
+            return
+        for member in self._by_user.get(user_id, ()):
+            if event.type == "moderation.banned":
+                member.banned = True
+            else:
+                member.privileged = event.data.get("privileged") is True
 
     def deliver_private(self, user_id: int, payload: bytes) -> None:
         """Offer ``payload`` to this user's live sockets only, at once (not coalesced)."""
@@ -274,8 +283,14 @@ class Room:
 UNSEQUENCED = frozenset({"viewers.count", "likes.count"})
 
 
-def _banned_user(event: Event) -> int | None:
-    if event.type != "moderation.banned":
+# Events about one user that change what that user's sockets get.
+_PER_USER = frozenset(
+    {"moderation.banned", "moderation.moderator_added", "moderation.moderator_removed"}
+)
+
+
+def _subject(event: Event) -> int | None:
+    if event.type not in _PER_USER:
         return None
     user = event.data.get("user")
     user_id = user.get("id") if isinstance(user, dict) else None

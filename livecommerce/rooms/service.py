@@ -144,10 +144,15 @@ async def pin_product(
 async def add_moderator(uow: UnitOfWork, *, caller: Principal, room_id: int, user_id: int) -> None:
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller)
-    if await uow.session.get(User, user_id) is None:
+    user = await uow.session.get(User, user_id)
+    if user is None:
         raise NotFound(f"user {user_id} not found")
     if not await is_moderator(uow.session, room_id, user_id):
         uow.session.add(RoomModerator(room_id=room_id, user_id=user_id))
+        # An event, so the user's open sockets start seeing all chat without a rejoin.
+        uow.publish_after_commit(
+            room_id, "moderation.moderator_added", {"user": _who(user), "privileged": True}
+        )
 
 
 async def remove_moderator(
@@ -155,11 +160,23 @@ async def remove_moderator(
 ) -> None:
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller)
+    user = await uow.session.get(User, user_id)
+    if user is None or not await is_moderator(uow.session, room_id, user_id):
+        return  # removing what is not there is done already
     await uow.session.execute(
         delete(RoomModerator).where(
             RoomModerator.room_id == room_id, RoomModerator.user_id == user_id
         )
     )
+    # The host, the merchant and admins still see everything after losing the title.
+    still = user.id in (room.host_id, room.merchant_id) or user.role == "admin"
+    uow.publish_after_commit(
+        room_id, "moderation.moderator_removed", {"user": _who(user), "privileged": still}
+    )
+
+
+def _who(user: User) -> dict[str, object]:
+    return {"id": user.id, "handle": user.handle}
 
 
 async def room_view(session: AsyncSession, room: Room) -> RoomView:

@@ -189,3 +189,31 @@ async def test_banned_user_is_told_then_closed() -> None:
     assert banned.close_code == 4403
     assert bystander.close_code is None and len(bystander) == 1
     assert banned not in room.members
+
+
+async def test_moderator_change_reaches_the_users_open_sockets() -> None:
+    """Made a moderator, a watching user sees every chat message at once; removed, a
+    sample again. Other viewers are untouched."""
+    room, clock = room_with(tick=0.0, chat_rate=1)
+    fan, bystander = Outbox(), Outbox()
+    room.release(room.attach(fan, False, user_id=7), after_seq=0)
+    room.release(room.attach(bystander, False, user_id=8), after_seq=0)
+    seq = 0
+
+    def burst(event_type: str, privileged: bool) -> None:
+        nonlocal seq
+        clock.now = float(int(clock.now) + 1)
+        seq += 1
+        change = {"user": {"id": 7}, "privileged": privileged}
+        room.deliver(make_event(1, seq, event_type, change, "t"))
+        for _ in range(4):
+            seq += 1
+            room.deliver(make_event(1, seq, "chat.posted", {}, "t"))
+
+    def chats(outbox: Outbox) -> int:
+        return sum(e["type"] == "chat.posted" for e in events_in(drain(outbox)))
+
+    burst("moderation.moderator_added", True)
+    assert (chats(fan), chats(bystander)) == (4, 1)
+    burst("moderation.moderator_removed", False)
+    assert (chats(fan), chats(bystander)) == (1, 1)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
 from livecommerce.rooms import chat, moderation
+from livecommerce.rooms import service as rooms
 from tests.rooms._world import RoomWorld, make_world
 
 
@@ -89,3 +93,42 @@ async def test_blocked_words_event_gives_the_count_only(world: RoomWorld) -> Non
                                            words=["a", "B", "b"])  # fmt: skip
     [event] = await world.resources.hub.events_since(world.room_id, 0) or []
     assert (event.type, event.data) == ("moderation.blocked_words_changed", {"count": 2})
+
+
+async def _moderator_events(world: RoomWorld) -> list[tuple[str, Mapping[str, Any]]]:
+    events = await world.resources.hub.events_since(world.room_id, 0) or []
+    return [(e.type, e.data) for e in events if "moderator" in e.type]
+
+
+async def test_moderator_changes_are_announced_once(world: RoomWorld) -> None:
+    """Adding and removing a moderator are events (open sockets act on them); adding
+    twice or removing a non-moderator announces nothing."""
+    fan = {"id": world.fan.user_id, "handle": "fan"}
+    for _ in range(2):
+        async with world.resources.db.unit_of_work() as uow:
+            await rooms.add_moderator(uow, caller=world.host, room_id=world.room_id,
+                                      user_id=world.fan.user_id)  # fmt: skip
+    for _ in range(2):
+        async with world.resources.db.unit_of_work() as uow:
+            await rooms.remove_moderator(uow, caller=world.host, room_id=world.room_id,
+                                         user_id=world.fan.user_id)  # fmt: skip
+    assert await _moderator_events(world) == [
+        ("moderation.moderator_added", {"user": fan, "privileged": True}),
+        ("moderation.moderator_removed", {"user": fan, "privileged": False}),
+    ]
+    async with world.resources.db.read() as session:
+        assert not await rooms.is_moderator(session, world.room_id, world.fan.user_id)
+
+
+async def test_the_host_still_sees_all_after_losing_the_moderator_title(
+    world: RoomWorld,
+) -> None:
+    """Removing the host from the moderators leaves their sockets privileged."""
+    async with world.resources.db.unit_of_work() as uow:
+        await rooms.add_moderator(uow, caller=world.host, room_id=world.room_id,
+                                  user_id=world.host.user_id)  # fmt: skip
+    async with world.resources.db.unit_of_work() as uow:
+        await rooms.remove_moderator(uow, caller=world.host, room_id=world.room_id,
+                                     user_id=world.host.user_id)  # fmt: skip
+    [_, (kind, data)] = await _moderator_events(world)
+    assert kind == "moderation.moderator_removed" and data["privileged"] is True

@@ -242,3 +242,39 @@ async def test_heap_steward_counts_room_sockets(app: FastAPI, world: World) -> N
         while heap.closed_since_reclaim == 0:  # noqa: ASYNC110 - the steward exposes counts only
             await asyncio.sleep(0.01)
     assert heap.open_sockets == 0
+
+
+async def test_a_new_moderator_sees_all_chat_without_rejoining(
+    settings: Settings, world: World
+) -> None:
+    """Made a moderator while watching, the fan's open socket is told and from then on
+    gets every chat message, while a plain viewer still gets the sample (one a second)."""
+    # Same deployment as the fixture's app; only the hub's sampling rate is lowered.
+    app = create_app(settings.model_copy(update={"viewer_chat_rate": 1}))
+    api = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    async with (
+        app.router.lifespan_context(app),
+        api,
+        serve(app) as base,
+        viewer(base, world.room_id, f"?token={world.host.token}") as host,
+        viewer(base, world.room_id, f"?token={world.fan.token}") as fan,
+        viewer(base, world.room_id) as bystander,
+    ):
+        await bystander.next("room.snapshot")
+        await fan.next("room.snapshot")
+        added = await api.post(
+            f"/api/rooms/{world.room_id}/moderators",
+            json={"user_id": world.fan.id},
+            headers=world.host.headers,
+        )
+        assert added.status_code == 204
+        await fan.next("moderation.moderator_added")
+        for i in range(4):
+            await host.send("chat.send", {"body": f"m{i}"})
+        await host.send("moderation.slow_mode", {"seconds": 0})  # a marker after them
+        for watcher in (fan, bystander):
+            await watcher.next("moderation.slow_mode_changed")
+    fan_chats = [e["data"]["body"] for e in fan.seen if e["type"] == "chat.posted"]
+    bystander_chats = [e for e in bystander.seen if e["type"] == "chat.posted"]
+    assert fan_chats == ["m0", "m1", "m2", "m3"]
+    assert 1 <= len(bystander_chats) < 4

@@ -99,6 +99,8 @@ export function applyChatEvent(view, event) {
     case "moderation.deleted": view.remove(data.id ?? data.message_id); return true;
     case "moderation.muted": view.system(t("chat.muted", { user: who })); return true;
     case "moderation.banned": view.system(t("chat.banned", { user: who })); return true;
+    case "moderation.moderator_added": view.system(t("chat.moderator_added", { user: who })); return true;
+    case "moderation.moderator_removed": view.system(t("chat.moderator_removed", { user: who })); return true;
     case "moderation.slow_mode_changed":
       view.system(data.seconds ? t("chat.slow_mode", { seconds: data.seconds }) : t("chat.slow_mode_off")); return true;
     case "order.placed.summary": view.system(t("chat.bought", { count: data.count ?? data.orders ?? 1 }), "order"); return true;
