@@ -31,6 +31,8 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     # Send to the event's server timestamp: the part of latencies spent before fan-out.
     to_server: list[float] = field(default_factory=list)
+    # The event's server timestamp to receipt: publish to receipt, fan-out alone.
+    from_server: list[float] = field(default_factory=list)
     closes: dict[str, int] = field(default_factory=dict)
 
     def closed(self, reason: str) -> None:
@@ -140,6 +142,7 @@ class Viewer(asyncio.Protocol):
                     self.tally.latencies.append(total)
                     if to_server is not None:
                         self.tally.to_server.append(to_server)
+                        self.tally.from_server.append(total - to_server)
 
     def _finish(self, reason: str) -> None:
         if not self.closed.done():

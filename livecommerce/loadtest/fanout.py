@@ -119,6 +119,7 @@ async def _viewers(
     tally.frames = tally.bytes = tally.chats = 0
     tally.latencies.clear()
     tally.to_server.clear()
+    tally.from_server.clear()
     await asyncio.sleep(args.duration + 2.0)
     return tally
 
@@ -246,6 +247,8 @@ def _report(
         "latency": latency_summary([x for t in tallies for x in t["latencies"]]),
         # How much of that the server spent before fan-out (chat checks, the write).
         "latency_to_event": latency_summary([x for t in tallies for x in t["to_server"]]),
+        # The rest: from the event's publish on the server to the viewer's receipt.
+        "latency_from_event": latency_summary([x for t in tallies for x in t["from_server"]]),
         "disconnects": closes,
         "server_kib_per_viewer": per_conn,
     }

@@ -92,11 +92,10 @@ def main() -> None:
     for kind, runs in results.items():
         p99 = [r["latency"]["p99_ms"] for r in runs if r["latency"]["p99_ms"] is not None]
         p50 = [r["latency"]["p50_ms"] for r in runs if r["latency"]["p50_ms"] is not None]
-        to_event = [
-            r["latency_to_event"]["p99_ms"]
-            for r in runs
-            if r.get("latency_to_event", {}).get("p99_ms") is not None
-        ]
+        to_event, from_event = (
+            [r[key]["p99_ms"] for r in runs if r.get(key, {}).get("p99_ms") is not None]
+            for key in ("latency_to_event", "latency_from_event")
+        )
         figures = {
             k: _median(runs, k)
             for k in (
@@ -109,6 +108,9 @@ def main() -> None:
         figures["p50_ms"] = round(statistics.median(p50), 1) if p50 else None
         figures["p99_ms"] = round(statistics.median(p99), 1) if p99 else None
         figures["to_event_p99_ms"] = round(statistics.median(to_event), 1) if to_event else None
+        figures["from_event_p99_ms"] = (
+            round(statistics.median(from_event), 1) if from_event else None
+        )
         print(f"median {kind}: {figures}")
     node, bare = (_median(results[k], "deliveries_per_second") for k in ("node", "bare"))
     if node and bare:

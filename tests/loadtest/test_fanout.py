@@ -50,4 +50,5 @@ def test_fanout_load_reaches_every_viewer(
     assert report["disconnects"] == {}
     assert report["latency"]["p50_ms"] is not None
     assert report["latency_to_event"]["p50_ms"] <= report["latency"]["p50_ms"]
+    assert report["latency_from_event"]["p50_ms"] <= report["latency"]["p50_ms"]
     assert report["server_kib_per_viewer"] is not None
