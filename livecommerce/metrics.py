@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, ClassVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from livecommerce.heap import HeapSteward
+
+if TYPE_CHECKING:  # the media package imports aiortc; metrics must stay light
+    from livecommerce.media.node import MediaStats
 
 
 @dataclass
@@ -75,6 +79,36 @@ class _HeapCollector(Collector):
         )
 
 
+class _MediaCollector(Collector):
+    """The media node's figures, read at scrape time: a gauge set when peers come and go
+    was stale after every viewer that left or failed without a request."""
+
+    # MediaStats field -> (metric name, help); the two gauges are peers now.
+    COUNTERS: ClassVar[dict[str, tuple[str, str]]] = {
+        "publishes_total": ("lc_media_publishes", "host publishes accepted"),
+        "watches_total": ("lc_media_watches", "viewer sessions accepted"),
+        "frames_received": ("lc_media_frames_received", "video frames from hosts"),
+        "frames_forwarded": ("lc_media_frames_forwarded", "video frames sent to viewers"),
+        "bytes_forwarded": ("lc_media_bytes_forwarded", "media bytes sent to viewers"),
+        "frames_skipped": ("lc_media_frames_skipped", "frames a slow viewer did not get"),
+        "keyframe_requests": ("lc_media_keyframe_requests", "keyframes asked of hosts"),
+        "peers_failed": ("lc_media_peers_failed", "peer connections that failed"),
+        "peers_timed_out": ("lc_media_peers_timed_out", "peers that never connected"),
+    }
+
+    def __init__(self, stats: Callable[[], MediaStats]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        figures = asdict(self._stats())
+        peers = GaugeMetricFamily("lc_media_peers", "WebRTC peer connections", labels=["kind"])
+        peers.add_metric(["host"], figures["publishers"])
+        peers.add_metric(["viewer"], figures["viewers"])
+        yield peers
+        for field, (name, help_text) in self.COUNTERS.items():
+            yield CounterMetricFamily(name, help_text, value=figures[field])
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -91,7 +125,10 @@ class Metrics:
         self.orders = Counter("lc_orders", "order attempts by outcome", ["outcome"], registry=r)
         self.gate_seconds = Histogram("lc_gate_seconds", "stock gate latency", registry=r)
         self.commit_seconds = Histogram("lc_commit_seconds", "order commit latency", registry=r)
-        self.media_peers = Gauge("lc_media_peers", "WebRTC peer connections", ["kind"], registry=r)
+
+    def watch_media(self, stats: Callable[[], MediaStats]) -> None:
+        """Export the media node's figures, read from ``stats`` at each scrape."""
+        self.registry.register(_MediaCollector(stats))
 
     def watch_heap(self, steward: HeapSteward) -> None:
         """Export ``steward``'s figures; only ``livecommerce serve`` has one."""

@@ -111,5 +111,6 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
     db.publisher = resources.hub
+    resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     return resources

@@ -82,7 +82,6 @@ async def unpublish(
         await require_manager(session, await load_room(session, room_id), caller)
     await media.unpublish(resource_id)
     await _clear_media_node(resources, room_id)
-    _count_peers(resources)
     return Response(status_code=200)
 
 
@@ -106,7 +105,6 @@ async def watch(room_id: int, offer: Offer, resources: ResourcesDep) -> Response
 async def leave(room_id: int, resource_id: str, resources: ResourcesDep) -> Response:
     """A viewer leaves. The unguessable session URL is the credential, as in WHEP."""
     await _session_node(resources, room_id, resource_id).leave(resource_id)
-    _count_peers(resources)
     return Response(status_code=200)
 
 
@@ -128,14 +126,7 @@ def _created(
     ice = ", ".join(f'<{url}>; rel="ice-server"' for url in resources.settings.media_ice_servers)
     if ice:
         headers["Link"] = ice
-    _count_peers(resources)
     return Response(answer, status_code=201, media_type=SDP, headers=headers)
-
-
-def _count_peers(resources: Resources) -> None:
-    stats = resources.media.stats()
-    resources.metrics.media_peers.labels(kind="host").set(stats.publishers)
-    resources.metrics.media_peers.labels(kind="viewer").set(stats.viewers)
 
 
 async def _set_media_node(resources: Resources, room_id: int, node_url: str) -> None:
@@ -154,6 +145,5 @@ def stream_ended_handler(resources: Resources) -> Callable[[int], Awaitable[None
 
     async def ended(room_id: int) -> None:
         await _clear_media_node(resources, room_id)
-        _count_peers(resources)
 
     return ended

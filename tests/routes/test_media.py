@@ -38,6 +38,18 @@ async def _media_node(app: FastAPI, rid: int) -> str | None:
         return (await load_room(session, rid)).media_node
 
 
+async def _media_metrics(client: httpx.AsyncClient) -> dict[str, float]:
+    """The lc_media_* samples of /metrics, by name without the prefix."""
+    text = (await client.get("/metrics")).text
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("lc_media_"):
+            name, value = line.rsplit(" ", 1)
+            name = name.removeprefix("lc_media_").removesuffix("_total")
+            found[name.replace('{kind="', "_").rstrip('"}')] = float(value)
+    return found
+
+
 async def test_host_publishes_and_viewers_watch_over_http(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -53,8 +65,13 @@ async def test_host_publishes_and_viewers_watch_over_http(
         frame = await video.recv()
     assert isinstance(frame, av.VideoFrame)
     assert (frame.width, frame.height) == (160, 120)
+    live = await _media_metrics(client)
+    assert (live["peers_host"], live["peers_viewer"], live["watches"]) == (1, 1, 1)
+    assert live["frames_forwarded"] >= 1 and live["bytes_forwarded"] > 0
     assert viewer.resource_url is not None
     assert (await client.delete(viewer.resource_url)).status_code == 200
+    # Read at scrape time, so a viewer who left is not counted any more.
+    assert (await _media_metrics(client))["peers_viewer"] == 0
     assert (await client.delete(publisher.resource_url, headers=host.headers)).status_code == 200
     assert await _media_node(app, rid) is None
     gone = await client.post(f"/api/rooms/{rid}/whep", content="v=0\r\n", headers=SDP)
