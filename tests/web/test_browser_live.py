@@ -31,19 +31,6 @@ async def start_deal(server: Server, room_id: int, product_id: int) -> None:
         await api_signup(api, "mei", "viewer", "Mei 小美")
 
 
-async def make_moderator(server: Server, room_id: int, handle: str) -> None:
-    async with httpx.AsyncClient(base_url=server.url) as api:
-        tokens = {}
-        for who in ("teashop", handle):
-            answer = await api.post("/api/auth/login", json={"handle": who, "password": PASSWORD})
-            tokens[who] = {"Authorization": f"Bearer {answer.json()['token']}"}
-        user_id = (await api.get("/api/me", headers=tokens[handle])).json()["user"]["id"]
-        made = await api.post(
-            f"/api/rooms/{room_id}/moderators", json={"user_id": user_id}, headers=tokens["teashop"]
-        )
-        assert made.status_code == 204, made.text
-
-
 async def test_live_show(browser: Browser, server: Server) -> None:
     """Viewer and host see each other live; the viewer buys the deal and pays."""
     show = await make_show(server, live=True)
@@ -81,11 +68,17 @@ async def test_live_show(browser: Browser, server: Server) -> None:
     await shot(visitor, "live-room-desktop", full_page=False)
     await visitor_context.close()
     await shot(studio, "live-studio", full_page=False)
+    # The host appoints the viewer from her message; the open room is told, no reload.
+    appoint = studio_message.get_by_test_id("moderator-btn")
+    await appoint.click()
+    await expect(room.locator("#chat-list")).to_contain_text("mei is now a moderator")
+    await expect(appoint).to_have_text("Remove moderator")
+    await shot(studio, "live-studio-moderator", full_page=False)
+    await appoint.click()
+    await expect(room.locator("#chat-list")).to_contain_text("mei is no longer a moderator")
+    await expect(appoint).to_have_text("Make moderator")
     await studio_message.get_by_role("button", name="Delete").click()
     await expect(mine).to_have_count(0)
-    await make_moderator(server, room_id, "mei")  # told in the open room, no reload
-    await expect(room.locator("#chat-list")).to_contain_text("mei is now a moderator")
-    await shot(room, "live-room-moderator", full_page=False)
 
     await banner.click()
     sheet = room.get_by_test_id("buy-sheet")

@@ -21,13 +21,27 @@ export class ChatView {
    * @param {HTMLElement} list the <ul>
    * @param {{me?: {id}, hostId?: number, moderate?: (action, message) => void}} options
    *   `moderate` adds Delete / Mute / Ban buttons to every viewer message (studio).
+   * @param {Set<number>|null} options.moderators when given (the host's studio), each
+   *   message also gets a button making its author a moderator, or no longer one.
    */
-  constructor(list, { me = null, hostId = null, moderate = null } = {}) {
+  constructor(list, { me = null, hostId = null, moderate = null, moderators = null } = {}) {
     this.list = list;
     this.me = me;
     this.hostId = hostId;
     this.moderate = moderate;
+    this.moderators = moderators;
     this.seen = new Set();
+  }
+
+  /** Relabel the moderator buttons of ``userId``'s messages after a change. */
+  moderatorChanged(userId) {
+    for (const button of this.list.querySelectorAll("[data-testid=moderator-btn]")) {
+      if (button.dataset.userId === String(userId)) this.labelModerator(button, userId);
+    }
+  }
+
+  labelModerator(button, userId) {
+    button.textContent = this.moderators.has(userId) ? t("chat.unmake_moderator") : t("chat.make_moderator");
   }
 
   nearBottom() {
@@ -44,10 +58,18 @@ export class ChatView {
 
   modButtons(message) {
     const act = (action) => () => this.moderate(action, message);
+    const userId = userIdOf(message);
+    let title = null;
+    if (this.moderators && userId !== null) {
+      title = el("button", { type: "button", "data-testid": "moderator-btn", dataset: { userId },
+        onclick: () => this.moderate(this.moderators.has(userId) ? "unmake_moderator" : "make_moderator", message) });
+      this.labelModerator(title, userId);
+    }
     return el("span", { class: "mod-actions" },
       el("button", { type: "button", onclick: act("delete"), title: t("chat.delete") }, t("chat.delete")),
       el("button", { type: "button", onclick: act("mute"), title: t("chat.mute") }, t("chat.mute")),
-      el("button", { type: "button", onclick: act("ban"), title: t("chat.ban") }, t("chat.ban")));
+      el("button", { type: "button", onclick: act("ban"), title: t("chat.ban") }, t("chat.ban")),
+      title);
   }
 
   /** Show a chat message; repeats of an id already shown (replays) are ignored. */

@@ -23,15 +23,42 @@ let camera = null;
 let publisher = null;
 
 const MODERATION = { delete: "moderation.delete", mute: "moderation.mute", ban: "moderation.ban" };
+// Only the host, the merchant and admins appoint moderators; a moderator's studio has no
+// such button (the API would refuse it).
+const me = data.user ?? {};
+const appoints = me.id === state.room.host_id || me.id === state.room.merchant_id || me.role === "admin";
+const moderators = appoints ? new Set(data.room.moderator_ids ?? []) : null;
+
+async function appoint(userId, make) {
+  try {
+    if (make) await api("POST", `/api/rooms/${roomId}/moderators`, { user_id: userId });
+    else await api("DELETE", `/api/rooms/${roomId}/moderators/${userId}`);
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
+}
 
 function moderate(action, msg) {
   const userId = msg.user_id ?? msg.user?.id;
+  if (action === "make_moderator" || action === "unmake_moderator") {
+    appoint(userId, action === "make_moderator");  // the event relabels the buttons
+    return;
+  }
   const payload = action === "delete" ? { message_id: msg.id } : { user: userId, ...(action === "mute" ? { seconds: 300 } : {}) };
   socket.send(MODERATION[action], payload);
   if (action === "delete") chat.remove(msg.id);
 }
 
-const chat = new ChatView($("chat-list"), { me: data.user, hostId: state.room.host_id, moderate });
+const chat = new ChatView($("chat-list"), { me: data.user, hostId: state.room.host_id, moderate, moderators });
+
+function moderatorEvent(event) {
+  const userId = event.data?.user?.id;
+  if (!moderators || userId === undefined) return;
+  if (event.type === "moderation.moderator_added") moderators.add(userId);
+  else if (event.type === "moderation.moderator_removed") moderators.delete(userId);
+  else return;
+  chat.moderatorChanged(userId);
+}
 
 async function pin(product) {
   const pinned = state.pinned?.id === product.id;
@@ -149,6 +176,7 @@ async function launchDeal(event) {
 function onEvent(event) {
   if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? event.data?.recent_chat ?? []);
   else applyChatEvent(chat, event);
+  moderatorEvent(event);
   if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
