@@ -26,6 +26,7 @@ from livecommerce.errors import (
     PermissionDenied,
     RateLimited,
 )
+from livecommerce.rooms.service import runs_room
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import (
     ChatMessage,
@@ -259,7 +260,7 @@ class _Facts:
         return _Accepted(room.id, user, text)
 
     def _privileged(self, room: _RoomFacts, who: Principal) -> bool:
-        if who.user_id in (room.host_id, room.merchant_id) or who.role == "admin":
+        if runs_room(room, who.user_id, who.role):
             return True
         return (room.id, who.user_id) in self.moderators
 

@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
-from livecommerce.rooms.service import is_moderator, load_room, require_manager
+from livecommerce.rooms.service import (
+    is_moderator,
+    load_room,
+    require_manager,
+    runs_room,
+    user_ref,
+)
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import ChatMessage, Room, RoomBan, User, utcnow
 
@@ -25,7 +31,7 @@ MAX_BLOCKED_WORDS, MAX_WORD = 200, 40
 
 async def is_privileged(session: AsyncSession, room: Room, caller: Principal) -> bool:
     """Host, merchant, admin or moderator: sees all chat and may moderate."""
-    if caller.user_id in (room.host_id, room.merchant_id) or caller.role == "admin":
+    if runs_room(room, caller.user_id, caller.role):
         return True
     return await is_moderator(session, room.id, caller.user_id)
 
@@ -72,7 +78,7 @@ async def restrict(
     room = await load_room(session, room_id)
     await require_manager(session, room, caller, moderators=True)
     target = await _target(session, room, user)
-    who = {"id": target.id, "handle": target.handle}
+    who = user_ref(target)
     existing = await session.get(RoomBan, (room_id, target.id))
     if seconds == 0:
         if existing is not None:

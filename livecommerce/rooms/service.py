@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
@@ -87,11 +88,25 @@ async def is_moderator(session: AsyncSession, room_id: int, user_id: int) -> boo
     return found is not None
 
 
+class _Owned(Protocol):
+    @property
+    def host_id(self) -> int: ...
+
+    @property
+    def merchant_id(self) -> int: ...
+
+
+def runs_room(room: _Owned, user_id: int, role: str) -> bool:
+    """The host, the merchant and admins run a room: they manage it and see all chat,
+    moderator or not."""
+    return user_id in (room.host_id, room.merchant_id) or role == "admin"
+
+
 async def require_manager(
     session: AsyncSession, room: Room, caller: Principal, *, moderators: bool = False
 ) -> None:
     """The host, the merchant and admins manage a room; moderators only where allowed."""
-    if caller.user_id in (room.host_id, room.merchant_id) or caller.role == "admin":
+    if runs_room(room, caller.user_id, caller.role):
         return
     if moderators and await is_moderator(session, room.id, caller.user_id):
         return
@@ -151,7 +166,7 @@ async def add_moderator(uow: UnitOfWork, *, caller: Principal, room_id: int, use
         uow.session.add(RoomModerator(room_id=room_id, user_id=user_id))
         # An event, so the user's open sockets start seeing all chat without a rejoin.
         uow.publish_after_commit(
-            room_id, "moderation.moderator_added", {"user": _who(user), "privileged": True}
+            room_id, "moderation.moderator_added", {"user": user_ref(user), "privileged": True}
         )
 
 
@@ -161,21 +176,19 @@ async def remove_moderator(
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller)
     user = await uow.session.get(User, user_id)
-    if user is None or not await is_moderator(uow.session, room_id, user_id):
+    link = await uow.session.get(RoomModerator, (room_id, user_id))
+    if user is None or link is None:
         return  # removing what is not there is done already
-    await uow.session.execute(
-        delete(RoomModerator).where(
-            RoomModerator.room_id == room_id, RoomModerator.user_id == user_id
-        )
-    )
-    # The host, the merchant and admins still see everything after losing the title.
-    still = user.id in (room.host_id, room.merchant_id) or user.role == "admin"
+    await uow.session.delete(link)
     uow.publish_after_commit(
-        room_id, "moderation.moderator_removed", {"user": _who(user), "privileged": still}
+        room_id,
+        "moderation.moderator_removed",
+        {"user": user_ref(user), "privileged": runs_room(room, user.id, user.role)},
     )
 
 
-def _who(user: User) -> dict[str, object]:
+def user_ref(user: User) -> dict[str, object]:
+    """How events name a user."""
     return {"id": user.id, "handle": user.handle}
 
 

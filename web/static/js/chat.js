@@ -59,17 +59,17 @@ export class ChatView {
   modButtons(message) {
     const act = (action) => () => this.moderate(action, message);
     const userId = userIdOf(message);
-    let title = null;
+    let appoint = null;
     if (this.moderators && userId !== null) {
-      title = el("button", { type: "button", "data-testid": "moderator-btn", dataset: { userId },
+      appoint = el("button", { type: "button", "data-testid": "moderator-btn", dataset: { userId },
         onclick: () => this.moderate(this.moderators.has(userId) ? "unmake_moderator" : "make_moderator", message) });
-      this.labelModerator(title, userId);
+      this.labelModerator(appoint, userId);
     }
     return el("span", { class: "mod-actions" },
       el("button", { type: "button", onclick: act("delete"), title: t("chat.delete") }, t("chat.delete")),
       el("button", { type: "button", onclick: act("mute"), title: t("chat.mute") }, t("chat.mute")),
       el("button", { type: "button", onclick: act("ban"), title: t("chat.ban") }, t("chat.ban")),
-      title);
+      appoint);
   }
 
   /** Show a chat message; repeats of an id already shown (replays) are ignored. */
