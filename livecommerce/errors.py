@@ -15,7 +15,11 @@ Routes map a class to an HTTP status and a WebSocket close code in one place
     │   ├── IllegalTransition     illegal_transition
     │   ├── SoldOut               sold_out
     │   ├── LimitExceeded         limit_exceeded
-    │   └── SaleNotLive           sale_not_live
+    │   ├── SaleNotLive           sale_not_live    (base of the three below)
+    │   │   ├── SaleNotStarted    sale_not_started
+    │   │   ├── SaleEnded         sale_ended
+    │   │   └── SaleCancelled     sale_cancelled
+    │   └── KeyReused             idempotency_key_reused
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -96,9 +100,27 @@ class LimitExceeded(Conflict):
 
 
 class SaleNotLive(Conflict):
-    """The flash sale has not started yet or is over."""
+    """The flash sale is not selling; the subclasses say why."""
 
     code = "sale_not_live"
+
+
+class SaleNotStarted(SaleNotLive):
+    code = "sale_not_started"
+
+
+class SaleEnded(SaleNotLive):
+    code = "sale_ended"
+
+
+class SaleCancelled(SaleNotLive):
+    code = "sale_cancelled"
+
+
+class KeyReused(Conflict):
+    """An Idempotency-Key already bought something else; a key names one purchase."""
+
+    code = "idempotency_key_reused"
 
 
 class RateLimited(DomainError):

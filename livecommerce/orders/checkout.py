@@ -54,11 +54,17 @@ class Checkout:
         default_factory=lambda: Coalescer(max_batch=ORDERS_PER_COMMIT)
     )
     marks: SoldOutMarks = field(init=False)
+    # Sales whose gate this node is reloading now, so a crowd asks for one reload.
+    resyncing: set[int] = field(default_factory=set)
     _sales: dict[int, SaleView] = field(default_factory=dict)
     _loading: dict[int, asyncio.Future[SaleView]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.marks = SoldOutMarks(self._holders, ttl=self.sold_out_ttl)
+
+    async def holders(self, ref: SaleRef, *, known: str | None) -> Holders | None:
+        """Who holds the sale's units by the gate (keys left out if ``known`` is current)."""
+        return await self._holders(ref, known)
 
     async def _holders(self, ref: SaleRef, known: str | None) -> Holders | None:
         gate = self.gate

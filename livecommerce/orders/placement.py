@@ -19,7 +19,10 @@ from livecommerce.errors import (
     Conflict,
     DomainError,
     LimitExceeded,
+    SaleCancelled,
+    SaleEnded,
     SaleNotLive,
+    SaleNotStarted,
     SoldOut,
     Unavailable,
 )
@@ -28,7 +31,7 @@ from livecommerce.orders.gate import MAX_KEY_LENGTH, GateResult, Outcome, check_
 from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.orders.stock import Take
 from livecommerce.orders.views import OrderView, PlacedOrder
-from livecommerce.orders.writer import find_order, write_one, write_winners
+from livecommerce.orders.writer import Target, find_order, write_one, write_winners
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.views import SaleView
 
@@ -59,15 +62,54 @@ async def place_order(
         log.warning("stock gate unreachable; sale %d goes straight to the database", sale_id)
         checkout.gate_stale = True
         return await write_one(checkout, sale, take, gated=False)
+    if result.outcome is Outcome.DUPLICATE:
+        existing = await _wait_for_order(checkout, sale, buyer_id, key)
+        if existing is not None:
+            return PlacedOrder(existing, created=False)
+        result = await _reserve_orphaned(checkout, sale, take)
     if result.outcome is Outcome.RESERVED:
         if result.remaining == 0:
             checkout.mark_sold_out(sale.ref)
-        return await checkout.commits.submit(sale.id, take, partial(write_winners, checkout, sale))
-    if result.outcome is Outcome.DUPLICATE:
-        return PlacedOrder(await _wait_for_order(checkout, buyer_id, key), created=False)
+        return await _write_reserved(checkout, sale, take)
     if result.outcome is Outcome.SOLD_OUT and result.remaining == 0:
         checkout.mark_sold_out(sale.ref)
     raise _refusal(sale, result)
+
+
+async def _write_reserved(checkout: Checkout, sale: SaleView, take: Take) -> PlacedOrder:
+    try:
+        return await checkout.commits.submit(sale.id, take, partial(write_winners, checkout, sale))
+    except SaleNotLive:
+        # The gate let through an attempt the database refused: its copy of the window
+        # is stale (the show ended it early, or Redis came back with an old copy).
+        await _resync_gate(checkout, sale.id)
+        raise
+
+
+async def _resync_gate(checkout: Checkout, sale_id: int) -> None:
+    """Reload one sale's gate from the database, once however many attempts ask."""
+    if sale_id in checkout.resyncing:
+        return
+    checkout.resyncing.add(sale_id)
+    try:
+        await reconcile_sale(checkout, sale_id)
+        await checkout.sale(sale_id, refresh=True)
+    except Unavailable:
+        checkout.gate_stale = True
+    finally:
+        checkout.resyncing.discard(sale_id)
+
+
+async def _reserve_orphaned(checkout: Checkout, sale: SaleView, take: Take) -> GateResult:
+    """The gate holds the key but no order was written: the node that reserved it died
+    before its write. Its units go back and this attempt is judged afresh."""
+    log.warning("releasing orphaned reservation of buyer %d on sale %d", take.buyer_id, sale.id)
+    await checkout.gate.release(sale.ref, buyer_id=take.buyer_id, key=take.key, forget=True)
+    checkout.clear_sold_out(sale.id)
+    result = await _reserve(checkout, sale, take.buyer_id, take.key, take.quantity)
+    if result.outcome is Outcome.DUPLICATE:  # another retry of the same key got there first
+        raise Conflict("an order with this Idempotency-Key is still being placed; retry")
+    return result
 
 
 def quick_refusal(
@@ -85,7 +127,7 @@ def _known_refusal(
     checkout: Checkout, sale: SaleView, buyer_id: int, quantity: int, key: str
 ) -> DomainError | None:
     if sale.status == SaleStatus.CANCELLED:
-        return SaleNotLive("the flash sale was cancelled")
+        return SaleCancelled("the flash sale was cancelled")
     if quantity > sale.per_user_limit:
         return LimitExceeded(f"at most {sale.per_user_limit} per buyer for this flash sale")
     mark = checkout.sold_out(sale.id)
@@ -117,7 +159,7 @@ async def _reserve(
         fresh = await reconcile_sale(checkout, sale.id)
         if fresh.status == SaleStatus.CANCELLED:
             await checkout.sale(sale.id, refresh=True)  # remember it: final
-            raise SaleNotLive("the flash sale was cancelled")
+            raise SaleCancelled("the flash sale was cancelled")
         result = await attempt()
         if result.outcome is Outcome.MISSING:
             raise Unavailable("the stock gate lost the sale again")
@@ -134,19 +176,23 @@ def _refusal(sale: SaleView, result: GateResult) -> Exception:
             f"at most {sale.per_user_limit} per buyer; you already hold {result.units}"
         )
     if result.outcome is Outcome.NOT_STARTED:
-        return SaleNotLive("the flash sale has not started yet")
-    return SaleNotLive("the flash sale has ended")
+        return SaleNotStarted("the flash sale has not started yet")
+    return SaleEnded("the flash sale has ended")
 
 
-async def _wait_for_order(checkout: Checkout, buyer_id: int, key: str) -> OrderView:
-    """The order behind a duplicate key, waiting briefly if its write is in flight."""
+async def _wait_for_order(
+    checkout: Checkout, sale: SaleView, buyer_id: int, key: str
+) -> OrderView | None:
+    """The order behind a duplicate key, waiting briefly if its write is in flight;
+    ``None`` if none appeared in time."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + DUPLICATE_WAIT
+    target = Target.of_sale(sale)
     while True:
         async with checkout.db.read() as session:
-            order = await find_order(session, buyer_id, key)
+            order = await find_order(session, buyer_id, key, target)
         if order is not None:
             return OrderView.of(order)
         if loop.time() >= deadline:
-            raise Conflict("an order with this Idempotency-Key is still being placed; retry")
+            return None
         await asyncio.sleep(DUPLICATE_POLL)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.errors import Unavailable
 from livecommerce.orders._loop import pause, reraise_if_cancelled
 from livecommerce.orders.checkout import Checkout
-from livecommerce.orders.gate import GateSale
+from livecommerce.orders.gate import GateSale, SaleRef
 from livecommerce.sales.lifecycle import OPEN_STATUSES, SaleStatus
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
@@ -74,12 +74,57 @@ async def reconcile_open_sales(checkout: Checkout) -> int:
     return len(ids)
 
 
+Levels = dict[int, tuple[int, int]]  # sale id -> (database sold, gate sold)
+
+
+async def _levels(checkout: Checkout, versions: dict[int, str]) -> Levels:
+    """Units sold of every selling sale, by the database and by the gate."""
+    selling = [SaleStatus.LIVE.value, SaleStatus.SOLD_OUT.value]
+    async with checkout.db.read() as session:
+        rows = (
+            await session.execute(
+                select(FlashSale.id, FlashSale.room_id, FlashSale.sold).where(
+                    FlashSale.status.in_(selling)
+                )
+            )
+        ).all()
+    levels: Levels = {}
+    for sale_id, room_id, sold in rows:
+        held = await checkout.holders(SaleRef(room_id, sale_id), known=versions.get(sale_id))
+        if held is not None:
+            versions[sale_id] = held.version
+            levels[sale_id] = (sold, held.sold)
+    return levels
+
+
+async def repair_drift(checkout: Checkout, previous: Levels, versions: dict[int, str]) -> Levels:
+    """Rebuild each sale whose gate and database disagreed, unchanged, at two checks.
+
+    A reservation in flight makes them differ for milliseconds and moves on; the same
+    disagreement still there a check later is a loss (units reserved by a node that
+    died, a Redis that came back with an old copy) that would otherwise last until the
+    timed rebuild. Returns this check's levels, for the next one.
+    """
+    levels = await _levels(checkout, versions)
+    for sale_id, (db_sold, gate_sold) in list(levels.items()):
+        if db_sold != gate_sold and previous.get(sale_id) == (db_sold, gate_sold):
+            log.warning(
+                "stock gate drifted on sale %d (database %d sold, gate %d); rebuilding",
+                sale_id, db_sold, gate_sold,
+            )  # fmt: skip
+            await reconcile_sale(checkout, sale_id)
+            levels.pop(sale_id)
+    return levels
+
+
 async def watch_gate(
     checkout: Checkout, *, check_every: float = 2.0, rebuild_every: float = 60.0
 ) -> None:
     """Rebuild when the epoch changes, after a bypass, and every ``rebuild_every`` s."""
     known: str | None = None
     since_rebuild = 0.0
+    levels: Levels = {}
+    versions: dict[int, str] = {}
     while True:
         try:
             epoch = await checkout.gate.epoch()
@@ -87,7 +132,9 @@ async def watch_gate(
                 checkout.gate_stale = False
                 count = await reconcile_open_sales(checkout)
                 log.info("stock gate rebuilt for %d sales (epoch %s)", count, epoch)
-                known, since_rebuild = epoch, 0.0
+                known, since_rebuild, levels = epoch, 0.0, {}
+            else:
+                levels = await repair_drift(checkout, levels, versions)
         except Unavailable:
             reraise_if_cancelled()
             checkout.gate_stale = True  # rebuild as soon as the gate answers again

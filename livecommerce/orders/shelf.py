@@ -15,7 +15,7 @@ from livecommerce.errors import InvalidInput, NotFound, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
 from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
-from livecommerce.orders.writer import find_order
+from livecommerce.orders.writer import Target, find_order
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room
 from livecommerce.storage.db import UnitOfWork
@@ -35,11 +35,12 @@ async def buy_from_shelf(
 ) -> PlacedOrder:
     """Order ``quantity`` units of a shelf product at its list price."""
     check_request(key, quantity)
+    target = Target(room_id, product_id)
     if quantity > MAX_UNITS_PER_ORDER:
         raise InvalidInput(f"at most {MAX_UNITS_PER_ORDER} units per order")
     try:
         async with checkout.db.unit_of_work() as uow:
-            existing = await find_order(uow.session, buyer_id, key)
+            existing = await find_order(uow.session, buyer_id, key, target)
             if existing is not None:
                 return PlacedOrder(OrderView.of(existing), created=False)
             order = await _write(checkout, uow, buyer_id, room_id, product_id, quantity, key)
@@ -47,7 +48,7 @@ async def buy_from_shelf(
     except IntegrityError:
         # A concurrent request with the same key won the unique constraint.
         async with checkout.db.read() as session:
-            winner = await find_order(session, buyer_id, key)
+            winner = await find_order(session, buyer_id, key, target)
         if winner is None:
             raise
         return PlacedOrder(OrderView.of(winner), created=False)

@@ -17,7 +17,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import return_product_stock
-from livecommerce.errors import LimitExceeded, SoldOut
+from livecommerce.errors import (
+    LimitExceeded,
+    SaleCancelled,
+    SaleEnded,
+    SaleNotLive,
+    SaleNotStarted,
+    SoldOut,
+)
 from livecommerce.orders._bulk import add_purchases, insert_orders
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.scheduler import event_type
@@ -55,11 +62,30 @@ async def _count_purchases(session: AsyncSession, sale: SaleView, units: dict[in
         raise _over_limit(sale)
 
 
-async def _move_sold(session: AsyncSession, sale_id: int, delta: int) -> StockLevel | None:
+# A sale sells while its status is one of these and ``now`` is inside its window.
+SELLING = [SaleStatus.SCHEDULED.value, SaleStatus.LIVE.value, SaleStatus.SOLD_OUT.value]
+
+
+async def _move_sold(
+    session: AsyncSession, sale_id: int, delta: int, *, now: datetime | None = None
+) -> StockLevel | None:
+    """Add ``delta`` to the sale's ``sold``; a take (``delta > 0``) only while it sells.
+
+    The status and the window are read in the same conditional update that takes the
+    units, never from a cached copy: a sale cancelled, ended by its show, or ended by the
+    scheduler in the meantime matches no row, so no unit is both returned and sold.
+    """
     s = FlashSale
     query = update(s).where(s.id == sale_id).values(sold=s.sold + delta)
     if delta > 0:
-        query = query.where(s.sold + delta <= s.quantity)
+        if now is None:
+            raise ValueError("taking units needs the time of the attempt")
+        query = query.where(
+            s.sold + delta <= s.quantity,
+            s.status.in_(SELLING),
+            s.starts_at <= now,
+            s.ends_at > now,
+        )
     result = await session.execute(
         query.returning(s.sold, s.quantity).execution_options(synchronize_session=False)
     )
@@ -89,7 +115,7 @@ async def take_stock(
     )  # fmt: skip
     session.add(order)
     await session.flush()
-    return order, await _take_units(uow, sale, quantity)
+    return order, await _take_units(uow, sale, quantity, now=now)
 
 
 async def take_stock_many(
@@ -109,17 +135,38 @@ async def take_stock_many(
         uow.session, sale, [(t.buyer_id, t.quantity, t.key) for t in takes], now=now,
         expires_at=expires_at,
     )  # fmt: skip
-    level = await _take_units(uow, sale, sum(units.values()))
+    level = await _take_units(uow, sale, sum(units.values()), now=now)
     return [ids[t.buyer_id, t.key] for t in takes], level
 
 
-async def _take_units(uow: UnitOfWork, sale: SaleView, quantity: int) -> StockLevel:
-    level = await _move_sold(uow.session, sale.id, quantity)
+async def _take_units(
+    uow: UnitOfWork, sale: SaleView, quantity: int, *, now: datetime
+) -> StockLevel:
+    level = await _move_sold(uow.session, sale.id, quantity, now=now)
     if level is None:
-        raise SoldOut("the flash sale is sold out")
+        raise await _why_not(uow.session, sale.id, now)
     if level.sold >= level.quantity:
         await _flip(uow, sale, SaleStatus.LIVE, SaleStatus.SOLD_OUT)
     return level
+
+
+async def _why_not(session: AsyncSession, sale_id: int, now: datetime) -> SaleNotLive | SoldOut:
+    """Why a take matched no row, read from the row as the database has it now."""
+    sale = await session.get(FlashSale, sale_id, populate_existing=True)
+    if sale is None:
+        return SaleEnded("the flash sale is gone")
+    return refusal_of(sale, now) or SoldOut("the flash sale is sold out")
+
+
+def refusal_of(sale: FlashSale, now: datetime) -> SaleNotLive | None:
+    """The refusal a sale in this state gives at ``now``, or ``None`` while it sells."""
+    if sale.status == SaleStatus.CANCELLED:
+        return SaleCancelled("the flash sale was cancelled")
+    if sale.status == SaleStatus.ENDED or now >= sale.ends_at:
+        return SaleEnded("the flash sale has ended")
+    if now < sale.starts_at:
+        return SaleNotStarted("the flash sale has not started yet")
+    return None
 
 
 async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> StockLevel | None:

@@ -16,13 +16,14 @@ import logging
 import time
 from collections.abc import Awaitable, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.errors import SaleNotLive, Unavailable
+from livecommerce.errors import KeyReused, Unavailable
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.stock import Take, take_stock, take_stock_many
 from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
@@ -39,10 +40,32 @@ R = TypeVar("R")
 _notifying: set[asyncio.Task[None]] = set()
 
 
-async def find_order(session: AsyncSession, buyer_id: int, key: str) -> Order | None:
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What one purchase buys: a flash sale's units, or a shelf product in a room."""
+
+    room_id: int
+    product_id: int
+    sale_id: int | None = None
+
+    @classmethod
+    def of_sale(cls, sale: SaleView) -> Target:
+        return cls(sale.room_id, sale.product_id, sale.id)
+
+
+async def find_order(
+    session: AsyncSession, buyer_id: int, key: str, target: Target
+) -> Order | None:
+    """The buyer's order under ``key``; ``KeyReused`` if that key bought something else.
+
+    Keys are unique per buyer, so a key reused on another deal or product would
+    otherwise answer with the first purchase and buy nothing.
+    """
     found: Order | None = await session.scalar(
         select(Order).where(Order.buyer_id == buyer_id, Order.idempotency_key == key)
     )
+    if found is not None and Target(found.room_id or 0, found.product_id, found.sale_id) != target:
+        raise KeyReused("this Idempotency-Key was already used for another purchase")
     return found
 
 
@@ -131,7 +154,7 @@ async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bo
         # was bypassed and so never learned of it.
         await _compensate(checkout, sale, buyer_id, key, gated)
         async with checkout.db.read() as session:
-            order = await find_order(session, buyer_id, key)
+            order = await find_order(session, buyer_id, key, Target.of_sale(sale))
         if order is None:
             raise
         return PlacedOrder(OrderView.of(order), created=False)
@@ -140,23 +163,14 @@ async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bo
         raise
 
 
-def _check_window(checkout: Checkout, sale: SaleView) -> None:
-    now = checkout.clock()
-    if now < sale.starts_at:
-        raise SaleNotLive("the flash sale has not started yet")
-    if now >= sale.ends_at:
-        raise SaleNotLive("the flash sale has ended")
-
-
 async def _commit(checkout: Checkout, sale: SaleView, take: Take, *, check: bool) -> PlacedOrder:
     now = checkout.clock()
     buyer_id, key = take.buyer_id, take.key
     async with checkout.db.unit_of_work() as uow:
         if check:  # without the gate, the database answers what the gate would have
-            existing = await find_order(uow.session, buyer_id, key)
+            existing = await find_order(uow.session, buyer_id, key, Target.of_sale(sale))
             if existing is not None:
                 return PlacedOrder(OrderView.of(existing), created=False)
-            _check_window(checkout, sale)
         order, level = await take_stock(
             uow, sale, buyer_id=buyer_id, quantity=take.quantity, key=key, now=now,
             expires_at=now + checkout.payment_ttl,

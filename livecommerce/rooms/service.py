@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import ProductView, load_product
-from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
+from livecommerce.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from livecommerce.rooms.lifecycle import RoomAction, RoomStatus, next_status
 from livecommerce.rooms.views import RoomDetail, RoomView
 from livecommerce.storage.db import UnitOfWork
@@ -114,9 +114,23 @@ async def require_manager(
 
 
 async def _transition(uow: UnitOfWork, caller: Principal, room_id: int, action: RoomAction) -> Room:
-    room = await load_room(uow.session, room_id)
-    await require_manager(uow.session, room, caller)
-    room.status = next_status(RoomStatus(room.status), action).value
+    """Claim the move with ``UPDATE ... WHERE status = <from>``: of two concurrent calls,
+    one moves the room (and publishes); the other is refused as the move it now is."""
+    session = uow.session
+    room = await load_room(session, room_id)
+    await require_manager(session, room, caller)
+    current = RoomStatus(room.status)
+    target = next_status(current, action)
+    claimed = await session.execute(
+        update(Room)
+        .where(Room.id == room_id, Room.status == current.value)
+        .values(status=target.value)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(room)
+    if not getattr(claimed, "rowcount", 0):
+        next_status(RoomStatus(room.status), action)  # raises: someone else moved it
+        raise IllegalTransition(f"the room moved to {room.status} meanwhile")
     return room
 
 

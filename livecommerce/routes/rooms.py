@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.errors import Unavailable
 from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.rooms import service
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
@@ -86,9 +87,13 @@ async def end(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dic
     async with resources.db.unit_of_work() as uow:
         room = await service.end_room(uow, caller=caller, room_id=room_id)
         closed = await close_room_sales(uow, room_id=room_id, now=utcnow())
-    for sale_id in closed:
-        # The gates still hold the old window; reload them so buyers are refused there.
-        await reconcile_sale(resources.checkout, sale_id)
+    # The show has ended whatever the gate says: the database refuses every purchase on
+    # a closed deal. Reloading the gates only lets it refuse them before the database.
+    try:
+        for sale_id in closed:
+            await reconcile_sale(resources.checkout, sale_id)
+    except Unavailable:
+        resources.checkout.gate_stale = True  # rebuilt as soon as the gate answers
     return room.as_dict()
 
 

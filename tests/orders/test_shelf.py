@@ -151,7 +151,7 @@ async def test_ending_the_show_closes_its_deals(app: FastAPI, client: httpx.Asyn
         url, json={"quantity": 1}, headers={**buyer.headers, "Idempotency-Key": "after"}
     )
     assert after.status_code == 409
-    assert after.json()["error"]["code"] == "sale_not_live"
+    assert after.json()["error"]["code"] == "sale_ended"
     assert await stock(client, pid) == 49  # everything but the one unit sold
 
 

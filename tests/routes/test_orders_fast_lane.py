@@ -139,7 +139,7 @@ async def test_a_cancelled_sale_is_refused_alike(
     fast = await attempt(client, second, sale["id"], "k")
     assert reached == []
     same_bytes(fast, route)
-    assert fast.json()["error"]["code"] == "sale_not_live"
+    assert fast.json()["error"]["code"] == "sale_cancelled"
 
 
 async def test_too_many_attempts_get_the_same_429(

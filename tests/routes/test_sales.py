@@ -3,7 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
+from fastapi import FastAPI
+from redis.asyncio import Redis
 
+from livecommerce.orders.redis_gate import RedisGate
+from livecommerce.sales.scheduler import advance_sales
+from livecommerce.storage.keys import Keys
+from livecommerce.storage.models import utcnow
+from tests.servers import free_port
 from tests.users import Account, product, room, signup
 
 
@@ -64,3 +72,37 @@ async def test_unknown_sale_is_404(client: httpx.AsyncClient) -> None:
     """Reading a sale that does not exist is a JSON 404."""
     response = await client.get("/api/sales/999999")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("shape", ["scaled"])
+async def test_ending_the_show_with_redis_down_ends_selling_and_answers_200(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """The gate cannot be reloaded: the end still succeeds, and the deal sells no more."""
+    shop, host, rid, pid = await shop_with_room(client)
+    await client.post(f"/api/rooms/{rid}/start", headers=host.headers)
+    deal = (await launch(client, host, rid, pid, quantity=5)).json()
+    await advance_sales(app.state.resources.db, now=utcnow())
+    buyer = await signup(client, "bob")
+    url = f"/api/sales/{deal['id']}/orders"
+    first = await client.post(url, json={"quantity": 1}, headers=idem(buyer, "a"))
+    assert first.status_code == 201, first.text
+    down = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=0.5)
+    checkout = app.state.resources.checkout
+    checkout.gate = RedisGate(down, Keys("lc-down:"))
+    try:
+        ended = await client.post(f"/api/rooms/{rid}/end", headers=host.headers)
+        assert ended.status_code == 200, ended.text
+        for key in ("b", "c"):
+            later = await client.post(url, json={"quantity": 1}, headers=idem(buyer, key))
+            assert later.status_code == 409 and later.json()["error"]["code"] == "sale_ended"
+        final = (await client.get(f"/api/sales/{deal['id']}")).json()
+        assert (final["status"], final["sold"]) == ("ended", 1)
+        stock = (await client.get(f"/api/products/{pid}", headers=shop.headers)).json()
+        assert stock["stock"] == 50 - 1  # the 4 unsold units came back, once
+    finally:
+        await down.aclose()
+
+
+def idem(who: Account, key: str) -> dict[str, str]:
+    return {**who.headers, "Idempotency-Key": key}
