@@ -1,10 +1,11 @@
-"""Command line: ``livecommerce serve | demo | db | loadtest``. Thin; delegates."""
+"""Command line: ``livecommerce serve | demo | db | events | loadtest``. Thin; delegates."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from livecommerce.logs import configure as configure_logs
 from livecommerce.logs import uvicorn_config
@@ -62,6 +63,29 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(host=args.host, port=args.port, fresh=not args.keep)
 
 
+def _events(args: argparse.Namespace) -> int:
+    from livecommerce import protocol
+
+    if not args.write:
+        print(protocol.schema_text(), end="")
+        return 0
+    path = protocol.schema_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(protocol.schema_text(), encoding="utf-8")
+    readme = Path(args.readme)
+    readme.write_text(protocol.with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"wrote {path} and the event table of {readme}")
+    return 0
+
+
+def _add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    events = sub.add_parser("events", help="the event catalogue (the WebSocket protocol)")
+    events.add_argument("action", choices=["schema"])
+    events.add_argument("--write", action="store_true", help="update the schema file and README")
+    events.add_argument("--readme", default="README.md", help="README to update with --write")
+    events.set_defaults(handler=_events)
+
+
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser("serve", help="run the server (settings from LIVECOMMERCE_*)")
     serve.add_argument("--host", default=Settings.model_fields["host"].default)
@@ -93,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_serve(sub)
     _add_db(sub)
     _add_demo(sub)
+    _add_events(sub)
     from livecommerce.loadtest.cli import add_loadtest
 
     add_loadtest(sub)

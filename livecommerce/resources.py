@@ -110,7 +110,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.hub.stop)
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
-    db.publisher = resources.hub
+    db.sink = resources.hub
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     return resources

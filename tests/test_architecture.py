@@ -54,9 +54,13 @@ def test_domains_do_not_import_transport(domain: str) -> None:
     assert _violations(domain, ("livecommerce.routes", "livecommerce.media")) == []
 
 
-def test_hub_imports_only_keys_and_errors() -> None:
-    """The hub knows nothing of the domains, storage (but keys) or SQLAlchemy."""
-    allowed = ("livecommerce.hub", "livecommerce.storage.keys", "livecommerce.errors")
+def test_hub_imports_only_events_keys_and_errors() -> None:
+    """The hub knows nothing of the domains, storage (but keys) or SQLAlchemy; of events it
+    knows the machinery (delivery classes), never a domain's event."""
+    allowed = (
+        "livecommerce.hub", "livecommerce.storage.keys", "livecommerce.errors",
+        "livecommerce.events",
+    )  # fmt: skip
     bad = [
         f"{path.relative_to(PACKAGE)} imports {name}"
         for path in _modules("hub")
@@ -70,6 +74,12 @@ def test_hub_imports_only_keys_and_errors() -> None:
 def test_media_never_touches_storage() -> None:
     """Media stays behind its own interface, without storage."""
     assert _violations("media", ("livecommerce.storage", "sqlalchemy")) == []
+
+
+def test_events_machinery_imports_no_domain() -> None:
+    """The catalogue's machinery is below every domain that declares events with it."""
+    forbidden = tuple(f"livecommerce.{d}" for d in (*DOMAINS, "hub", "media", "routes", "storage"))
+    assert _violations("events", forbidden) == []
 
 
 def test_storage_imports_no_domain() -> None:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
+from livecommerce.events.shapes import ProductCard
 from livecommerce.storage.models import Product
 
 MAX_TITLE, MAX_DESCRIPTION, MAX_PRICE_CENTS, MAX_STOCK = 120, 4000, 100_000_000, 10_000_000
@@ -42,6 +43,14 @@ class ProductView:
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def card(self) -> ProductCard:
+        """The product as events carry it (the pinned card)."""
+        return ProductCard(
+            id=self.id, merchant_id=self.merchant_id, title=self.title,
+            description=self.description, image_url=self.image_url,
+            price_cents=self.price_cents, currency=self.currency, stock=self.stock,
+        )  # fmt: skip
 
 
 def check_fields(values: dict[str, Any]) -> None:

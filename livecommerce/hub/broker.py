@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
-from livecommerce.hub.event import Event
+from livecommerce.hub.event import NO_EXTRA, Event, Extra
 from livecommerce.hub.log import EventLog
 
 Deliver = Callable[[Event], Awaitable[None]]
@@ -25,7 +25,9 @@ class Broker(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event: ...
+    async def publish(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event: ...
 
     async def events_since(self, room_id: int, seq: int) -> list[Event] | None: ...
 
@@ -51,8 +53,10 @@ class MemoryBroker:
     async def stop(self) -> None:
         self._deliver = None
 
-    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
-        event = await self._log.append(room_id, type, data)
+    async def publish(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event:
+        event = await self._log.append(room_id, type, data, extra)
         if self._deliver is not None:
             await self._deliver(event)
         return event

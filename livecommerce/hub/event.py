@@ -1,8 +1,11 @@
 """The event envelope and its wire form.
 
-Every server event is ``{"type", "room", "seq", "at", "data"}``. An event is serialised
-once, when it is created (or when a node receives it from the broker), and the same bytes
-go to every socket: per-viewer ``json.dumps`` is what makes naive fan-out slow.
+Every server event is ``{"type", "room", "seq", "at", "data"}``, plus ``"delivery"``
+when it is not a plain room event and ``"audience"`` when it changes one user's sockets
+(livecommerce.events.delivery): the hub on every node routes by those two, never by
+``type``. An event is serialised once, when it is created (or when a node receives it
+from the broker), and the same bytes go to every socket: per-viewer ``json.dumps`` is
+what makes naive fan-out slow.
 """
 
 from __future__ import annotations
@@ -11,11 +14,23 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
-# Events a viewer may miss under load (sampled when a room's chat rate is high).
-# Everything else (commerce, room state, moderation) is never dropped.
-SAMPLED_TYPES = frozenset({"chat.posted"})
+from livecommerce.events.delivery import Audience, Delivery
+
+Extra = Mapping[str, Any]  # the envelope's routing fields beside type, room, seq, at, data
+NO_EXTRA: Extra = MappingProxyType({})
+
+
+def routing(delivery: Delivery, audience: Audience | None) -> dict[str, Any]:
+    """The envelope fields that tell every node's hub how to hand the event out."""
+    extra: dict[str, Any] = {}
+    if delivery is not Delivery.ROOM:
+        extra["delivery"] = delivery.value
+    if audience is not None:
+        extra["audience"] = audience.as_dict()
+    return extra
 
 
 def dumps(value: Any) -> bytes:
@@ -39,11 +54,23 @@ class Event:
     at: str
     data: Mapping[str, Any]
     payload: bytes
+    delivery: Delivery = Delivery.ROOM
+    audience: Audience | None = None
 
     @property
     def sampled(self) -> bool:
-        """True when viewers may miss this event under load."""
-        return self.type in SAMPLED_TYPES
+        """True when viewers may miss this event under load (never commerce)."""
+        return self.delivery is Delivery.SAMPLED
+
+    @property
+    def privileged(self) -> bool:
+        """True when only the host's and moderators' sockets get this event."""
+        return self.delivery is Delivery.PRIVILEGED
+
+    @property
+    def counter(self) -> bool:
+        """True for an unsequenced counter (latest value wins, not in the log)."""
+        return self.delivery is Delivery.COUNTER
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,11 +82,24 @@ class Event:
         }
 
 
-def make_event(room: int, seq: int, type: str, data: Mapping[str, Any], at: str) -> Event:
+def make_event(
+    room: int, seq: int, type: str, data: Mapping[str, Any], at: str, extra: Extra = NO_EXTRA
+) -> Event:
     """Build an event and serialise it, once."""
     body = dict(data)
-    envelope = {"type": type, "room": room, "seq": seq, "at": at, "data": body}
-    return Event(type, room, seq, at, body, dumps(envelope))
+    envelope = {"type": type, "room": room, "seq": seq, "at": at, "data": body, **extra}
+    return _event(type, room, seq, at, body, dumps(envelope), extra)
+
+
+def _event(
+    type: str, room: int, seq: int, at: str, data: Mapping[str, Any], payload: bytes,
+    extra: Extra,
+) -> Event:  # fmt: skip
+    raw = extra.get("delivery", Delivery.ROOM.value)
+    delivery = Delivery(raw) if raw in Delivery._value2member_map_ else Delivery.ROOM
+    return Event(
+        type, room, seq, at, data, payload, delivery, Audience.parse(extra.get("audience"))
+    )
 
 
 def private_payload(room: int, type: str, data: Mapping[str, Any], at: str) -> bytes:
@@ -67,15 +107,25 @@ def private_payload(room: int, type: str, data: Mapping[str, Any], at: str) -> b
     return dumps({"type": type, "room": room, "seq": None, "at": at, "data": dict(data)})
 
 
-def split_envelope(room: int, type: str, data: Mapping[str, Any], at: str) -> tuple[str, str]:
+def split_envelope(
+    room: int, type: str, data: Mapping[str, Any], at: str, extra: Extra = NO_EXTRA
+) -> tuple[str, str]:
     """The envelope as text before and after the seq, so Redis can splice the seq in.
 
     The Lua script that hands out the seq builds ``head .. seq .. tail`` and stores it,
     so no node ever re-serialises the event.
     """
     head = dumps({"type": type, "room": room})[:-1].decode() + ',"seq":'
-    tail = "," + dumps({"at": at, "data": dict(data)})[1:].decode()
+    tail = "," + dumps({"at": at, "data": dict(data), **extra})[1:].decode()
     return head, tail
+
+
+def event_of_parts(
+    room: int, seq: int, type: str, data: Mapping[str, Any], at: str, payload: bytes,
+    extra: Extra,
+) -> Event:  # fmt: skip
+    """The event whose bytes a broker already built (``split_envelope`` + seq)."""
+    return _event(type, room, seq, at, dict(data), payload, extra)
 
 
 def parse_event(payload: bytes) -> Event:
@@ -84,13 +134,14 @@ def parse_event(payload: bytes) -> Event:
     if not isinstance(raw, dict):
         raise ValueError("event payload is not an object")
     data = raw.get("data")
-    return Event(
+    return _event(
         str(raw["type"]),
         int(raw["room"]),
         int(raw["seq"]),
         str(raw["at"]),
         data if isinstance(data, dict) else {},
         payload,
+        raw,
     )
 
 

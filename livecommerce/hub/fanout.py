@@ -114,9 +114,9 @@ class Room:
         if self.last_seq is None:
             # Gaps are detected against last_seq: start from what this member has seen.
             self.last_seq = after_seq
-        fresh = [e for e in held if e.seq > after_seq and e.type not in UNSEQUENCED]
+        fresh = [e for e in held if e.seq > after_seq and not e.counter]
         fresh += self.counters.values()
-        visible = [e for e in fresh if member.privileged or not e.sampled]
+        visible = [e for e in fresh if member.privileged or not (e.sampled or e.privileged)]
         if visible and not member.sink.offer(frame_of(visible)):
             self._overflow(member)
         elif member.banned:
@@ -142,7 +142,7 @@ class Room:
 
     # --- delivery --------------------------------------------------------------
     def deliver(self, event: Event) -> None:
-        if event.type in UNSEQUENCED:
+        if event.counter:
             self.counters[event.type] = event
         else:
             self.last_seq = event.seq
@@ -150,20 +150,21 @@ class Room:
             if member.held is not None:
                 member.held.append(event)
         self._apply_to_user(event)
-        self._events.append((event, self._sampler.shown(event)))
+        viewers = not event.privileged and self._sampler.shown(event)
+        self._events.append((event, viewers))
         if self._timer is None:
             self._schedule(0, at_once=True)  # an idle room: start a round
 
     def _apply_to_user(self, event: Event) -> None:
         """A ban or a moderator change takes effect on the user's open sockets."""
-        user_id = _subject(event)
-        if user_id is None:
+        audience = event.audience
+        if audience is None:
             return
-        for member in self._by_user.get(user_id, ()):
-            if event.type == "moderation.banned":
+        for member in self._by_user.get(audience.user_id, ()):
+            if audience.banned:
                 member.banned = True
-            else:
-                member.privileged = event.data.get("privileged") is True
+            if audience.privileged is not None:
+                member.privileged = audience.privileged
 
     def deliver_private(self, user_id: int, payload: bytes) -> None:
         """Offer ``payload`` to this user's live sockets only, at once (not coalesced)."""
@@ -277,24 +278,6 @@ class Room:
         self._remove(member)
         self.dropped += 1
         member.sink.close(CLOSE_RESUME, self._t.overflow_reason)
-
-
-# Counter events: aggregated, not in the log, carrying the room's latest seq.
-UNSEQUENCED = frozenset({"viewers.count", "likes.count"})
-
-
-# Events about one user that change what that user's sockets get.
-_PER_USER = frozenset(
-    {"moderation.banned", "moderation.moderator_added", "moderation.moderator_removed"}
-)
-
-
-def _subject(event: Event) -> int | None:
-    if event.type not in _PER_USER:
-        return None
-    user = event.data.get("user")
-    user_id = user.get("id") if isinstance(user, dict) else None
-    return user_id if isinstance(user_id, int) else None
 
 
 def monotonic() -> float:

@@ -18,15 +18,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from livecommerce.events.base import Emitted
+from livecommerce.events.delivery import SEQUENCED, Audience, Delivery
+from livecommerce.events.protocol import LikesCounted, RoomSnapshot, ViewersCounted
 from livecommerce.hub._adapters import build_adapters
 from livecommerce.hub._tasks import cancel_and_wait
-from livecommerce.hub.event import Event, frame_of, iso_at, make_event, private_payload
+from livecommerce.hub.event import (
+    Event,
+    frame_of,
+    iso_at,
+    make_event,
+    private_payload,
+    routing,
+)
 from livecommerce.hub.fanout import Member, Room, Tunables, monotonic
 from livecommerce.hub.outbox import CLOSE_GOING_AWAY, CLOSE_RESUME, Sink
 from livecommerce.hub.presence import NodeReport, PresenceStats
@@ -69,6 +79,9 @@ class Hub:
         self._report = NodeReport()
         self._shown: dict[int, dict[str, int]] = {}
         self._ticker: asyncio.Task[None] | None = None
+        # Private events of a big batch (a group commit's buyers) go out beside the
+        # replies rather than before them; the tasks are held here until done.
+        self._notifying: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
     # --- lifecycle ---------------------------------------------------------------
@@ -77,6 +90,8 @@ class Hub:
         self._ticker = asyncio.create_task(self._tick_counters(), name="hub-counters")
 
     async def stop(self) -> None:
+        if self._notifying:
+            await asyncio.wait(list(self._notifying), timeout=5.0)
         if self._ticker is not None:
             await cancel_and_wait(self._ticker)
         await self._broker.stop()
@@ -88,12 +103,48 @@ class Hub:
             await self._presence.leave(rooms)
 
     # --- events ------------------------------------------------------------------
-    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+    async def deliver(self, events: Sequence[Emitted]) -> None:
+        """The one sink of committed events: each goes out as its delivery class says."""
+        private = [e for e in events if e.delivery is Delivery.PRIVATE]
+        for event in events:
+            if event.delivery in SEQUENCED:
+                await self.publish(
+                    event.room_id, event.type, event.data, delivery=event.delivery,
+                    audience=event.audience,
+                )  # fmt: skip
+            elif event.delivery is not Delivery.PRIVATE:
+                raise ValueError(f"{event.type}: {event.delivery} events are not published")
+        if len(private) == 1:
+            await self._notify(private)
+        elif private:
+            task = asyncio.create_task(self._notify(private), name="hub-notify")
+            self._notifying.add(task)
+            task.add_done_callback(self._notifying.discard)
+
+    async def _notify(self, events: Sequence[Emitted]) -> None:
+        # One after another: all at once would take a Redis connection each from the pool
+        # the stock gate needs for the next attempts.
+        for event in events:
+            assert event.user_id is not None
+            try:
+                await self.notify_user(event.room_id, event.user_id, event.type, event.data)
+            except Exception:
+                log.exception("private event %s failed", event.type)
+
+    async def publish(
+        self,
+        room_id: int,
+        type: str,
+        data: Mapping[str, Any],
+        *,
+        delivery: Delivery = Delivery.ROOM,
+        audience: Audience | None = None,
+    ) -> Event:
         """Sequence ``data`` as the room's next event, log it, and send it to every node.
 
         Call after the transaction that caused it has committed.
         """
-        return await self._broker.publish(room_id, type, data)
+        return await self._broker.publish(room_id, type, data, routing(delivery, audience))
 
     async def notify_user(
         self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
@@ -150,7 +201,8 @@ class Hub:
             else:
                 after = await self.current_seq(room_id)
                 data = await snapshot(after)
-                sink.offer(make_event(room_id, after, "room.snapshot", data, self.now()).payload)
+                snap = make_event(room_id, after, RoomSnapshot.type, data, self.now())
+                sink.offer(snap.payload)
         except BaseException:
             self.detach(member)
             raise
@@ -220,7 +272,7 @@ class Hub:
             return
         for room_id, counters in totals.items():
             self._send_counters(
-                room_id, {"viewers.count": counters.viewers, "likes.count": counters.likes}
+                room_id, {ViewersCounted.type: counters.viewers, LikesCounted.type: counters.likes}
             )
 
     def _send_counters(self, room_id: int, values: Mapping[str, int]) -> None:
@@ -232,7 +284,8 @@ class Hub:
             if shown.get(type) != value:
                 shown[type] = value
                 seq = room.last_seq or 0
-                room.deliver(make_event(room_id, seq, type, {"count": value}, self.now()))
+                extra = routing(Delivery.COUNTER, None)
+                room.deliver(make_event(room_id, seq, type, {"count": value}, self.now(), extra))
 
     def _requeue(self, report: NodeReport) -> None:
         """Keep likes and joins of a failed report for the next one (sockets are recounted)."""

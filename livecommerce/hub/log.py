@@ -13,11 +13,13 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from livecommerce.hub.event import Event, make_event
+from livecommerce.hub.event import NO_EXTRA, Event, Extra, make_event
 
 
 class EventLog(Protocol):
-    async def append(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+    async def append(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event:
         """Give the event the room's next seq and store it."""
         ...
 
@@ -52,10 +54,12 @@ class MemoryLog:
         self._events: dict[int, deque[Event]] = {}
         self._seq: dict[int, int] = {}
 
-    async def append(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+    async def append(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event:
         seq = self._seq.get(room_id, 0) + 1
         self._seq[room_id] = seq
-        event = make_event(room_id, seq, type, data, self._clock())
+        event = make_event(room_id, seq, type, data, self._clock(), extra)
         self._room(room_id).append(event)
         return event
 

@@ -20,7 +20,7 @@ from redis.exceptions import RedisError
 
 from livecommerce.hub._tasks import cancel_and_wait
 from livecommerce.hub.broker import Deliver, DeliverPrivate, Resync
-from livecommerce.hub.event import Event, parse_event
+from livecommerce.hub.event import NO_EXTRA, Event, Extra, parse_event
 from livecommerce.hub.redis_log import RedisLog, as_bytes
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,10 @@ class RedisBroker:
             await cancel_and_wait(self._task)
             self._task = None
 
-    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
-        return await self._log.append(room_id, type, data)
+    async def publish(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event:
+        return await self._log.append(room_id, type, data, extra)
 
     async def publish_private(self, room_id: int, user_id: int, payload: bytes) -> None:
         # "room user " before the envelope: nodes route it without parsing the JSON.

@@ -13,7 +13,14 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from livecommerce.hub.event import Event, parse_event, split_envelope
+from livecommerce.hub.event import (
+    NO_EXTRA,
+    Event,
+    Extra,
+    event_of_parts,
+    parse_event,
+    split_envelope,
+)
 from livecommerce.hub.log import slice_after
 from livecommerce.storage.keys import Keys
 
@@ -64,14 +71,16 @@ class RedisLog:
         self._channel = channel
         self._append = redis.register_script(APPEND_LUA)
 
-    async def append(self, room_id: int, type: str, data: Mapping[str, Any]) -> Event:
+    async def append(
+        self, room_id: int, type: str, data: Mapping[str, Any], extra: Extra = NO_EXTRA
+    ) -> Event:
         at = self._clock()
-        head, tail = split_envelope(room_id, type, data, at)
+        head, tail = split_envelope(room_id, type, data, at, extra)
         keys = [self._keys.room_seq(room_id), self._keys.room_log(room_id)]
         args: list[str | int] = [head, tail, self._retention, self._channel, self._ttl_ms]
         seq = int(await self._append(keys=keys, args=args))
         payload = f"{head}{seq}{tail}".encode()
-        return Event(type, room_id, seq, at, dict(data), payload)
+        return event_of_parts(room_id, seq, type, data, at, payload, extra)
 
     async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
         if seq < 0:

@@ -8,13 +8,17 @@ latest stock of each sale that moved, and how many orders it took since the last
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from livecommerce.events.base import Emitted
 from livecommerce.orders._loop import pause, reraise_if_cancelled
-from livecommerce.storage.db import EventPublisher
+from livecommerce.orders.events import OrdersPlaced
+from livecommerce.sales.events import SaleStock
 
 log = logging.getLogger(__name__)
+
+Deliver = Callable[[Sequence[Emitted]], Awaitable[None]]
 
 
 @dataclass(slots=True)
@@ -37,29 +41,31 @@ class SaleNews:
             return
         seen.sold, seen.placed = sold, seen.placed + placed
 
-    async def flush(self, publisher: EventPublisher | None) -> int:
-        """Publish what moved since the last flush; return how many sales it covered."""
+    def take(self) -> list[Emitted]:
+        """The events for what moved since the last take: each sale's latest stock, and
+        how many orders it took."""
         moved, self._moved = self._moved, {}
-        if publisher is None:
-            return len(moved)
+        events: list[Emitted] = []
         for sale_id, m in moved.items():
-            stock = {"sale_id": sale_id, "sold": m.sold, "quantity": m.quantity,
-                     "remaining": m.quantity - m.sold}  # fmt: skip
-            await publisher.publish(m.room_id, "sale.stock", stock)
+            stock = SaleStock(sale_id=sale_id, sold=m.sold, quantity=m.quantity,
+                              remaining=m.quantity - m.sold)  # fmt: skip
+            events.append(stock.emitted(m.room_id))
             if m.placed:
-                summary = {"sale_id": sale_id, "count": m.placed}
-                await publisher.publish(m.room_id, "order.placed.summary", summary)
-        return len(moved)
+                events.append(OrdersPlaced(sale_id=sale_id, count=m.placed).emitted(m.room_id))
+        return events
 
-    async def run(
-        self, get_publisher: Callable[[], EventPublisher | None], *, interval: float = 0.25
-    ) -> None:
-        """Flush every ``interval`` seconds; the publisher is looked up each time because
-        the hub may be attached after the order path starts."""
+    async def flush(self, deliver: Deliver) -> int:
+        """Publish what moved since the last flush; return how many sales it covered."""
+        events = self.take()
+        await deliver(events)
+        return sum(1 for e in events if e.type == SaleStock.type)
+
+    async def run(self, deliver: Deliver, *, interval: float = 0.25) -> None:
+        """Flush every ``interval`` seconds (``deliver``: the database's event sink)."""
         while True:
             await pause(interval)
             try:
-                await self.flush(get_publisher())
+                await self.flush(deliver)
             except Exception:
                 reraise_if_cancelled()
                 log.exception("publishing sale news failed")

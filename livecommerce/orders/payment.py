@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 from livecommerce.errors import Conflict, IllegalTransition, NotAuthenticated, NotFound
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.service import PENDING, load_own_order
-from livecommerce.orders.views import ORDER_UPDATED, OrderView, order_news
+from livecommerce.orders.views import OrderView, order_news
 from livecommerce.storage.models import Order, Payment
 
 SIGNATURE_TOLERANCE = 300.0
@@ -89,7 +89,7 @@ async def _mark_paid(checkout: Checkout, order_id: int) -> bool:
         row = result.first()
         if row is not None and row[0] is not None:
             news = order_news(order_id, "paid", row[2])
-            uow.notify_after_commit(row[0], row[1], ORDER_UPDATED, news)
+            uow.emit_to(row[0], row[1], news)
     return row is not None
 
 

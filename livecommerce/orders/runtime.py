@@ -36,4 +36,4 @@ def start_order_path(checkout: Checkout, spawn: Spawn, metrics: Metrics | None =
     spawn(run_scheduler(checkout.db, clock=checkout.clock), "sales-scheduler")
     spawn(run_expiry(checkout), "order-expiry")
     spawn(watch_gate(checkout), "stock-gate-watch")
-    spawn(checkout.news.run(lambda: checkout.db.publisher), "sale-news")
+    spawn(checkout.news.run(checkout.db.deliver), "sale-news")

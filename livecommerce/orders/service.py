@@ -18,7 +18,7 @@ from livecommerce.orders._loop import pause, reraise_if_cancelled
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock
-from livecommerce.orders.views import ORDER_UPDATED, OrderView, order_news
+from livecommerce.orders.views import OrderView, order_news
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Order, Product, User
 
@@ -74,7 +74,7 @@ async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str)
         return False
     if order.room_id is not None:
         news = order_news(order.id, target, order.sale_id)
-        uow.notify_after_commit(order.room_id, order.buyer_id, ORDER_UPDATED, news)
+        uow.emit_to(order.room_id, order.buyer_id, news)
     level = await return_stock(uow, order, now=checkout.clock())
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)

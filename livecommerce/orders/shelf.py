@@ -14,7 +14,7 @@ from livecommerce.catalog.service import load_product, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
-from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
+from livecommerce.orders.views import OrderView, PlacedOrder, order_news
 from livecommerce.orders.writer import Target, find_order
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room
@@ -89,5 +89,5 @@ async def _write(
     session.add(order)
     await session.flush()
     news = order_news(order.id, order.status, None)
-    uow.notify_after_commit(room_id, buyer_id, ORDER_UPDATED, news)
+    uow.emit_to(room_id, buyer_id, news)
     return order

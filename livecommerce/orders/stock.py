@@ -27,7 +27,7 @@ from livecommerce.errors import (
 )
 from livecommerce.orders._bulk import add_purchases, insert_orders
 from livecommerce.sales.lifecycle import SaleStatus
-from livecommerce.sales.scheduler import event_type
+from livecommerce.sales.scheduler import event_for
 from livecommerce.sales.service import claim_transition
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import UnitOfWork
@@ -198,5 +198,4 @@ async def _flip(uow: UnitOfWork, sale: SaleView, current: SaleStatus, target: Sa
     if await claim_transition(uow.session, sale.id, current, target):
         row = await uow.session.get(FlashSale, sale.id, populate_existing=True)
         assert row is not None
-        data = {"sale": SaleView.of(row).as_dict()}
-        uow.publish_after_commit(sale.room_id, event_type(current, target), data)
+        uow.emit(sale.room_id, event_for(current, target, SaleView.of(row)))

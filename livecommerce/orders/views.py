@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from livecommerce.orders.events import OrderUpdated
 from livecommerce.storage.models import Order
 
 
@@ -50,12 +51,9 @@ class OrderView:
         }  # fmt: skip
 
 
-ORDER_UPDATED = "order.updated"
-"""The buyer's own order changed status; sent only to that buyer's sockets."""
-
-
-def order_news(order_id: int, status: str, sale_id: int | None) -> dict[str, Any]:
-    return {"order_id": order_id, "status": status, "sale_id": sale_id}
+def order_news(order_id: int, status: str, sale_id: int | None) -> OrderUpdated:
+    """The buyer's own ``order.updated`` for a status change."""
+    return OrderUpdated(order_id=order_id, status=status, sale_id=sale_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ hears "ordered" only after the commit, and a reservation whose write fails is re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Sequence
@@ -26,18 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.errors import KeyReused, Unavailable
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.stock import Take, take_stock, take_stock_many
-from livecommerce.orders.views import ORDER_UPDATED, OrderView, PlacedOrder, order_news
+from livecommerce.orders.views import OrderView, PlacedOrder, order_news
 from livecommerce.sales.views import SaleView
-from livecommerce.storage.db import AfterCommit, EventPublisher
+from livecommerce.storage.db import AfterCommit
 from livecommerce.storage.models import Order
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
-
-# Notifications of a group's buyers outlive the writer's pass; strong references keep
-# those tasks alive until they finish.
-_notifying: set[asyncio.Task[None]] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +100,8 @@ async def _write_together(
                       expires_at, None)
             for order_id, t in zip(ids, takes, strict=True)
         ]  # fmt: skip
-        uow.after_commit(_notify_buyers(checkout, sale, views))
+        for v in views:  # the hub sends a batch's private events beside the replies
+            uow.emit_to(sale.room_id, v.buyer_id, order_news(v.id, v.status, sale.id))
         placed = len(views)
         uow.after_commit(
             _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=placed)
@@ -114,31 +110,6 @@ async def _write_together(
     for _ in views:
         checkout.observe_commit(elapsed)
     return [PlacedOrder(view, created=True) for view in views]
-
-
-def _notify_buyers(checkout: Checkout, sale: SaleView, views: list[OrderView]) -> AfterCommit:
-    """Each buyer's own ``order.updated``, sent beside the replies rather than before them."""
-
-    async def hook() -> None:
-        publisher = checkout.db.publisher
-        if publisher is None:
-            return
-        task = asyncio.create_task(_notify(publisher, sale, views))
-        _notifying.add(task)
-        task.add_done_callback(_notifying.discard)
-
-    return hook
-
-
-async def _notify(publisher: EventPublisher, sale: SaleView, views: list[OrderView]) -> None:
-    # One after another: all at once would take a Redis connection each from the pool
-    # the stock gate needs for the next attempts.
-    for v in views:
-        news = order_news(v.id, v.status, sale.id)
-        try:
-            await publisher.notify_user(sale.room_id, v.buyer_id, ORDER_UPDATED, news)
-        except Exception:
-            log.exception("order notification failed")
 
 
 async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bool) -> PlacedOrder:
@@ -177,7 +148,7 @@ async def _commit(checkout: Checkout, sale: SaleView, take: Take, *, check: bool
         )  # fmt: skip
         view = OrderView.of(order)
         news = order_news(view.id, view.status, sale.id)
-        uow.notify_after_commit(sale.room_id, buyer_id, ORDER_UPDATED, news)
+        uow.emit_to(sale.room_id, buyer_id, news)
         uow.after_commit(
             _announce(checkout, sale, sold=level.sold, quantity=level.quantity, placed=1)
         )

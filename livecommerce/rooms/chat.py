@@ -26,6 +26,8 @@ from livecommerce.errors import (
     PermissionDenied,
     RateLimited,
 )
+from livecommerce.events.shapes import ChatAuthor, ChatMessageData
+from livecommerce.rooms import events
 from livecommerce.rooms.service import runs_room
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import (
@@ -51,13 +53,13 @@ class ChatView:
     body: str
     at: datetime
 
+    def data(self) -> ChatMessageData:
+        """The message as events and snapshots carry it."""
+        author = ChatAuthor(id=self.user_id, handle=self.handle, name=self.display_name)
+        return ChatMessageData(id=self.id, user=author, body=self.body, at=self.at.isoformat())
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "user": {"id": self.user_id, "handle": self.handle, "name": self.display_name},
-            "body": self.body,
-            "at": self.at.isoformat(),
-        }
+        return dict(self.data())
 
 
 def clean_body(body: str) -> str:
@@ -114,7 +116,7 @@ async def post_messages(
 def _posted(uow: UnitOfWork, message: _Accepted, at: datetime) -> ChatView:
     user = message.user
     view = ChatView(message.id, user.id, user.handle, user.name, message.body, at)
-    uow.publish_after_commit(message.room_id, "chat.posted", view.as_dict())
+    uow.emit(message.room_id, events.ChatPosted.model_validate(view.data()))
     return view
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import InvalidInput, NotFound, PermissionDenied
+from livecommerce.rooms import events
 from livecommerce.rooms.service import (
     is_moderator,
     load_room,
@@ -83,17 +84,15 @@ async def restrict(
     if seconds == 0:
         if existing is not None:
             await session.delete(existing)
-        uow.publish_after_commit(room_id, "moderation.lifted", {"user": who})
+        uow.emit(room_id, events.RestrictionLifted(user=who))
         return None
     until = utcnow() + timedelta(seconds=seconds) if seconds is not None else None
     if existing is None:
         session.add(RoomBan(room_id=room_id, user_id=target.id, until=until, kind=kind))
     else:
         existing.until, existing.kind = until, kind
-    event = "moderation.muted" if kind == "mute" else "moderation.banned"
-    uow.publish_after_commit(
-        room_id, event, {"user": who, "until": until.isoformat() if until else None}
-    )
+    event = events.UserMuted if kind == "mute" else events.UserBanned
+    uow.emit(room_id, event(user=who, until=until.isoformat() if until else None))
     return until
 
 
@@ -109,7 +108,7 @@ async def delete_message(
         raise NotFound(f"message {message_id} not found in this room")
     if not message.hidden:
         message.hidden = True
-        uow.publish_after_commit(room_id, "chat.deleted", {"id": message_id})
+        uow.emit(room_id, events.ChatDeleted(id=message_id))
 
 
 async def set_slow_mode(uow: UnitOfWork, *, caller: Principal, room_id: int, seconds: int) -> None:
@@ -118,7 +117,7 @@ async def set_slow_mode(uow: UnitOfWork, *, caller: Principal, room_id: int, sec
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller, moderators=True)
     room.slow_mode_seconds = seconds
-    uow.publish_after_commit(room_id, "moderation.slow_mode_changed", {"seconds": seconds})
+    uow.emit(room_id, events.SlowModeChanged(seconds=seconds))
 
 
 async def set_blocked_words(
@@ -132,4 +131,4 @@ async def set_blocked_words(
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller, moderators=True)
     room.blocked_words = "\n".join(cleaned)
-    uow.publish_after_commit(room_id, "moderation.blocked_words_changed", {"count": len(cleaned)})
+    uow.emit(room_id, events.BlockedWordsChanged(count=len(cleaned)))

@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import ProductView, load_product
 from livecommerce.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from livecommerce.events.shapes import UserRef
+from livecommerce.rooms import events
 from livecommerce.rooms.lifecycle import RoomAction, RoomStatus, next_status
 from livecommerce.rooms.views import RoomDetail, RoomView
 from livecommerce.storage.db import UnitOfWork
@@ -137,7 +139,7 @@ async def _transition(uow: UnitOfWork, caller: Principal, room_id: int, action: 
 async def start_room(uow: UnitOfWork, *, caller: Principal, room_id: int) -> RoomView:
     room = await _transition(uow, caller, room_id, RoomAction.START)
     room.started_at = utcnow()
-    uow.publish_after_commit(room.id, "room.started", {"started_at": room.started_at.isoformat()})
+    uow.emit(room.id, events.RoomStarted(started_at=room.started_at.isoformat()))
     return await room_view(uow.session, room)
 
 
@@ -145,7 +147,7 @@ async def end_room(uow: UnitOfWork, *, caller: Principal, room_id: int) -> RoomV
     room = await _transition(uow, caller, room_id, RoomAction.END)
     room.ended_at = utcnow()
     room.pinned_product_id = None
-    uow.publish_after_commit(room.id, "room.ended", {"ended_at": room.ended_at.isoformat()})
+    uow.emit(room.id, events.RoomEnded(ended_at=room.ended_at.isoformat()))
     return await room_view(uow.session, room)
 
 
@@ -160,13 +162,13 @@ async def pin_product(
         raise InvalidInput("the room has ended")
     if product_id is None:
         room.pinned_product_id = None
-        uow.publish_after_commit(room.id, "product.unpinned", {})
+        uow.emit(room.id, events.ProductUnpinned())
         return await room_view(session, room)
     if await session.get(RoomProduct, (room_id, product_id)) is None:
         raise InvalidInput(f"product {product_id} is not on this room's shelf")
     room.pinned_product_id = product_id
     product = ProductView.of(await load_product(session, product_id))
-    uow.publish_after_commit(room.id, "product.pinned", {"product": product.as_dict()})
+    uow.emit(room.id, events.ProductPinned(product=product.card()))
     return await room_view(session, room)
 
 
@@ -179,9 +181,7 @@ async def add_moderator(uow: UnitOfWork, *, caller: Principal, room_id: int, use
     if not await is_moderator(uow.session, room_id, user_id):
         uow.session.add(RoomModerator(room_id=room_id, user_id=user_id))
         # An event, so the user's open sockets start seeing all chat without a rejoin.
-        uow.publish_after_commit(
-            room_id, "moderation.moderator_added", {"user": user_ref(user), "privileged": True}
-        )
+        uow.emit(room_id, events.ModeratorAdded(user=user_ref(user), privileged=True))
 
 
 async def remove_moderator(
@@ -194,16 +194,13 @@ async def remove_moderator(
     if user is None or link is None:
         return  # removing what is not there is done already
     await uow.session.delete(link)
-    uow.publish_after_commit(
-        room_id,
-        "moderation.moderator_removed",
-        {"user": user_ref(user), "privileged": runs_room(room, user.id, user.role)},
-    )
+    privileged = runs_room(room, user.id, user.role)
+    uow.emit(room_id, events.ModeratorRemoved(user=user_ref(user), privileged=privileged))
 
 
-def user_ref(user: User) -> dict[str, object]:
+def user_ref(user: User) -> UserRef:
     """How events name a user."""
-    return {"id": user.id, "handle": user.handle}
+    return UserRef(id=user.id, handle=user.handle)
 
 
 async def room_view(session: AsyncSession, room: Room) -> RoomView:
@@ -254,7 +251,7 @@ async def record_stream(uow: UnitOfWork, *, room_id: int, node_url: str) -> None
     """The host's video now lives on ``node_url``; viewers are told to (re)connect."""
     room = await load_room(uow.session, room_id)
     room.media_node = node_url
-    uow.publish_after_commit(room_id, "stream.started", {})
+    uow.emit(room_id, events.StreamStarted())
 
 
 async def forget_stream(uow: UnitOfWork, *, room_id: int, node_url: str) -> bool:
@@ -263,5 +260,5 @@ async def forget_stream(uow: UnitOfWork, *, room_id: int, node_url: str) -> bool
     if room.media_node != node_url:
         return False
     room.media_node = None
-    uow.publish_after_commit(room_id, "stream.ended", {})
+    uow.emit(room_id, events.StreamEnded())
     return True

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 
 from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.sales import events
 from livecommerce.sales.lifecycle import SaleStatus, due_transition
 from livecommerce.sales.service import claim_transition, close_sale_stock
 from livecommerce.sales.views import SaleView
@@ -23,19 +24,19 @@ from livecommerce.storage.models import FlashSale, utcnow
 
 log = logging.getLogger(__name__)
 
-EVENTS: dict[SaleStatus, str] = {
-    SaleStatus.LIVE: "sale.started",
-    SaleStatus.SOLD_OUT: "sale.sold_out",
-    SaleStatus.ENDED: "sale.ended",
+EVENTS: dict[SaleStatus, type[events.SaleMoved]] = {
+    SaleStatus.LIVE: events.SaleStarted,
+    SaleStatus.SOLD_OUT: events.SaleSoldOut,
+    SaleStatus.ENDED: events.SaleEnded,
 }
-RESTOCKED = "sale.restocked"  # sold_out -> live: stock came back inside the window
 BATCH = 200
 
 
-def event_type(current: SaleStatus, target: SaleStatus) -> str:
+def event_for(current: SaleStatus, target: SaleStatus, sale: SaleView) -> events.SaleMoved:
+    """The event of a clock- or stock-driven edge (sold_out -> live is a restock)."""
     if current is SaleStatus.SOLD_OUT and target is SaleStatus.LIVE:
-        return RESTOCKED
-    return EVENTS[target]
+        return events.SaleRestocked(sale=sale.data())
+    return EVENTS[target](sale=sale.data())
 
 
 async def _due_sales(db: Database, now: datetime) -> list[SaleView]:
@@ -71,9 +72,7 @@ async def advance_sales(db: Database, *, now: datetime) -> list[tuple[int, SaleS
             if target is SaleStatus.ENDED:
                 await close_sale_stock(uow.session, sale.id)
             view = dataclasses.replace(sale, status=target.value)
-            uow.publish_after_commit(
-                sale.room_id, event_type(current, target), {"sale": view.as_dict()}
-            )
+            uow.emit(sale.room_id, event_for(current, target, view))
         moved.append((sale.id, target))
     return moved
 

@@ -13,6 +13,7 @@ from livecommerce.errors import InvalidInput, NotFound
 from livecommerce.orders.gate import StockGate
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
+from livecommerce.sales import events
 from livecommerce.sales.lifecycle import OPEN_STATUSES, SaleStatus, transition
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import UnitOfWork
@@ -104,7 +105,7 @@ async def schedule_sale(
     view = SaleView.of(sale)
     # Loaded ahead of the start so the first second's buyers meet a ready gate.
     uow.after_commit(lambda: gate.load(view.fresh_gate()))
-    uow.publish_after_commit(room_id, "sale.scheduled", {"sale": view.as_dict()})
+    uow.emit(room_id, events.SaleScheduled(sale=view.data()))
     return view
 
 
@@ -168,7 +169,7 @@ async def cancel_sale(
     await return_product_stock(session, sale.product_id, sale.quantity - sale.sold)
     view = SaleView.of(sale)
     uow.after_commit(lambda: gate.drop(view.ref))
-    uow.publish_after_commit(sale.room_id, "sale.cancelled", {"sale": view.as_dict()})
+    uow.emit(sale.room_id, events.SaleCancelled(sale=view.data()))
     return view
 
 
@@ -196,7 +197,7 @@ async def close_room_sales(uow: UnitOfWork, *, room_id: int, now: datetime) -> l
             sale.ends_at = min(sale.ends_at, now)
         await close_sale_stock(session, sale.id)
         await session.refresh(sale)
-        kind = "sale.cancelled" if target is SaleStatus.CANCELLED else "sale.ended"
-        uow.publish_after_commit(room_id, kind, {"sale": SaleView.of(sale).as_dict()})
+        kind = events.SaleCancelled if target is SaleStatus.CANCELLED else events.SaleEnded
+        uow.emit(room_id, kind(sale=SaleView.of(sale).data()))
         closed.append(sale.id)
     return closed

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from livecommerce.events.shapes import SaleData
 from livecommerce.orders.gate import GateSale, SaleRef
 from livecommerce.storage.models import FlashSale
 
@@ -44,6 +45,16 @@ class SaleView:
         data["starts_at"] = self.starts_at.isoformat()
         data["ends_at"] = self.ends_at.isoformat()
         return data
+
+    def data(self) -> SaleData:
+        """The sale as events carry it."""
+        return SaleData(
+            id=self.id, room_id=self.room_id, product_id=self.product_id,
+            price_cents=self.price_cents, quantity=self.quantity, sold=self.sold,
+            remaining=self.remaining, per_user_limit=self.per_user_limit,
+            starts_at=self.starts_at.isoformat(), ends_at=self.ends_at.isoformat(),
+            status=self.status,
+        )  # fmt: skip
 
     def fresh_gate(self) -> GateSale:
         """The gate state of a sale nobody has bought from yet."""

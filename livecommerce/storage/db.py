@@ -1,16 +1,19 @@
 """Engine, sessions and the unit of work.
 
-A unit of work is one transaction. Side effects that others can observe (events on the
-hub) are queued on it with ``publish_after_commit`` and run only once the commit has
-succeeded, so no viewer ever sees an event for a change that was rolled back.
+A unit of work is one transaction. Events are emitted on it (``emit``, ``emit_to``):
+built and serialised at once, so a bad payload fails the transaction; commerce events
+are also written to the outbox in the same transaction. After the commit, and only
+then, one sink (the hub) gets all of them, so no viewer ever sees an event for a change
+that was rolled back, and a node dying in between loses no commerce event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -25,7 +28,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from livecommerce.storage import sqlite_driver
+from livecommerce.events.base import Emitted, RoomEvent
+from livecommerce.storage import outbox, sqlite_driver
+from livecommerce.storage.models import EventOutbox, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,41 +40,43 @@ AfterCommit = Callable[[], Awaitable[object]]
 _in_unit_of_work: ContextVar[bool] = ContextVar("in_unit_of_work", default=False)
 
 
-class EventPublisher(Protocol):
-    """What the hub offers storage: a sequenced event for one room."""
+class EventSink(Protocol):
+    """Where committed events go: the hub, which routes them by delivery class."""
 
-    async def publish(self, room_id: int, type: str, data: Mapping[str, Any]) -> object: ...
-
-    async def notify_user(
-        self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
-    ) -> None: ...
+    async def deliver(self, events: Sequence[Emitted]) -> None: ...
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession, publisher: EventPublisher | None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self._publisher = publisher
         self._hooks: list[AfterCommit] = []
+        self.events: list[Emitted] = []
+        self._rows: list[tuple[int, EventOutbox]] = []
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._hooks.append(hook)
 
-    def publish_after_commit(self, room_id: int, type: str, data: Mapping[str, Any]) -> None:
-        publisher = self._publisher
-        if publisher is None:
-            return
-        payload = dict(data)
-        self._hooks.append(lambda: publisher.publish(room_id, type, payload))
+    def emit(self, room_id: int, event: RoomEvent) -> None:
+        """Emit a room event; it reaches the hub after the commit."""
+        self._collect(event.emitted(room_id))
 
-    def notify_after_commit(
-        self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
-    ) -> None:
-        """An event for one user's sockets in the room (their own order), after commit."""
-        publisher = self._publisher
-        if publisher is None:
-            return
-        payload = dict(data)
-        self._hooks.append(lambda: publisher.notify_user(room_id, user_id, type, payload))
+    def emit_to(self, room_id: int, user_id: int, event: RoomEvent) -> None:
+        """Emit a private event for one user's sockets in the room (their own order)."""
+        self._collect(event.emitted(room_id, user_id=user_id))
+
+    def _collect(self, emitted: Emitted) -> None:
+        if emitted.durable:
+            row = outbox.row_of(emitted, utcnow())
+            self.session.add(row)
+            self._rows.append((len(self.events), row))
+        self.events.append(emitted)
+
+    def committed_events(self) -> list[Emitted]:
+        """The events, with their outbox ids (known once the commit flushed the rows)."""
+        events = list(self.events)
+        for index, row in self._rows:
+            events[index] = dataclasses.replace(events[index], outbox_id=row.id)
+        return events
 
     async def run_hooks(self) -> None:
         hooks, self._hooks = self._hooks, []
@@ -77,7 +84,7 @@ class UnitOfWork:
             try:
                 await hook()
             except Exception:
-                # The commit stands; a failed notification must not turn it into an error.
+                # The commit stands; a failed side effect must not turn it into an error.
                 log.exception("after-commit hook failed")
 
 
@@ -105,7 +112,7 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.publisher: EventPublisher | None = None
+        self.sink: EventSink | None = None
         # SQLite has one writer at a time. Left to itself, a second writer sleeps in
         # SQLite's busy handler (or fails when its read snapshot went stale), and at a
         # hundred chat messages a second those sleeps stacked into seconds of latency.
@@ -120,12 +127,40 @@ class Database:
         token = _in_unit_of_work.set(True)
         try:
             async with self._write_turn(), self.sessions() as session:
-                uow = UnitOfWork(session, self.publisher)
+                uow = UnitOfWork(session)
                 async with session.begin():
                     yield uow
         finally:
             _in_unit_of_work.reset(token)
+        await self.deliver(uow.committed_events())
         await uow.run_hooks()
+
+    async def deliver(self, events: Sequence[Emitted]) -> None:
+        """Hand committed events to the sink; forget the outbox rows it took.
+
+        If the sink fails, the rows stay and the relay publishes them after their lease.
+        """
+        if not events or self.sink is None:
+            return
+        try:
+            await self.sink.deliver(events)
+        except Exception:
+            log.exception("publishing %d committed events failed; outbox keeps them", len(events))
+            return
+        published = [e.outbox_id for e in events if e.outbox_id is not None]
+        if published:
+            try:
+                async with self._write_turn(), self.sessions() as session, session.begin():
+                    await outbox.forget(session, published)
+            except Exception:
+                log.exception("forgetting published outbox rows failed; they may repeat")
+
+    async def relay_outbox(self) -> int:
+        """Publish the outbox rows whose writer's lease ran out; return how many."""
+        async with self._write_turn(), self.sessions() as session, session.begin():
+            claimed = await outbox.claim_expired(session, now=utcnow())
+        await self.deliver(claimed)
+        return len(claimed)
 
     def _write_turn(self) -> contextlib.AbstractAsyncContextManager[object]:
         return self._writer if self._writer is not None else contextlib.nullcontext()

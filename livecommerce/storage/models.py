@@ -230,3 +230,24 @@ class ChatMessage(Base):
     body: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class EventOutbox(Base):
+    """A committed commerce event not yet known to be on the hub (DESIGN section 5).
+
+    Written in the transaction that emits the event, leased to the node that wrote it
+    until ``leased_until``; deleted once published. A row whose lease ran out (its node
+    died between commit and publish) is claimed and published by any live node.
+    """
+
+    __tablename__ = "event_outbox"
+    __table_args__ = (Index("ix_event_outbox_leased_until", "leased_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(80))
+    delivery: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    leased_until: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 
-from livecommerce.hub.event import make_event
+from livecommerce.events.delivery import Audience, Delivery
+from livecommerce.hub.event import make_event, routing
 from livecommerce.hub.fanout import Room, Tunables
 from livecommerce.hub.outbox import CLOSE_RESUME, Outbox
 from tests.hub.conftest import drain, events_in, eventually
+
+SAMPLED = routing(Delivery.SAMPLED, None)
 
 
 class Clock:
@@ -137,7 +140,7 @@ async def test_chat_is_sampled_for_viewers_not_for_moderators() -> None:
         clock.now = float(int(clock.now) + 1)
         for _ in range(50):
             seq += 1
-            room.deliver(make_event(1, seq, "chat.posted", {}, "t"))
+            room.deliver(make_event(1, seq, "chat.posted", {}, "t", SAMPLED))
         seq += 1
         room.deliver(make_event(1, seq, "sale.stock", {}, "t"))
     host_events, viewer_events = events_in(drain(host)), events_in(drain(viewer))
@@ -184,7 +187,8 @@ async def test_banned_user_is_told_then_closed() -> None:
     banned, bystander = Outbox(), Outbox()
     room.release(room.attach(banned, False, user_id=7), after_seq=0)
     room.release(room.attach(bystander, False, user_id=8), after_seq=0)
-    room.deliver(make_event(1, 1, "moderation.banned", {"user": {"id": 7}}, "t"))
+    ban = routing(Delivery.ROOM, Audience(7, banned=True))
+    room.deliver(make_event(1, 1, "moderation.banned", {"user": {"id": 7}}, "t", ban))
     assert [e["type"] for e in events_in(drain(banned))] == ["moderation.banned"]
     assert banned.close_code == 4403
     assert bystander.close_code is None and len(bystander) == 1
@@ -205,10 +209,11 @@ async def test_moderator_change_reaches_the_users_open_sockets() -> None:
         clock.now = float(int(clock.now) + 1)
         seq += 1
         change = {"user": {"id": 7}, "privileged": privileged}
-        room.deliver(make_event(1, seq, event_type, change, "t"))
+        audience = routing(Delivery.ROOM, Audience(7, privileged=privileged))
+        room.deliver(make_event(1, seq, event_type, change, "t", audience))
         for _ in range(4):
             seq += 1
-            room.deliver(make_event(1, seq, "chat.posted", {}, "t"))
+            room.deliver(make_event(1, seq, "chat.posted", {}, "t", SAMPLED))
 
     def chats(outbox: Outbox) -> int:
         return sum(e["type"] == "chat.posted" for e in events_in(drain(outbox)))

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from livecommerce.events.delivery import Delivery
 from livecommerce.hub.hub import Hub
 from livecommerce.hub.outbox import Outbox
 from livecommerce.storage.keys import Keys
@@ -58,7 +59,7 @@ async def test_published_event_reaches_every_local_sink(hub: Hub) -> None:
 async def test_first_join_gets_a_snapshot_at_the_current_seq(hub: Hub) -> None:
     """A join without since gets room.snapshot carrying the seq it was built at."""
     for i in range(3):
-        await hub.publish(1, "chat.posted", {"i": i})
+        await hub.publish(1, "chat.posted", {"i": i}, delivery=Delivery.SAMPLED)
     sink = Outbox()
     await hub.join(1, sink, since=None, snapshot=snapshot_of({"pinned": None}))
     [snapshot] = events_in(drain(sink))
@@ -70,7 +71,7 @@ async def test_first_join_gets_a_snapshot_at_the_current_seq(hub: Hub) -> None:
 async def test_resume_replays_what_was_missed(hub: Hub) -> None:
     """A join with since=N replays the events after N, then goes live."""
     for i in range(5):
-        await hub.publish(1, "chat.posted", {"i": i})
+        await hub.publish(1, "chat.posted", {"i": i}, delivery=Delivery.SAMPLED)
     sink = Outbox()
     await hub.join(1, sink, since=2, snapshot=no_snapshot)
     assert seqs(sink) == [3, 4, 5]
@@ -88,7 +89,7 @@ async def test_resume_from_a_pruned_seq_gets_a_snapshot(
     await hub.start()
     try:
         for i in range(200):
-            await hub.publish(1, "chat.posted", {"i": i})
+            await hub.publish(1, "chat.posted", {"i": i}, delivery=Delivery.SAMPLED)
         sink = Outbox()
         await hub.join(1, sink, since=1, snapshot=snapshot_of({}))
         [snapshot] = events_in(drain(sink))

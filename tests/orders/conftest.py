@@ -3,7 +3,7 @@ with a live flash sale, in both deployment shapes."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
+from livecommerce.events.base import Emitted
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import MemoryGate, StockGate
 from livecommerce.orders.reconcile import reconcile_sale
@@ -62,17 +63,18 @@ class Clock:
 
 
 class Recorder:
-    """An EventPublisher that keeps what it was given."""
+    """An EventSink that keeps what it was given."""
 
     def __init__(self) -> None:
         self.events: list[tuple[int, str, dict[str, Any]]] = []
         self.private: list[tuple[int, int, str, dict[str, Any]]] = []
 
-    async def publish(self, room_id: int, type: str, data: Any) -> None:
-        self.events.append((room_id, type, dict(data)))
-
-    async def notify_user(self, room_id: int, user_id: int, type: str, data: Any) -> None:
-        self.private.append((room_id, user_id, type, dict(data)))
+    async def deliver(self, events: Sequence[Emitted]) -> None:
+        for e in events:
+            if e.user_id is None:
+                self.events.append((e.room_id, e.type, dict(e.data)))
+            else:
+                self.private.append((e.room_id, e.user_id, e.type, dict(e.data)))
 
     def types(self) -> list[str]:
         return [t for _, t, _ in self.events]
@@ -96,7 +98,7 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     """Users, a room with one shelf product, and a factory for live flash sales."""
     db = Database(settings.database_url)
     events = Recorder()
-    db.publisher = events
+    db.sink = events
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     gate: StockGate = RedisGate(redis, Keys(settings.redis_prefix)) if redis else MemoryGate()
     clock = Clock(NOW)

@@ -10,7 +10,7 @@ async def test_many_changes_become_one_stock_event_and_one_summary() -> None:
     for sold in range(1, 101):
         news.record(7, 1, sold=sold, quantity=500, placed=1)
     news.record(7, 2, sold=3, quantity=3, placed=0)
-    assert await news.flush(recorder) == 2
+    assert await news.flush(recorder.deliver) == 2
     assert recorder.events == [
         (7, "sale.stock", {"sale_id": 1, "sold": 100, "quantity": 500, "remaining": 400}),
         (7, "order.placed.summary", {"sale_id": 1, "count": 100}),
@@ -22,6 +22,6 @@ async def test_a_quiet_tick_publishes_nothing() -> None:
     """After a flush, the next flush has nothing to say."""
     news, recorder = SaleNews(), Recorder()
     news.record(7, 1, sold=1, quantity=5, placed=1)
-    await news.flush(recorder)
-    assert await news.flush(recorder) == 0
+    await news.flush(recorder.deliver)
+    assert await news.flush(recorder.deliver) == 0
     assert len(recorder.events) == 2

@@ -41,7 +41,7 @@ async def test_each_transition_is_performed_by_exactly_one_node(world: World) ->
     nodes = [Database(world.db.url) for _ in range(3)]
     recorders = [Recorder() for _ in nodes]
     for node, recorder in zip(nodes, recorders, strict=True):
-        node.publisher = recorder
+        node.sink = recorder
     try:
         moved = await asyncio.gather(*(advance_sales(n, now=world.clock.now) for n in nodes))
     finally:

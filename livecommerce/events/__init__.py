@@ -1,0 +1,1 @@
+"""The event catalogue's machinery: typed event declarations, delivery classes, schema."""

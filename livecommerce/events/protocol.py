@@ -1,0 +1,93 @@
+"""Events of the real-time protocol itself, built by the hub and the socket handler
+rather than by a domain: the join snapshot, the counters, and replies to one socket."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict
+
+from livecommerce.events.base import RoomEvent
+from livecommerce.events.delivery import Delivery
+from livecommerce.events.shapes import ChatMessageData
+
+
+class RoomSnapshot(RoomEvent):
+    """Everything a joining client needs; its ``seq`` is the log position it reflects.
+    Fields: rooms/snapshot.py (room, shelf, pinned_product, sales, chat, viewers,
+    likes, slow_mode_seconds, seq, server_time)."""
+
+    type = "room.snapshot"
+    delivery = Delivery.REPLY
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    room: dict[str, Any]
+    shelf: list[dict[str, Any]]
+    pinned_product: dict[str, Any] | None
+    sales: list[dict[str, Any]]
+    chat: list[ChatMessageData]
+    viewers: int
+    likes: int
+    slow_mode_seconds: int
+    seq: int
+    server_time: int
+
+
+class ViewersCounted(RoomEvent):
+    """Viewers watching now, summed over every node."""
+
+    type = "viewers.count"
+    delivery = Delivery.COUNTER
+    count: int
+
+
+class LikesCounted(RoomEvent):
+    """Likes the room has received, in total."""
+
+    type = "likes.count"
+    delivery = Delivery.COUNTER
+    count: int
+
+
+class _Reply(RoomEvent):
+    """An answer to one socket; ``ref`` echoes the client message's ``ref``."""
+
+    delivery = Delivery.REPLY
+    ref: str | int | None = None
+
+
+class Acknowledged(_Reply):
+    """A moderation command was carried out."""
+
+    type = "ack"
+
+
+class ChatAccepted(_Reply):
+    """The sender's own message, answered to the sender's socket only."""
+
+    type = "chat.accepted"
+    message: ChatMessageData
+
+
+class TimeSynced(_Reply):
+    """The answer to ``time.sync``: the client computes its offset from the two times."""
+
+    type = "time.synced"
+    client_time: float
+    server_time: int
+
+
+class Pinged(_Reply):
+    """A keepalive with the server's clock, sent when the socket has been quiet."""
+
+    type = "ping"
+    server_time: int
+
+
+class ErrorReported(_Reply):
+    """A client message or the join was refused; ``code`` is stable, pages translate it."""
+
+    type = "error"
+    code: str
+    message: str
+    retry_after: float | None = None
