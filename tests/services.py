@@ -97,6 +97,15 @@ def redis_client(url: str, **options: Any) -> Redis:
     return Redis.from_url(url, **options)
 
 
+async def connect(url: str, **options: Any) -> Redis:
+    """:func:`redis_client`, with a cluster's slot map read before any concurrent use
+    (as the app does at start: redis-py's lazy first initialisation races)."""
+    client = redis_client(url, **options)
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+    return client
+
+
 async def delete_prefix(url: str, prefix: str) -> None:
     redis = redis_client(url)
     try:
