@@ -7,9 +7,11 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.tokens import TokenSigner
@@ -74,9 +76,31 @@ class Resources:
         await self.exits.aclose()
 
 
+def connect_redis(settings: Settings) -> Redis | None:
+    """The Redis client the settings ask for: none, one server, or a cluster."""
+    if not settings.redis_url:
+        return None
+    if settings.redis_cluster:
+        # The same command API for everything this project sends (single-slot scripts,
+        # pipelines, pub/sub through the hub's own shards), so it is typed as one.
+        return cast(Redis, RedisCluster.from_url(settings.redis_url))
+    return Redis.from_url(settings.redis_url)
+
+
+async def _learn_slots(cluster: RedisCluster) -> None:
+    """Read the slot map now: redis-py's lazy first initialisation is not safe under
+    concurrent first commands (some fail with a half-made connection)."""
+    try:
+        await cluster.initialize()
+    except (RedisError, RedisClusterException, OSError) as exc:
+        log.warning("Redis Cluster unreachable at start (%s); will retry on use", exc)
+
+
 async def build_resources(settings: Settings) -> Resources:
     db = Database(settings.database_url)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = connect_redis(settings)
+    if isinstance(redis, RedisCluster):
+        await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
     resources = Resources(
         settings=settings,

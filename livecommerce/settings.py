@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     payment_webhook_secret: str = ""
     """Shared secret for signed payment webhooks; empty means the secret key."""
 
+    redis_cluster: bool = False
+    """``LIVECOMMERCE_REDIS_URL`` names one node of a Redis Cluster: talk to it with a
+    cluster client and sharded pub/sub (the other nodes are discovered from it)."""
+
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 

@@ -1,5 +1,12 @@
-"""Fixtures: apps in the embedded shape (SQLite + in-process) and the scaled shape
-(PostgreSQL + Redis), each test in its own database state and Redis key prefix."""
+"""Fixtures: apps in the embedded shape (SQLite + in-process), the scaled shape
+(PostgreSQL + Redis) and the cluster shape (PostgreSQL + Redis Cluster), each test in its
+own database state and Redis key prefix.
+
+The cluster shape runs only where it can find something the scaled one cannot: the
+suites whose paths are in ``CLUSTER_SUITES`` (hub, stock gate and orders, the room
+socket, the two-node sale). Elsewhere Redis is used through the same single-slot calls,
+and a third run of every suite would cost CI time for no new failure.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +23,21 @@ from livecommerce.settings import Settings
 from livecommerce.storage.migrate import upgrade
 from tests import services
 
-SHAPES = ["embedded", "scaled"]
+SHAPES = ["embedded", "scaled", "cluster"]
+CLUSTER_SUITES = ("tests/hub/", "tests/orders/", "tests/routes/test_ws.py")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``shape`` over the shapes the test's suite runs in (see above),
+    unless the test picks its shapes itself."""
+    if "shape" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.definition.iter_markers("parametrize")
+    if any(m.args and "shape" in m.args[0] for m in chosen):
+        return
+    path = metafunc.definition.path.relative_to(Path(__file__).parent.parent).as_posix()
+    shapes = SHAPES if path.startswith(CLUSTER_SUITES) else SHAPES[:2]
+    metafunc.parametrize("shape", shapes, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +63,11 @@ def redis_url() -> str:
 
 
 @pytest.fixture
+def redis_cluster_url() -> str:
+    return services.service_url("REDIS_CLUSTER")
+
+
+@pytest.fixture
 def redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
     prefix = services.redis_prefix()
@@ -49,7 +75,7 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     services.run_in_thread(services.delete_prefix(redis_url, prefix))
 
 
-@pytest.fixture(params=SHAPES)
+@pytest.fixture
 def shape(request: pytest.FixtureRequest) -> str:
     value: str = request.param
     return value
@@ -68,11 +94,15 @@ def settings(
     if shape == "embedded":
         yield Settings(database_url=services.sqlite_copy(sqlite_template, tmp_path), **base)
         return
+    cluster = shape == "cluster"
+    redis_url: str = request.getfixturevalue("redis_cluster_url" if cluster else "redis_url")
     db_url: str = request.getfixturevalue("postgres_url")
-    redis_url: str = request.getfixturevalue("redis_url")
-    prefix: str = request.getfixturevalue("redis_prefix")
+    prefix = services.redis_prefix()
     services.run_in_thread(services.truncate_all(db_url))
-    yield Settings(database_url=db_url, redis_url=redis_url, redis_prefix=prefix, **base)
+    yield Settings(
+        database_url=db_url, redis_url=redis_url, redis_prefix=prefix, redis_cluster=cluster, **base
+    )
+    services.run_in_thread(services.delete_prefix(redis_url, prefix))
 
 
 @pytest.fixture
@@ -100,4 +130,6 @@ def server_env(settings: Settings) -> dict[str, str]:
     }
     if settings.redis_url:
         env["LIVECOMMERCE_REDIS_URL"] = settings.redis_url
+    if settings.redis_cluster:
+        env["LIVECOMMERCE_REDIS_CLUSTER"] = "true"
     return env

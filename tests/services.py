@@ -1,8 +1,10 @@
 """Where the real services for tests are, and fresh isolated places in them.
 
-Service tests read ``LIVECOMMERCE_TEST_DATABASE_URL`` (PostgreSQL) and
-``LIVECOMMERCE_TEST_REDIS_URL``. Unset, they skip locally; under CI (``CI`` set) a
-missing service fails the run instead, so nothing skips quietly there.
+Service tests read ``LIVECOMMERCE_TEST_DATABASE_URL`` (PostgreSQL),
+``LIVECOMMERCE_TEST_REDIS_URL`` (one Redis) and ``LIVECOMMERCE_TEST_REDIS_CLUSTER_URL``
+(one node of a Redis Cluster, e.g. ``redis://127.0.0.1:7000/0`` as started by
+``tests/cluster.sh``). Unset, they skip locally; under CI (``CI`` set) a missing
+service fails the run instead, so nothing skips quietly there.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -83,8 +86,28 @@ def redis_prefix() -> str:
     return f"lctest:{uuid.uuid4().hex[:12]}:"
 
 
+def is_cluster(url: str) -> bool:
+    return url == os.environ.get("LIVECOMMERCE_TEST_REDIS_CLUSTER_URL")
+
+
+def redis_client(url: str, **options: Any) -> Redis:
+    """A client for the test Redis at ``url``: a cluster client for the cluster's URL."""
+    if is_cluster(url):
+        return cast(Redis, RedisCluster.from_url(url, **options))
+    return Redis.from_url(url, **options)
+
+
+async def connect(url: str, **options: Any) -> Redis:
+    """:func:`redis_client`, with a cluster's slot map read before any concurrent use
+    (as the app does at start: redis-py's lazy first initialisation races)."""
+    client = redis_client(url, **options)
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+    return client
+
+
 async def delete_prefix(url: str, prefix: str) -> None:
-    redis = Redis.from_url(url)
+    redis = redis_client(url)
     try:
         keys = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
         if keys:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from livecommerce.hub.broker import Broker, MemoryBroker
 from livecommerce.hub.log import MemoryLog
@@ -27,12 +28,13 @@ def build_adapters(
 ) -> tuple[Broker, Presence]:
     if redis is None:
         return MemoryBroker(MemoryLog(retention=retention, clock=now)), MemoryPresence()
-    channel = keys.events_channel()
+    # Sharded pub/sub on a cluster keeps each room's news on the shard of its slot.
+    publish = "SPUBLISH" if isinstance(redis, RedisCluster) else "PUBLISH"
     redis_log = RedisLog(
-        redis, keys, retention=retention, ttl_seconds=log_ttl, clock=now, channel=channel
+        redis, keys, retention=retention, ttl_seconds=log_ttl, clock=now, publish=publish
     )
     presence = RedisPresence(
         redis, keys, node_id, ttl_seconds=presence_ttl, keep_seconds=keep_seconds
     )
-    broker = RedisBroker(redis, channel, redis_log, private_channel=keys.private_channel())
+    broker = RedisBroker(redis, keys, redis_log)
     return broker, presence

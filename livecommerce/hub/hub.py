@@ -2,8 +2,9 @@
 
 ``Hub(keys, redis, node_id)`` picks its adapters from ``redis``: None gives the
 embedded shape (in-process broker and presence), a client gives the scaled one (Redis
-Streams, one pub/sub listener per node, presence hashes). Everything above the adapters
-is the same code.
+Streams, a pub/sub subscription per room with local sockets, presence hashes); a
+cluster client makes that sharded pub/sub. Everything above the adapters is the same
+code.
 
 Counter events (``viewers.count``, ``likes.count``) are *unsequenced*: they are not in
 the log, they carry the seq of the room's latest sequenced event (no bump), and they are
@@ -194,6 +195,8 @@ class Hub:
             room_id, sink, privileged=privileged, identity=identity, user_id=user_id
         )
         try:
+            # A new room's subscription must be confirmed before the log is read.
+            await self._broker.watching(room_id)
             replay = await self.events_since(room_id, since) if since is not None else None
             if replay is not None:
                 after = replay[-1].seq if replay else since
@@ -222,6 +225,7 @@ class Hub:
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = Room(room_id, self._tunables, monotonic)
+            self._broker.watch(room_id)  # the room's first local socket
         if identity is not None:
             self._report.joined.setdefault(room_id, set()).add(identity)
         return room.attach(sink, privileged, user_id)
@@ -239,6 +243,7 @@ class Hub:
         if not room.members:
             self.dropped += room.dropped
             del self._rooms[member.room_id]
+            self._broker.unwatch(member.room_id)  # its last local socket left
             self._shown.pop(member.room_id, None)
             # Withdraw this node's share of the room's viewers at the next report.
             self._report.sockets[member.room_id] = 0
@@ -319,11 +324,11 @@ class Hub:
             return
         room.deliver(event)
 
-    async def _resync(self) -> None:
-        """After a broker reconnect, fetch what every local room may have missed."""
-        for room in list(self._rooms.values()):
-            if room.last_seq is not None:
-                await self._catch_up(room, room.last_seq)
+    async def _resync(self, room_id: int) -> None:
+        """The room's subscription was (re)confirmed: fetch what it may have missed."""
+        room = self._rooms.get(room_id)
+        if room is not None and room.last_seq is not None:
+            await self._catch_up(room, room.last_seq)
 
     async def _catch_up(self, room: Room, last: int) -> None:
         missing = await self.events_since(room.room_id, last)
@@ -334,6 +339,7 @@ class Hub:
             self.dropped += len(room.members)
             room.close(CLOSE_RESUME, "missed events, resume with ?since=")
             del self._rooms[room.room_id]
+            self._broker.unwatch(room.room_id)
             self._report.sockets[room.room_id] = 0
             return
         for event in missing:

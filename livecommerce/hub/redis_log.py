@@ -1,9 +1,10 @@
 """The scaled shape's log: a Redis Stream per room, seqs from one counter per room.
 
 One Lua script increments the counter, splices the seq into the pre-serialised envelope,
-appends it to the stream and publishes it, all atomically: two nodes can never hand out
-the same seq, and every node hears the room's events in seq order. Both keys carry the
-room's hash tag, so the script is legal on Redis Cluster too.
+appends it to the stream and publishes it on the room's channel, all atomically: two
+nodes can never hand out the same seq, and every subscribed node hears the room's
+events in seq order. Both keys and the channel carry the room's hash tag, so on Redis
+Cluster the script runs on the room's shard and publishes there with SPUBLISH.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from livecommerce.hub.event import (
 from livecommerce.hub.log import slice_after
 from livecommerce.storage.keys import Keys
 
-# KEYS: seq counter, stream. ARGV: head, tail, maxlen, channel ('' = no publish), ttl ms.
+# KEYS: seq counter, stream. ARGV: head, tail, maxlen, channel, ttl ms, and the publish
+# command: PUBLISH, SPUBLISH (Redis Cluster), or '' for none.
 # If the counter vanished but the stream survived, continue after the stream's last
 # entry: stream ids are "<seq>-0" and must grow.
 APPEND_LUA = """
@@ -40,8 +42,8 @@ local payload = ARGV[1] .. seq .. ARGV[2]
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'e', payload)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
-if ARGV[4] ~= '' then
-  redis.call('PUBLISH', ARGV[4], payload)
+if ARGV[6] ~= '' then
+  redis.call(ARGV[6], ARGV[4], payload)
 end
 return seq
 """
@@ -61,14 +63,15 @@ class RedisLog:
         retention: int,
         ttl_seconds: float,
         clock: Callable[[], str],
-        channel: str = "",
+        publish: str = "",
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._retention = retention
         self._ttl_ms = int(ttl_seconds * 1000)
         self._clock = clock
-        self._channel = channel
+        # The pub/sub command announcing each event: "PUBLISH", "SPUBLISH" or "" (none).
+        self._publish = publish
         self._append = redis.register_script(APPEND_LUA)
 
     async def append(
@@ -77,7 +80,8 @@ class RedisLog:
         at = self._clock()
         head, tail = split_envelope(room_id, type, data, at, extra)
         keys = [self._keys.room_seq(room_id), self._keys.room_log(room_id)]
-        args: list[str | int] = [head, tail, self._retention, self._channel, self._ttl_ms]
+        channel = self._keys.room_channel(room_id)
+        args: list[str | int] = [head, tail, self._retention, channel, self._ttl_ms, self._publish]
         seq = int(await self._append(keys=keys, args=args))
         payload = f"{head}{seq}{tail}".encode()
         return event_of_parts(room_id, seq, type, data, at, payload, extra)

@@ -2,8 +2,10 @@
 
 A node that dies stops refreshing ``Keys.node_alive``; once that key expires, readers
 ignore (and remove) the node's entries, so a crashed node's viewers stop counting
-within one TTL. Peak is kept with a small compare-and-set script, unique viewers in a
-HyperLogLog (12 KB per room whatever the audience).
+within one TTL. Peak is the score of a one-member sorted set raised with ``ZADD GT``
+(a compare-and-set without a script, so it pipelines on Redis Cluster too, where
+pipelines refuse scripts), unique viewers a HyperLogLog (12 KB per room whatever the
+audience).
 """
 
 from __future__ import annotations
@@ -16,16 +18,7 @@ from redis.asyncio import Redis
 from livecommerce.hub.presence import NodeReport, PresenceStats, RoomCounters, merge_counts
 from livecommerce.storage.keys import Keys
 
-PEAK_LUA = """
-local peak = tonumber(redis.call('GET', KEYS[1]) or '0')
-local now = tonumber(ARGV[1])
-if now > peak then
-  redis.call('SET', KEYS[1], now, 'PX', ARGV[2])
-  return now
-end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return peak
-"""
+PEAK = "peak"
 
 
 def _text(value: bytes | str) -> str:
@@ -42,7 +35,6 @@ class RedisPresence:
         self._ttl_ms = int(ttl_seconds * 1000)
         # How long a room's likes, peak and unique figures outlive its last activity.
         self._keep_ms = int(keep_seconds * 1000)
-        self._peak = redis.register_script(PEAK_LUA)
 
     async def sync(self, report: NodeReport) -> dict[int, RoomCounters]:
         rooms = [room_id for room_id, count in report.sockets.items() if count > 0]
@@ -65,8 +57,9 @@ class RedisPresence:
     async def stats(self, room_id: int) -> PresenceStats:
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.hgetall(self._keys.room_presence(room_id))
-            pipe.get(self._keys.room_peak(room_id))
-            pipe.pfcount(self._keys.room_unique(room_id))
+            pipe.zscore(self._keys.room_peak(room_id), PEAK)
+            # Not pipe.pfcount: cluster pipelines refuse it (it may span keys); one key is fine.
+            pipe.execute_command("PFCOUNT", self._keys.room_unique(room_id))
             pipe.get(self._keys.room_likes(room_id))
             counts, peak, unique, likes = await pipe.execute()
         per_node = _counts(counts)
@@ -117,8 +110,9 @@ class RedisPresence:
                 dead = [node for node in counts if node not in alive]
                 if dead:
                     pipe.hdel(self._keys.room_presence(room_id), *dead)
-                peak = [self._keys.room_peak(room_id)]
-                await self._peak(keys=peak, args=[viewers[room_id], self._keep_ms], client=pipe)
+                peak = self._keys.room_peak(room_id)
+                pipe.zadd(peak, {PEAK: viewers[room_id]}, gt=True)
+                pipe.pexpire(peak, self._keep_ms)
             await pipe.execute()
 
 

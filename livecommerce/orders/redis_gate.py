@@ -10,6 +10,7 @@ and tests stay exact.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
 from collections.abc import Iterator, Sequence
@@ -18,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import NoScriptError, RedisError
 from redis.typing import EncodableT, FieldT
 
@@ -131,6 +133,10 @@ class RedisGate:
 
     async def _pipeline(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
         sha = self._reserve.sha
+        if isinstance(self._redis, RedisCluster):
+            # A cluster pipeline refuses scripts: each call goes to its slot's master.
+            sent = (self._redis.evalsha(sha, len(keys), *keys, *args) for keys, args in calls)
+            return list(await asyncio.gather(*sent, return_exceptions=True))
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys, args in calls:
                 pipe.evalsha(sha, len(keys), *keys, *args)

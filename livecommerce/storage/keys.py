@@ -31,7 +31,8 @@ class Keys:
         return f"{self._room(room_id)}:presence"
 
     def room_peak(self, room_id: int) -> str:
-        return f"{self._room(room_id)}:peak"
+        """Sorted set whose one member's score is the room's peak viewer count."""
+        return f"{self._room(room_id)}:viewer_peak"
 
     def room_unique(self, room_id: int) -> str:
         """HyperLogLog of viewer identities, for the unique-viewer figure."""
@@ -40,13 +41,12 @@ class Keys:
     def room_likes(self, room_id: int) -> str:
         return f"{self._room(room_id)}:likes"
 
-    def events_channel(self) -> str:
-        """The one pub/sub channel every node listens on for all rooms."""
-        return f"{self.prefix}events"
+    def room_channel(self, room_id: int) -> str:
+        """Pub/sub channel announcing the room's events to the nodes with viewers in it.
 
-    def private_channel(self) -> str:
-        """Pub/sub channel for events meant for one user's sockets (their own orders)."""
-        return f"{self.prefix}private"
+        Same hash tag as the room's stream: on Redis Cluster the append script publishes
+        on it with SPUBLISH, and sharded pub/sub keeps it on the slot's own shard."""
+        return f"{self._room(room_id)}:events"
 
     def node_alive(self, node_id: str) -> str:
         """Set with a TTL by each node; its absence means the node's counts are stale."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from livecommerce.hub.outbox import Outbox
 from livecommerce.storage.keys import Keys
@@ -20,24 +22,44 @@ def keys() -> Keys:
     return Keys(prefix=services.redis_prefix())
 
 
-@pytest.fixture
-async def redis(redis_url: str, keys: Keys) -> AsyncIterator[Redis]:
+@pytest.fixture(params=["single", "cluster"])
+def hub_redis_url(request: pytest.FixtureRequest) -> str:
+    """The multi-node tests run against one Redis and against a Redis Cluster."""
+    name = "redis_url" if request.param == "single" else "redis_cluster_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@asynccontextmanager
+async def test_client(url: str, keys: Keys) -> AsyncIterator[Redis]:
     """A real Redis client; every key under this test's prefix is deleted afterwards."""
-    client: Redis = Redis.from_url(redis_url)
+    client = services.redis_client(url)
+    if isinstance(client, RedisCluster):
+        await client.initialize()  # before concurrent use, as the app does at start
     try:
         yield client
     finally:
         await client.aclose()
-        await services.delete_prefix(redis_url, keys.prefix)
+        await services.delete_prefix(url, keys.prefix)
 
 
 @pytest.fixture
-def maybe_redis(request: pytest.FixtureRequest, shape: str) -> Redis | None:
-    """None in the embedded shape, a real Redis client in the scaled one."""
+async def redis(hub_redis_url: str, keys: Keys) -> AsyncIterator[Redis]:
+    async with test_client(hub_redis_url, keys) as client:
+        yield client
+
+
+@pytest.fixture
+async def maybe_redis(
+    request: pytest.FixtureRequest, shape: str, keys: Keys
+) -> AsyncIterator[Redis | None]:
+    """None in the embedded shape, a real Redis client in the scaled and cluster ones."""
     if shape == "embedded":
-        return None
-    client: Redis = request.getfixturevalue("redis")
-    return client
+        yield None
+        return
+    url: str = request.getfixturevalue("redis_cluster_url" if shape == "cluster" else "redis_url")
+    async with test_client(url, keys) as client:
+        yield client
 
 
 def events_in(frames: list[bytes]) -> list[dict[str, Any]]:

@@ -1,18 +1,21 @@
-"""Tests for livecommerce.hub.redis_broker: several nodes sharing one real Redis."""
+"""Tests for livecommerce.hub.redis_broker: several nodes sharing one real Redis, or one
+real Redis Cluster."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from livecommerce.hub.hub import Hub
 from livecommerce.hub.outbox import Outbox
 from livecommerce.hub.redis_log import RedisLog
 from livecommerce.storage.keys import Keys
+from tests import services
 from tests.hub.conftest import drain, events_in, eventually
 
 
@@ -100,9 +103,9 @@ async def test_a_missed_notification_is_filled_from_the_log(
     ]
 
 
-async def test_works_with_a_decoding_client(keys: Keys, redis_url: str, redis: Redis) -> None:
+async def test_works_with_a_decoding_client(keys: Keys, hub_redis_url: str, redis: Redis) -> None:
     """A client built with decode_responses=True is fine too."""
-    client: Redis = Redis.from_url(redis_url, decode_responses=True)
+    client = await connected(hub_redis_url, decode_responses=True)
     hub = Hub(keys, client, "n", tick=0.0, frames_per_second=0, counter_interval=3600)
     await hub.start()
     try:
@@ -122,11 +125,11 @@ async def test_works_with_a_decoding_client(keys: Keys, redis_url: str, redis: R
 
 
 async def test_listener_reconnects_and_fills_what_it_missed(
-    keys: Keys, redis: Redis, redis_url: str
+    keys: Keys, redis: Redis, hub_redis_url: str
 ) -> None:
     """When a node's subscription is killed, it resubscribes and resyncs from the log."""
     name = f"lctest-{keys.prefix.split(':')[1]}"
-    named: Redis = Redis.from_url(redis_url, client_name=name)
+    named = await connected(hub_redis_url, client_name=name)
     publisher = Hub(keys, redis, "pub", tick=0.0, frames_per_second=0, counter_interval=3600)
     listener = Hub(keys, named, "sub", tick=0.0, frames_per_second=0, counter_interval=3600)
     await publisher.start()
@@ -137,11 +140,7 @@ async def test_listener_reconnects_and_fills_what_it_missed(
         await publisher.publish(1, "sale.stock", {"n": 0})
         seen: list[dict[str, Any]] = []
         await eventually(lambda: len(seen.__iadd__(events_in(drain(sink)))) == 1)
-        clients = await redis.client_list()
-        subscribed = [c["id"] for c in clients if c.get("name") == name and "P" in c["flags"]]
-        assert subscribed
-        for client_id in subscribed:
-            await redis.client_kill_filter(_id=client_id)
+        assert await kill_subscribers(redis, name) == 1
         for n in range(1, 20):
             await publisher.publish(1, "sale.stock", {"n": n})
         await eventually(lambda: len(seen.__iadd__(events_in(drain(sink)))) == 20)
@@ -150,3 +149,133 @@ async def test_listener_reconnects_and_fills_what_it_missed(
         await listener.stop()
         await publisher.stop()
         await named.aclose()
+
+
+async def test_a_node_subscribes_only_to_rooms_with_local_sockets(
+    keys: Keys, redis: Redis, hub_redis_url: str
+) -> None:
+    """First socket subscribes the room, the last one leaving unsubscribes it; a node
+    with sockets in many rooms holds one pub/sub connection per Redis server."""
+    name = f"lctest-{keys.prefix.split(':')[1]}"
+    named = await connected(hub_redis_url, client_name=name)
+    hub = Hub(keys, named, "n", tick=0.0, frames_per_second=0, counter_interval=3600)
+    await hub.start()
+    try:
+        rooms = range(1, 9)
+        members = [await hub.join(r, Outbox(), since=0, snapshot=no_snapshot) for r in rooms]
+        second = await hub.join(1, Outbox(), since=0, snapshot=no_snapshot)
+        assert [await subscribers(redis, keys, r) for r in (*rooms, 99)] == [1] * 8 + [0]
+        assert await pubsub_connections(redis, name) == len(await servers_of(redis, keys, rooms))
+        hub.detach(members[0])
+        hub.detach(members[1])
+        await eventually_async(lambda: subscribers(redis, keys, 2), 0)
+        assert await subscribers(redis, keys, 1) == 1  # one socket left in room 1
+        hub.detach(second)
+        await eventually_async(lambda: subscribers(redis, keys, 1), 0)
+    finally:
+        await hub.stop()
+        await named.aclose()
+
+
+async def test_an_event_published_right_after_a_first_join_reaches_it(nodes: list[Hub]) -> None:
+    """A join returns only once the room's subscription is live, so nothing published
+    after it can be missed, even with no later event to reveal a gap."""
+    a, b = nodes
+    for room_id in range(20, 30):
+        sink = Outbox()
+        await b.join(room_id, sink, since=0, snapshot=no_snapshot)
+        await a.publish(room_id, "sale.started", {})
+        await eventually(lambda sink=sink: len(sink) > 0)  # type: ignore[misc]
+        assert [e["seq"] for e in events_in(drain(sink))] == [1]
+
+
+async def test_private_event_reaches_the_user_on_another_node(nodes: list[Hub]) -> None:
+    """notify_user on one node reaches that user's socket on another, and nobody else."""
+    a, b = nodes
+    mine, theirs = Outbox(), Outbox()
+    await b.join(3, mine, since=0, snapshot=no_snapshot, user_id=7)
+    await b.join(3, theirs, since=0, snapshot=no_snapshot, user_id=8)
+    await a.notify_user(3, 7, "order.paid", {"order": 1})
+    await eventually(lambda: len(mine) > 0)
+    assert [e["type"] for e in events_in(drain(mine))] == ["order.paid"]
+    await a.publish(3, "sale.started", {})
+    await eventually(lambda: len(theirs) > 0)
+    assert [e["type"] for e in events_in(drain(theirs))] == ["sale.started"]
+
+
+# --- helpers -----------------------------------------------------------------------
+async def connected(url: str, **options: Any) -> Redis:
+    client = services.redis_client(url, **options)
+    if isinstance(client, RedisCluster):
+        await client.initialize()
+    return client
+
+
+def server_clients(redis: Redis) -> list[Redis]:
+    """A plain client per server: the one Redis, or each master of a cluster."""
+    if isinstance(redis, RedisCluster):
+        return [Redis(host=n.host, port=n.port) for n in redis.get_primaries()]
+    return [redis]
+
+
+async def each_server(redis: Redis, call: Callable[[Redis], Awaitable[int]]) -> int:
+    total = 0
+    for server in server_clients(redis):
+        total += await call(server)
+        if server is not redis:
+            await server.aclose()
+    return total
+
+
+async def kill_subscribers(redis: Redis, name: str) -> int:
+    """Kill every pub/sub connection called ``name``; returns how many there were."""
+
+    async def kill(server: Redis) -> int:
+        found = [c["id"] for c in await server.client_list() if c.get("name") == name]
+        subscribed = [i for i in found if "P" in _flags(await server.client_list(), i)]
+        for client_id in subscribed:
+            await server.client_kill_filter(_id=client_id)
+        return len(subscribed)
+
+    return await each_server(redis, kill)
+
+
+async def pubsub_connections(redis: Redis, name: str) -> int:
+    async def count(server: Redis) -> int:
+        clients = await server.client_list()
+        return sum(1 for c in clients if c.get("name") == name and "P" in c["flags"])
+
+    return await each_server(redis, count)
+
+
+def _flags(clients: list[dict[str, Any]], client_id: str) -> str:
+    return next((str(c["flags"]) for c in clients if c["id"] == client_id), "")
+
+
+async def subscribers(redis: Redis, keys: Keys, room_id: int) -> int:
+    """Subscriptions to the room's channel, on whichever server serves it."""
+    channel = keys.room_channel(room_id)
+    sharded = isinstance(redis, RedisCluster)
+
+    async def count(server: Redis) -> int:
+        kind = "SHARDNUMSUB" if sharded else "NUMSUB"
+        reply = await server.execute_command("PUBSUB", kind, channel)  # type: ignore[no-untyped-call]
+        return int(reply[1])
+
+    return await each_server(redis, count)
+
+
+async def servers_of(redis: Redis, keys: Keys, rooms: range) -> set[str]:
+    if not isinstance(redis, RedisCluster):
+        return {"redis"}
+    return {
+        node.name
+        for r in rooms
+        if (node := redis.get_node_from_key(keys.room_channel(r))) is not None
+    }
+
+
+async def eventually_async(read: Callable[[], Awaitable[int]], expected: int) -> None:
+    async with asyncio.timeout(5.0):
+        while await read() != expected:  # noqa: ASYNC110 - polling Redis, not local state
+            await asyncio.sleep(0.01)

@@ -33,7 +33,7 @@ def redis_keys() -> Keys:
 
 @pytest.fixture
 async def redis_client(redis_url: str, redis_keys: Keys) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url)
+    client = await services.connect(redis_url)
     try:
         yield client
     finally:
@@ -41,11 +41,22 @@ async def redis_client(redis_url: str, redis_keys: Keys) -> AsyncIterator[Redis]
         await services.delete_prefix(redis_url, redis_keys.prefix)
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture
+async def cluster_client(redis_cluster_url: str, redis_keys: Keys) -> AsyncIterator[Redis]:
+    client = await services.connect(redis_cluster_url)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        await services.delete_prefix(redis_cluster_url, redis_keys.prefix)
+
+
+@pytest.fixture(params=["memory", "redis", "cluster"])
 def gate(request: pytest.FixtureRequest, redis_keys: Keys) -> StockGate:
     if request.param == "memory":
         return MemoryGate()
-    client: Redis = request.getfixturevalue("redis_client")
+    name = "redis_client" if request.param == "redis" else "cluster_client"
+    client: Redis = request.getfixturevalue(name)
     return RedisGate(client, redis_keys)
 
 
@@ -99,7 +110,7 @@ async def world(settings: Settings) -> AsyncIterator[World]:
     db = Database(settings.database_url)
     events = Recorder()
     db.sink = events
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = await services.connect(settings.redis_url) if settings.redis_url else None
     gate: StockGate = RedisGate(redis, Keys(settings.redis_prefix)) if redis else MemoryGate()
     clock = Clock(NOW)
     checkout = Checkout(db, gate, clock=clock)

@@ -4,7 +4,6 @@ import asyncio
 from datetime import datetime
 
 import pytest
-from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from livecommerce.errors import LimitExceeded, SaleNotLive, SoldOut, Unavailable
@@ -17,6 +16,7 @@ from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
+from tests import services
 from tests.orders.conftest import World
 
 
@@ -185,14 +185,14 @@ async def test_without_the_gate_the_database_path_is_still_correct(world: World)
     assert await sold(world, sale_id) == 2
 
 
-@pytest.mark.parametrize("shape", ["scaled"])
+@pytest.mark.parametrize("shape", ["scaled", "cluster"])
 async def test_two_nodes_sharing_redis_and_postgres_never_oversell(
     world: World, settings: Settings
 ) -> None:
     """Buyers spread over two nodes (own engine, own gate client) sell exactly the quantity."""
     sale_id = await world.make_sale(quantity=4, limit=1)
     other_db = Database(world.db.url)
-    other_redis = Redis.from_url(settings.redis_url or "")
+    other_redis = await services.connect(settings.redis_url or "")
     other = Checkout(
         other_db, RedisGate(other_redis, Keys(settings.redis_prefix)), clock=world.clock
     )

@@ -3,7 +3,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from redis.asyncio import Redis
 
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.placement import place_order
@@ -11,6 +10,7 @@ from livecommerce.orders.reconcile import gate_state, reconcile_open_sales, watc
 from livecommerce.orders.service import cancel_order
 from livecommerce.sales.service import get_sale
 from livecommerce.settings import Settings
+from tests import services
 from tests.orders.conftest import World
 
 
@@ -50,7 +50,7 @@ async def test_rebuild_restores_a_gate_that_lost_everything(world: World) -> Non
     assert await world.checkout.gate.snapshot(SaleRef(world.room_id, ended)) is None
 
 
-@pytest.mark.parametrize("shape", ["scaled"])
+@pytest.mark.parametrize("shape", ["scaled", "cluster"])
 async def test_watcher_rebuilds_when_the_epoch_changes(world: World, settings: Settings) -> None:
     """When Redis loses its data (new epoch), the watcher rebuilds the open sales."""
     sale_id = await world.make_sale(quantity=10, limit=2)
@@ -58,7 +58,7 @@ async def test_watcher_rebuilds_when_the_epoch_changes(world: World, settings: S
     ref = SaleRef(world.room_id, sale_id)
     expected = await world.checkout.gate.snapshot(ref)
     watcher = asyncio.create_task(watch_gate(world.checkout, check_every=0.01))
-    redis = Redis.from_url(settings.redis_url or "")
+    redis = await services.connect(settings.redis_url or "")
     try:
         await asyncio.sleep(0.05)
         stale = [k async for k in redis.scan_iter(match=f"{settings.redis_prefix}*")]

@@ -200,7 +200,7 @@ async def test_banned_viewer_cannot_join(world: World) -> None:
         assert await fan.closed_with() == 4403
 
 
-@pytest.mark.parametrize("shape", ["scaled"], indirect=True)
+@pytest.mark.parametrize("shape", ["scaled", "cluster"], indirect=True)
 async def test_chat_crosses_nodes(world: World, settings: Settings) -> None:
     """Two nodes sharing Redis: a message sent on one reaches a viewer on the other."""
     other = create_app(settings.model_copy(update={"node_id": "second-node"}))
