@@ -7,8 +7,9 @@ tests pass their own.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -57,11 +58,38 @@ class Settings(BaseSettings):
     """Freeze long-lived objects so full garbage collections stay short (livecommerce.heap);
     off: CPython's plain collector."""
 
-    payments_sandbox: bool = True
-    """Offer the built-in sandbox provider, which marks orders paid without money.
-    Turn it off in production."""
+    payments_sandbox: bool = False
+    """Offer the built-in sandbox provider, which lets a buyer mark an order paid without
+    money. Unset, it follows the shape: on with SQLite (embedded, demo), off with
+    PostgreSQL, so a production deployment that forgets it does not give goods away."""
     payment_webhook_secret: str = ""
     """Shared secret for signed payment webhooks; empty means the secret key."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sandbox_follows_shape(cls, data: Any) -> Any:
+        # Runs on the merged values (arguments, then environment), so "unset" means
+        # set nowhere; an explicit value, even a false one, always wins.
+        if isinstance(data, dict) and data.get("payments_sandbox") is None:
+            url = str(data.get("database_url") or cls.model_fields["database_url"].default)
+            data = {**data, "payments_sandbox": url.startswith("sqlite")}
+        return data
+
+    def sandbox_notice(self) -> str:
+        """One log line saying whether buyers can pay with the sandbox, and why."""
+        if self.payments_sandbox and self.is_sqlite():
+            return "payments: sandbox provider ON (embedded SQLite default); no money is taken"
+        if self.payments_sandbox:
+            return (
+                "payments: sandbox provider ON (LIVECOMMERCE_PAYMENTS_SANDBOX=true): "
+                "buyers can mark orders paid without paying"
+            )
+        if self.is_sqlite():
+            return "payments: sandbox provider OFF (LIVECOMMERCE_PAYMENTS_SANDBOX=false)"
+        return (
+            "payments: sandbox provider OFF (PostgreSQL default; "
+            "LIVECOMMERCE_PAYMENTS_SANDBOX=true turns it on)"
+        )
 
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
