@@ -6,11 +6,13 @@ tests pass their own.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import secrets
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _node_id() -> str:
@@ -36,6 +38,15 @@ class Settings(BaseSettings):
     """Set on HTTPS deployments so the session cookie is only sent over TLS."""
     token_ttl_seconds: int = 7 * 24 * 3600
     login_attempts_per_minute: int = 10
+    """Per handle: the guard against guessing one account's password."""
+    login_failures_per_address_per_minute: int = 100
+    """Per client address, failed logins only: the much looser guard against trying one
+    password on many handles. A correct login does not count."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """IPs or CIDRs of the reverse proxies in front of the node (a JSON list or commas).
+    Only a request whose direct peer is one of them has ``client_ip_header`` believed."""
+    client_ip_header: str = "x-forwarded-for"
+    """The header trusted proxies name the client in (``x-real-ip`` also works)."""
     password_hash_memory_kib: int = 65536
     """Argon2id memory cost; tests lower it to keep the suite fast."""
     max_request_bytes: int = 64 * 1024
@@ -64,6 +75,25 @@ class Settings(BaseSettings):
     PostgreSQL, so a production deployment that forgets it does not give goods away."""
     payment_webhook_secret: str = ""
     """Shared secret for signed payment webhooks; empty means the secret key."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text)
+                if text.startswith("[")
+                else [part.strip() for part in text.split(",") if part.strip()]
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # a typo fails at start, not silently
+        return value
 
     @model_validator(mode="before")
     @classmethod

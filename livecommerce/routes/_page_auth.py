@@ -11,7 +11,7 @@ from livecommerce import errors
 from livecommerce.accounts import service
 from livecommerce.accounts.tokens import Principal
 from livecommerce.routes import _pagekit as kit
-from livecommerce.routes.auth import limit_login, set_session
+from livecommerce.routes.auth import login_limits, set_session
 from livecommerce.routes.deps import SESSION_COOKIE, OptionalUser, ResourcesDep
 from livecommerce.routes.errors import status_of
 
@@ -75,8 +75,10 @@ async def login_submit(request: Request, resources: ResourcesDep, caller: Option
     values = await _read_form(request)
     try:
         kit.check_form_token(request, resources, values["csrf_token"])
-        await limit_login(request, resources, values["handle"])
-        async with resources.db.read() as session:
+        async with (
+            login_limits(request, resources, values["handle"]),
+            resources.db.read() as session,
+        ):
             user = await service.authenticate(
                 session,
                 passwords=resources.passwords,

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from livecommerce.accounts import service
+from livecommerce.errors import BadCredentials
 from livecommerce.resources import Resources
+from livecommerce.routes.client_address import client_address
 from livecommerce.routes.deps import SESSION_COOKIE, CurrentUser, ResourcesDep
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -40,12 +44,31 @@ def set_session(response: Response, resources: Resources, token: str) -> None:
     )
 
 
-async def limit_login(request: Request, resources: Resources, handle: str) -> None:
-    """Both per handle (guessing one password) and per address (spraying many)."""
-    limit = resources.settings.login_attempts_per_minute
-    client = request.client.host if request.client else "?"
-    for bucket, subject in (("login-handle", handle.lower()), ("login-ip", client)):
-        await resources.limiter.hit(bucket, subject, limit=limit, window=LOGIN_WINDOW_SECONDS)
+@asynccontextmanager
+async def login_limits(request: Request, resources: Resources, handle: str) -> AsyncIterator[None]:
+    """Guard the login attempt in the ``with`` body.
+
+    Per handle, every attempt counts: the main guard against guessing one account's
+    password. Per client address (see ``client_address``), only failures count, with a
+    much looser limit: a guard against trying one password on many handles that does
+    not let other people's typos, behind the same proxy, lock out a correct login.
+    """
+    settings = resources.settings
+    limiter, window = resources.limiter, LOGIN_WINDOW_SECONDS
+    limit = settings.login_attempts_per_minute
+    await limiter.hit("login-handle", handle.strip().lower(), limit=limit, window=window)
+    address = client_address(request, settings)
+    failures = settings.login_failures_per_address_per_minute
+    await limiter.hit("login-address", address, limit=failures, window=window)
+    failed = False
+    try:
+        yield
+    except BadCredentials:
+        failed = True
+        raise
+    finally:
+        if not failed:  # counted first so that a burst cannot slip past; given back now
+            await limiter.refund("login-address", address, window=window)
 
 
 @router.post("/auth/signup", status_code=201)
@@ -77,8 +100,7 @@ def _user(user: service.UserView) -> dict[str, Any]:
 async def login(
     body: LoginIn, request: Request, resources: ResourcesDep, response: Response
 ) -> dict[str, Any]:
-    await limit_login(request, resources, body.handle)
-    async with resources.db.read() as session:
+    async with login_limits(request, resources, body.handle), resources.db.read() as session:
         user = await service.authenticate(
             session, passwords=resources.passwords, handle=body.handle, password=body.password
         )
