@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     """Set on HTTPS deployments so the session cookie is only sent over TLS."""
     token_ttl_seconds: int = 7 * 24 * 3600
+    token_check_cache_seconds: float = Field(default=5.0, ge=0)
+    """How long a node trusts what it last learned about a user's tokens: a logout made
+    on another node holds here within this (at once on the node that made it)."""
     login_attempts_per_minute: int = 10
     """Per handle: the guard against guessing one account's password."""
     login_failures_per_address_per_minute: int = 100

@@ -10,10 +10,17 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from livecommerce.accounts import service
+from livecommerce.accounts.revocation import Revocations
 from livecommerce.errors import BadCredentials
 from livecommerce.resources import Resources
 from livecommerce.routes.client_address import client_address
-from livecommerce.routes.deps import SESSION_COOKIE, CurrentUser, ResourcesDep
+from livecommerce.routes.deps import (
+    SESSION_COOKIE,
+    CurrentUser,
+    ResourcesDep,
+    RevocationsDep,
+    presented_token,
+)
 
 router = APIRouter(prefix="/api", tags=["accounts"])
 
@@ -44,6 +51,16 @@ def set_session(response: Response, resources: Resources, token: str) -> None:
     )
 
 
+async def issue_session(
+    response: Response, resources: Resources, revocations: Revocations, user: service.UserView
+) -> str:
+    """A token for ``user`` at their current generation, also set as the session cookie."""
+    token = resources.tokens.issue(user.principal(), generation=user.token_generation)
+    await revocations.issued(resources.tokens.read(token))
+    set_session(response, resources, token)
+    return token
+
+
 @asynccontextmanager
 async def login_limits(request: Request, resources: Resources, handle: str) -> AsyncIterator[None]:
     """Guard the login attempt in the ``with`` body.
@@ -72,7 +89,9 @@ async def login_limits(request: Request, resources: Resources, handle: str) -> A
 
 
 @router.post("/auth/signup", status_code=201)
-async def signup(body: SignupIn, resources: ResourcesDep, response: Response) -> dict[str, Any]:
+async def signup(
+    body: SignupIn, resources: ResourcesDep, revocations: RevocationsDep, response: Response
+) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         user = await service.signup(
             uow.session,
@@ -82,8 +101,7 @@ async def signup(body: SignupIn, resources: ResourcesDep, response: Response) ->
             display_name=body.display_name,
             role=body.role,
         )
-    token = resources.tokens.issue(user.principal())
-    set_session(response, resources, token)
+    token = await issue_session(response, resources, revocations, user)
     return {"user": _user(user), "token": token}
 
 
@@ -98,19 +116,35 @@ def _user(user: service.UserView) -> dict[str, Any]:
 
 @router.post("/auth/login")
 async def login(
-    body: LoginIn, request: Request, resources: ResourcesDep, response: Response
+    body: LoginIn,
+    request: Request,
+    resources: ResourcesDep,
+    revocations: RevocationsDep,
+    response: Response,
 ) -> dict[str, Any]:
     async with login_limits(request, resources, body.handle), resources.db.read() as session:
         user = await service.authenticate(
             session, passwords=resources.passwords, handle=body.handle, password=body.password
         )
-    token = resources.tokens.issue(user.principal())
-    set_session(response, resources, token)
+    token = await issue_session(response, resources, revocations, user)
     return {"token": token, "user": _user(user)}
 
 
 @router.post("/auth/logout", status_code=204)
-async def logout(response: Response) -> None:
+async def logout(
+    request: Request, resources: ResourcesDep, revocations: RevocationsDep, response: Response
+) -> None:
+    """Revoke the token presented (bearer or cookie) and clear the cookie."""
+    claims, _ = await presented_token(request, resources, revocations)
+    if claims is not None:
+        await revocations.revoke(claims)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.post("/auth/logout-all", status_code=204)
+async def logout_all(caller: CurrentUser, revocations: RevocationsDep, response: Response) -> None:
+    """Revoke every token of the caller's, on every device, this one included."""
+    await revocations.revoke_all(caller.user_id)
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
