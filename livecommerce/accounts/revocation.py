@@ -11,7 +11,8 @@ the database when missing, so a revocation on one node holds on every node withi
 ``cache_seconds`` (at once on the node that made it). In the embedded shape there is one
 process: it knows every revocation itself, and the generation is read from the database
 once per user. While Redis is unreachable, nodes fall back on the database for
-generations and on their own record of revoked tokens.
+generations and on their own record of revoked tokens. (A Redis that loses its data
+forgets single logouts made elsewhere; "log out everywhere" is on the user row.)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ V = TypeVar("V")
 
 MAX_CACHED = 100_000
 """Entries per cache before it is emptied (it refills from the source of truth)."""
+WARN_EVERY_SECONDS = 10.0
 
 
 class Revocations:
@@ -58,6 +60,7 @@ class Revocations:
         self._generations: dict[int, tuple[int, float]] = {}  # user -> (generation, at)
         self._seen: dict[str, tuple[bool, float]] = {}  # token id -> (revoked, at)
         self._revoked_here: dict[str, int] = {}  # token id -> expiry (unix time)
+        self._warned = -math.inf
 
     async def check(self, claims: Claims) -> None:
         """Raise ``NotAuthenticated`` if the (validly signed) token was revoked."""
@@ -90,14 +93,23 @@ class Revocations:
             try:
                 generation, revoked = await self._shared.lookup(user_id, token_id)
             except RedisError as exc:
-                log.warning("token check without Redis: %s", exc)
+                self._warn(f"token check without Redis: {exc}")
         if generation is None:
             generation = await self._stored_generation(user_id)
             await self._share_generation(user_id, generation, required=False)
-        _bounded(self._generations)[user_id] = (generation, now)
+        generation = self._remember(user_id, generation, now)
         if token_id:
             _bounded(self._seen)[token_id] = (revoked, now)
         return generation, revoked
+
+    def _remember(self, user_id: int, generation: int, at: float) -> int:
+        """Cache a generation just read; a higher one learned meanwhile (a logout-all
+        while the read was awaited) is kept. Returns the generation cached."""
+        known = self._generations.get(user_id)
+        if known is not None and known[0] > generation:
+            return known[0]
+        _bounded(self._generations)[user_id] = (generation, at)
+        return generation
 
     async def _stored_generation(self, user_id: int) -> int:
         async with self._db.read() as session:
@@ -113,9 +125,7 @@ class Revocations:
         """A token was just issued at the generation read from the user row: remember it
         here and tell Redis, so checking the token needs no database read."""
         user_id, generation, now = claims.principal.user_id, claims.generation, self._clock()
-        known = self._generations.get(user_id)
-        if known is None or generation > known[0]:  # never lower: a logout-all may be newer
-            _bounded(self._generations)[user_id] = (generation, now)
+        self._remember(user_id, generation, now)
         if claims.token_id:
             _bounded(self._seen)[claims.token_id] = (False, now)  # too new to be revoked
         await self._share_generation(user_id, generation, required=False)
@@ -148,7 +158,7 @@ class Revocations:
             )
         if generation is None:
             raise NotAuthenticated("no such user")
-        _bounded(self._generations)[user_id] = (generation, self._clock())
+        self._remember(user_id, generation, self._clock())
         await self._share_generation(user_id, generation, required=True)
         return generation
 
@@ -160,7 +170,14 @@ class Revocations:
         except RedisError as exc:
             if required:  # the row is raised; a retry raises it again and tells Redis
                 raise Unavailable("could not reach every node; try again") from exc
-            log.warning("token generation not shared: %s", exc)
+            self._warn(f"token generation not shared: {exc}")
+
+    def _warn(self, message: str) -> None:
+        # Once per cache period: an outage must not log a line per request.
+        now = self._clock()
+        if now - self._warned >= WARN_EVERY_SECONDS:
+            self._warned = now
+            log.warning(message)
 
 
 def _bounded(cache: dict[K, V]) -> dict[K, V]:

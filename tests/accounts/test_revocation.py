@@ -194,3 +194,25 @@ async def test_without_redis_checks_fall_back_and_revoking_says_so(
             await node.check(resources.tokens.read(laptop.token))
     finally:
         await dead.aclose()
+
+
+async def test_a_login_racing_logout_all_does_not_revive_old_tokens(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A login that read the user row before "log out everywhere" committed reports the
+    old generation afterwards: old tokens stay refused."""
+    bob = await signup(client, "bob")
+    resources = app.state.resources
+    redis = resources.redis
+    shared = SharedRevocations(redis, resources.keys) if redis is not None else None
+    node = Revocations(resources.db, shared, cache_seconds=5, token_ttl=60)
+    old = resources.tokens.read(bob.token)
+    await node.check(old)
+    late_login = resources.tokens.read(resources.tokens.issue(old.principal, generation=0))
+    await node.revoke_all(bob.id)
+    await node.issued(late_login)
+    with pytest.raises(NotAuthenticated, match="revoked"):
+        await node.check(old)
+    fresh = Revocations(resources.db, shared, cache_seconds=5, token_ttl=60)
+    with pytest.raises(NotAuthenticated, match="revoked"):
+        await fresh.check(old)  # nor on a node that learns it from Redis or the row
