@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from livecommerce.accounts import service
 from livecommerce.accounts.revocation import Revocations
-from livecommerce.errors import BadCredentials
+from livecommerce.errors import BadCredentials, NotAuthenticated
 from livecommerce.resources import Resources
 from livecommerce.routes.client_address import client_address
 from livecommerce.routes.deps import (
@@ -134,8 +134,12 @@ async def login(
 async def logout(
     request: Request, resources: ResourcesDep, revocations: RevocationsDep, response: Response
 ) -> None:
-    """Revoke the token presented (bearer or cookie) and clear the cookie."""
-    claims, _ = await presented_token(request, resources, revocations)
+    """Revoke the token presented (bearer or cookie) and clear the cookie. Logging out
+    twice, or with a token already invalid, is no error."""
+    try:
+        claims, _ = await presented_token(request, resources, revocations)
+    except NotAuthenticated:
+        claims = None
     if claims is not None:
         await revocations.revoke(claims)
     response.delete_cookie(SESSION_COOKIE, path="/")

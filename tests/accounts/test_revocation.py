@@ -62,6 +62,8 @@ async def test_logout_revokes_the_token_presented(client: httpx.AsyncClient) -> 
     me = await client.get("/api/me", headers=bob.headers)
     assert (me.status_code, me.json()["error"]["message"]) == (401, "token revoked")
     assert await _buys(client, bob, sale_id, "after") == [401, 401]
+    again = await client.post("/api/auth/logout", headers=bob.headers)
+    assert again.status_code == 204  # logging out twice is no error
     assert await _me(client, other) == 200
     assert await _buys(client, other, sale_id, "other") == [201, 201]
 
