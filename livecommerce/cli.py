@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from livecommerce.logs import uvicorn_config
 from livecommerce.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
+log = logging.getLogger("livecommerce.cli")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -23,6 +25,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1 and not settings.redis_url:
         print("--workers > 1 needs LIVECOMMERCE_REDIS_URL: workers share events through Redis")
         return 2
+    # Said once at start, louder when buyers could pay without paying on PostgreSQL.
+    scaled_sandbox = settings.payments_sandbox and not settings.is_sqlite()
+    log.log(logging.WARNING if scaled_sandbox else logging.INFO, settings.sandbox_notice())
     if settings.is_sqlite() or args.migrate:
         upgrade(settings.database_url)
     uvicorn.run(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.migrate import upgrade
 from livecommerce.storage.models import utcnow
+
+log = logging.getLogger(__name__)
 
 DEMO_DB = Path("livecommerce-demo.db")
 DEAL_COUNTDOWN_SECONDS = 60
@@ -145,10 +148,15 @@ def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
-    settings = Settings(database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", host=host, port=port)
+    # The demo is for trying the shop, paying included: the sandbox is on whatever the
+    # environment says.
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", host=host, port=port, payments_sandbox=True
+    )
     upgrade(settings.database_url)
     seeded = asyncio.run(seed(settings))
     print(_banner(settings, seeded), flush=True)
+    log.info(settings.sandbox_notice())
 
     async def go_live(resources: Resources) -> None:
         video = _broadcast_test_pattern(resources, seeded["room_id"], seeded["host_id"])

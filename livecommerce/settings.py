@@ -6,10 +6,13 @@ tests pass their own.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import secrets
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _node_id() -> str:
@@ -34,7 +37,19 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     """Set on HTTPS deployments so the session cookie is only sent over TLS."""
     token_ttl_seconds: int = 7 * 24 * 3600
+    token_check_cache_seconds: float = Field(default=5.0, ge=0)
+    """How long a node trusts what it last learned about a user's tokens: a logout made
+    on another node holds here within this (at once on the node that made it)."""
     login_attempts_per_minute: int = 10
+    """Per handle: the guard against guessing one account's password."""
+    login_failures_per_address_per_minute: int = 100
+    """Per client address, failed logins only: the much looser guard against trying one
+    password on many handles. A correct login does not count."""
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """IPs or CIDRs of the reverse proxies in front of the node (a JSON list or commas).
+    Only a request whose direct peer is one of them has ``client_ip_header`` believed."""
+    client_ip_header: str = "x-forwarded-for"
+    """The header trusted proxies name the client in (``x-real-ip`` also works)."""
     password_hash_memory_kib: int = 65536
     """Argon2id memory cost; tests lower it to keep the suite fast."""
     max_request_bytes: int = 64 * 1024
@@ -57,15 +72,61 @@ class Settings(BaseSettings):
     """Freeze long-lived objects so full garbage collections stay short (livecommerce.heap);
     off: CPython's plain collector."""
 
-    payments_sandbox: bool = True
-    """Offer the built-in sandbox provider, which marks orders paid without money.
-    Turn it off in production."""
+    payments_sandbox: bool = False
+    """Offer the built-in sandbox provider, which lets a buyer mark an order paid without
+    money. Unset, it follows the shape: on with SQLite (embedded, demo), off with
+    PostgreSQL, so a production deployment that forgets it does not give goods away."""
     payment_webhook_secret: str = ""
     """Shared secret for signed payment webhooks; empty means the secret key."""
 
     redis_cluster: bool = False
     """``LIVECOMMERCE_REDIS_URL`` names one node of a Redis Cluster: talk to it with a
     cluster client and sharded pub/sub (the other nodes are discovered from it)."""
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            return (
+                json.loads(text)
+                if text.startswith("[")
+                else [part.strip() for part in text.split(",") if part.strip()]
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # a typo fails at start, not silently
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sandbox_follows_shape(cls, data: Any) -> Any:
+        # Runs on the merged values (arguments, then environment), so "unset" means
+        # set nowhere; an explicit value, even a false one, always wins.
+        if isinstance(data, dict) and data.get("payments_sandbox") is None:
+            url = str(data.get("database_url") or cls.model_fields["database_url"].default)
+            data = {**data, "payments_sandbox": url.startswith("sqlite")}
+        return data
+
+    def sandbox_notice(self) -> str:
+        """One log line saying whether buyers can pay with the sandbox, and why."""
+        if self.payments_sandbox and self.is_sqlite():
+            return "payments: sandbox provider ON (embedded SQLite default); no money is taken"
+        if self.payments_sandbox:
+            return (
+                "payments: sandbox provider ON (LIVECOMMERCE_PAYMENTS_SANDBOX=true): "
+                "buyers can mark orders paid without paying"
+            )
+        if self.is_sqlite():
+            return "payments: sandbox provider OFF (LIVECOMMERCE_PAYMENTS_SANDBOX=false)"
+        return (
+            "payments: sandbox provider OFF (PostgreSQL default; "
+            "LIVECOMMERCE_PAYMENTS_SANDBOX=true turns it on)"
+        )
 
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

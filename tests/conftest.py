@@ -99,6 +99,8 @@ def settings(
     db_url: str = request.getfixturevalue("postgres_url")
     prefix = services.redis_prefix()
     services.run_in_thread(services.truncate_all(db_url))
+    # PostgreSQL turns the sandbox off by default; these tests pay with it on purpose.
+    base["payments_sandbox"] = True
     yield Settings(
         database_url=db_url, redis_url=redis_url, redis_prefix=prefix, redis_cluster=cluster, **base
     )
@@ -127,6 +129,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "LIVECOMMERCE_SECRET_KEY": settings.secret_key,
         "LIVECOMMERCE_PASSWORD_HASH_MEMORY_KIB": str(settings.password_hash_memory_kib),
         "LIVECOMMERCE_REDIS_PREFIX": settings.redis_prefix,
+        "LIVECOMMERCE_PAYMENTS_SANDBOX": str(settings.payments_sandbox).lower(),
     }
     if settings.redis_url:
         env["LIVECOMMERCE_REDIS_URL"] = settings.redis_url

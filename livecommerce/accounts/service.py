@@ -25,10 +25,11 @@ class UserView:
     handle: str
     display_name: str
     role: str
+    token_generation: int = 0
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        return cls(user.id, user.handle, user.display_name, user.role)
+        return cls(user.id, user.handle, user.display_name, user.role, user.token_generation)
 
     def principal(self) -> Principal:
         return Principal(self.id, self.handle, self.role)

@@ -11,8 +11,14 @@ from livecommerce import errors
 from livecommerce.accounts import service
 from livecommerce.accounts.tokens import Principal
 from livecommerce.routes import _pagekit as kit
-from livecommerce.routes.auth import limit_login, set_session
-from livecommerce.routes.deps import SESSION_COOKIE, OptionalUser, ResourcesDep
+from livecommerce.routes.auth import issue_session, login_limits
+from livecommerce.routes.deps import (
+    SESSION_COOKIE,
+    OptionalUser,
+    ResourcesDep,
+    presented_token,
+    revocations_of,
+)
 from livecommerce.routes.errors import status_of
 
 router = APIRouter(include_in_schema=False)
@@ -54,9 +60,11 @@ async def _read_form(request: Request) -> dict[str, str]:
     return values
 
 
-def _logged_in(resources: ResourcesDep, user: service.UserView, target: str) -> Response:
+async def _logged_in(
+    request: Request, resources: ResourcesDep, user: service.UserView, target: str
+) -> Response:
     response = RedirectResponse(kit.safe_next(target), status_code=303)
-    set_session(response, resources, resources.tokens.issue(user.principal()))
+    await issue_session(response, resources, revocations_of(request.app.state, resources), user)
     return response
 
 
@@ -75,8 +83,10 @@ async def login_submit(request: Request, resources: ResourcesDep, caller: Option
     values = await _read_form(request)
     try:
         kit.check_form_token(request, resources, values["csrf_token"])
-        await limit_login(request, resources, values["handle"])
-        async with resources.db.read() as session:
+        async with (
+            login_limits(request, resources, values["handle"]),
+            resources.db.read() as session,
+        ):
             user = await service.authenticate(
                 session,
                 passwords=resources.passwords,
@@ -85,7 +95,7 @@ async def login_submit(request: Request, resources: ResourcesDep, caller: Option
             )
     except errors.DomainError as exc:
         return _refused(request, resources, caller, "login.html", values, exc)
-    return _logged_in(resources, user, values["next"] or "/")
+    return await _logged_in(request, resources, user, values["next"] or "/")
 
 
 @router.post("/signup")
@@ -108,7 +118,7 @@ async def signup_submit(
         return _refused(request, resources, caller, "signup.html", values, exc)
     landing = "/console" if user.role == "merchant" else "/studio" if user.role == "host" else "/"
     wanted = values["next"] if values["next"] not in ("", "/") else landing
-    return _logged_in(resources, user, wanted)
+    return await _logged_in(request, resources, user, wanted)
 
 
 def _refused(
@@ -139,6 +149,10 @@ async def logout(request: Request, resources: ResourcesDep, caller: OptionalUser
         form = await request.form()
         token = form.get("csrf_token")
         kit.check_session_token(resources, token if isinstance(token, str) else "", caller)
+        revocations = revocations_of(request.app.state, resources)
+        claims, _ = await presented_token(request, resources, revocations)
+        if claims is not None:
+            await revocations.revoke(claims)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.datastructures import State
 
-from livecommerce.accounts.tokens import Principal
+from livecommerce.accounts.revocation import Revocations
+from livecommerce.accounts.shared_revocations import SharedRevocations
+from livecommerce.accounts.tokens import Claims, Principal
 from livecommerce.errors import NotAuthenticated, PermissionDenied
 from livecommerce.resources import Resources
 
@@ -26,6 +29,27 @@ async def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
+def revocations_of(state: State, resources: Resources) -> Revocations:
+    """The app's token revocations, made on first use (they hold caches, no connections)."""
+    found: Revocations | None = getattr(state, "revocations", None)
+    if found is None:
+        shared = SharedRevocations(resources.redis, resources.keys) if resources.redis else None
+        found = state.revocations = Revocations(
+            resources.db,
+            shared,
+            cache_seconds=resources.settings.token_check_cache_seconds,
+            token_ttl=resources.settings.token_ttl_seconds,
+        )
+    return found
+
+
+async def get_revocations(request: Request, resources: ResourcesDep) -> Revocations:
+    return revocations_of(request.app.state, resources)
+
+
+RevocationsDep = Annotated[Revocations, Depends(get_revocations)]
+
+
 def _bearer(request: Request) -> str | None:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
@@ -43,18 +67,36 @@ def _check_csrf(request: Request, resources: Resources, principal: Principal) ->
         raise PermissionDenied("CSRF token belongs to another session")
 
 
-async def optional_principal(request: Request, resources: ResourcesDep) -> Principal | None:
+async def presented_token(
+    request: Request, resources: Resources, revocations: Revocations
+) -> tuple[Claims | None, bool]:
+    """The valid, unrevoked token the request carries, and whether it came as a cookie.
+
+    An explicit bad bearer token is an error; a bad or revoked cookie is no cookie."""
     bearer = _bearer(request)
     if bearer is not None:
-        return resources.tokens.verify(bearer)
+        claims = resources.tokens.read(bearer)
+        await revocations.check(claims)
+        return claims, False
     cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
-        return None
+        return None, False
     try:
-        principal = resources.tokens.verify(cookie)
+        claims = resources.tokens.read(cookie)
+        await revocations.check(claims)
     except NotAuthenticated:
-        return None  # a stale cookie is the same as none
-    if request.method in UNSAFE and request.url.path.startswith("/api"):
+        return None, False  # a stale cookie is the same as none
+    return claims, True
+
+
+async def optional_principal(
+    request: Request, resources: ResourcesDep, revocations: RevocationsDep
+) -> Principal | None:
+    claims, from_cookie = await presented_token(request, resources, revocations)
+    if claims is None:
+        return None
+    principal = claims.principal
+    if from_cookie and request.method in UNSAFE and request.url.path.startswith("/api"):
         _check_csrf(request, resources, principal)
     return principal
 

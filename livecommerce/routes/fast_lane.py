@@ -30,11 +30,11 @@ from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from livecommerce.accounts.tokens import Principal, TokenSigner
+from livecommerce.accounts.tokens import Claims, TokenSigner
 from livecommerce.errors import DomainError, NotAuthenticated, RateLimited
 from livecommerce.orders.placement import place_order, quick_refusal
 from livecommerce.resources import Resources
-from livecommerce.routes.deps import CSRF_HEADER, SESSION_COOKIE
+from livecommerce.routes.deps import CSRF_HEADER, SESSION_COOKIE, revocations_of
 from livecommerce.routes.errors import error_response, status_of
 from livecommerce.routes.orders import MAX_KEY_HEADER, MAX_QUANTITY, count_attempt, purchase
 
@@ -54,6 +54,7 @@ class _Attempt:
     sale_id: int
     quantity: int
     key: str
+    token: Claims
 
 
 class PurchaseFastLane:
@@ -71,6 +72,8 @@ class PurchaseFastLane:
         attempt = None
         if resources is not None and body is not None:
             attempt = _attempt(scope, int(match[1]), body, resources)
+        if attempt is not None and resources is not None:
+            attempt = await _unrevoked(scope, resources, attempt)
         if attempt is None or resources is None:
             await self.app(scope, _replay(messages, receive), send)
             return
@@ -175,10 +178,20 @@ def _attempt(scope: Scope, sale_id: int, body: bytes, resources: Resources) -> _
     key = headers.get(b"idempotency-key")
     if quantity is None or key is None or len(key) > MAX_KEY_HEADER:
         return None
-    principal = _principal(resources, headers, cookies)
-    if principal is None:
+    token = _token(resources, headers, cookies)
+    if token is None:
         return None
-    return _Attempt(principal.user_id, sale_id, quantity, key.decode("latin-1"))
+    return _Attempt(token.principal.user_id, sale_id, quantity, key.decode("latin-1"), token)
+
+
+async def _unrevoked(scope: Scope, resources: Resources, attempt: _Attempt) -> _Attempt | None:
+    """The attempt if its token was not revoked; a revoked one goes to the route, which
+    refuses it as ``routes.deps`` does. Cached per node: no I/O on most attempts."""
+    try:
+        await revocations_of(scope["app"].state, resources).check(attempt.token)
+    except NotAuthenticated:
+        return None
+    return attempt
 
 
 def _quantity(body: bytes) -> int | None:
@@ -196,28 +209,30 @@ def _quantity(body: bytes) -> int | None:
     return quantity
 
 
-def _principal(
+def _token(
     resources: Resources, headers: dict[bytes, bytes], cookies: list[bytes]
-) -> Principal | None:
-    """The caller as ``routes.deps.current_principal`` finds it, or ``None`` where the
-    route would refuse (no token, a bad token, a cookie without a valid CSRF token)."""
+) -> Claims | None:
+    """The caller's token as ``routes.deps.current_principal`` finds it (revocation
+    aside), or ``None`` where the route would refuse (no token, a bad token, a cookie
+    without a valid CSRF token)."""
     scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return _verified(resources.tokens, token.strip())
+        return _read(resources.tokens, token.strip())
     jar: dict[str, str] = {}
     for cookie in cookies:
         jar.update(cookie_parser(cookie.decode("latin-1")))
     session = jar.get(SESSION_COOKIE)
-    principal = _verified(resources.tokens, session) if session else None
-    if principal is None:
+    claims = _read(resources.tokens, session) if session else None
+    if claims is None:
         return None
     # Every request here is an unsafe /api one: a cookie needs its CSRF token.
-    owner = _verified(resources.csrf, headers.get(CSRF_HEADER.encode(), b"").decode("latin-1"))
-    return principal if owner is not None and owner.user_id == principal.user_id else None
+    csrf = _read(resources.csrf, headers.get(CSRF_HEADER.encode(), b"").decode("latin-1"))
+    owner = csrf.principal.user_id if csrf is not None else None
+    return claims if owner == claims.principal.user_id else None
 
 
-def _verified(signer: TokenSigner, token: str) -> Principal | None:
+def _read(signer: TokenSigner, token: str) -> Claims | None:
     try:
-        return signer.verify(token)
+        return signer.read(token)
     except NotAuthenticated:
         return None

@@ -52,6 +52,20 @@ class Keys:
         """Set with a TTL by each node; its absence means the node's counts are stale."""
         return f"{self.prefix}node:{node_id}:alive"
 
+    # --- token revocation ---------------------------------------------------------
+    def _user(self, user_id: int) -> str:
+        # One hash tag per user: a token check reads both keys in one round trip,
+        # on Redis Cluster too.
+        return f"{self.prefix}{{user:{user_id}}}"
+
+    def token_generation(self, user_id: int) -> str:
+        """The user's token generation (copy of the user row's, never lowered)."""
+        return f"{self._user(user_id)}:token-generation"
+
+    def revoked_token(self, user_id: int, token_id: str) -> str:
+        """Present while a logged-out token would still be valid (expires with it)."""
+        return f"{self._user(user_id)}:revoked:{token_id}"
+
     # --- rate limits ------------------------------------------------------------
     def rate(self, bucket: str, subject: str) -> str:
         return f"{self.prefix}rate:{bucket}:{subject}"

@@ -84,6 +84,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised by "log out everywhere": tokens issued at a lower generation are refused."""
 
 
 class Product(Base):

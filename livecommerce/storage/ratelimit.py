@@ -22,6 +22,13 @@ class RateLimiter(Protocol):
         """Count one attempt; raise ``RateLimited`` past ``limit`` per ``window`` seconds."""
         ...
 
+    async def refund(self, bucket: str, subject: str, *, window: float) -> None:
+        """Take back one attempt of the current window (one that turned out not to count).
+
+        Counting first and refunding after keeps the limit exact under concurrent
+        attempts, where checking first would let a burst through."""
+        ...
+
 
 def _refuse(window: float, now: float) -> RateLimited:
     retry_after = max(1, math.ceil(window - (now % window)))
@@ -45,6 +52,16 @@ class MemoryRateLimiter:
         if count > limit:
             raise _refuse(window, now)
 
+    async def refund(self, bucket: str, subject: str, *, window: float) -> None:
+        key = (bucket, subject, int(time.time() // window))
+        count = self._counts.get(key, 0)
+        if count > 0:
+            self._counts[key] = count - 1
+
+
+# DECR would create a missing key (with no expiry, so it would stay for ever).
+_REFUND = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end"
+
 
 class RedisRateLimiter:
     """Shared across nodes; falls back to a per-node count while Redis is unreachable."""
@@ -59,6 +76,13 @@ class RedisRateLimiter:
             await self._shared_hit(bucket, subject, limit=limit, window=window)
         except RedisError:
             await self._fallback.hit(bucket, subject, limit=limit, window=window)
+
+    async def refund(self, bucket: str, subject: str, *, window: float) -> None:
+        key = f"{self._keys.rate(bucket, subject)}:{int(time.time() // window)}"
+        try:
+            await self._redis.eval(_REFUND, 1, key)
+        except RedisError:
+            await self._fallback.refund(bucket, subject, window=window)
 
     async def _shared_hit(self, bucket: str, subject: str, *, limit: int, window: float) -> None:
         now = time.time()

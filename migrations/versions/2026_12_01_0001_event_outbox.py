@@ -29,9 +29,7 @@ def upgrade() -> None:
         sa.Column("leased_until", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event_outbox")),
     )
-    op.create_index(
-        "ix_event_outbox_leased_until", "event_outbox", ["leased_until"], unique=False
-    )
+    op.create_index("ix_event_outbox_leased_until", "event_outbox", ["leased_until"], unique=False)
 
 
 def downgrade() -> None:

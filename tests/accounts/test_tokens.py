@@ -46,3 +46,24 @@ def test_other_key_or_purpose_is_refused() -> None:
         TokenSigner("other", ttl_seconds=60).verify(token)
     with pytest.raises(NotAuthenticated):
         TokenSigner("k", ttl_seconds=60, purpose="csrf").verify(token)
+
+
+def test_claims_name_the_token_and_the_generation() -> None:
+    """Each token has its own id and carries the generation it was issued at."""
+    signer = TokenSigner("k", ttl_seconds=60)
+    first = signer.read(signer.issue(ALICE, generation=3, now=1000), now=1000)
+    second = signer.read(signer.issue(ALICE, generation=3, now=1000), now=1000)
+    assert (first.principal, first.generation, first.expires) == (ALICE, 3, 1060)
+    assert first.token_id and first.token_id != second.token_id
+
+
+def test_tokens_from_before_revocation_still_read() -> None:
+    """A token without an id or generation (issued by an older node) reads as generation 0."""
+    import base64
+    import json
+
+    signer = TokenSigner("k", ttl_seconds=60)
+    payload = {"uid": 7, "h": "alice", "r": "merchant", "exp": 2000}
+    body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+    claims = signer.read(f"{body}.{signer._sign(body)}", now=1000)
+    assert (claims.principal, claims.token_id, claims.generation) == (ALICE, "", 0)

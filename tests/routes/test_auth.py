@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.users import signup
 
@@ -134,3 +135,50 @@ async def test_logout_clears_cookie(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/auth/logout")
     assert response.status_code == 204
     assert 'lc_session=""' in response.headers["set-cookie"]
+
+
+async def _fail(client: httpx.AsyncClient, handle: str, **headers: str) -> int:
+    body = {"handle": handle, "password": "bad password"}
+    return (await client.post("/api/auth/login", json=body, headers=headers)).status_code
+
+
+async def test_failures_for_other_handles_do_not_lock_out_a_correct_login(
+    client: httpx.AsyncClient,
+) -> None:
+    """11 failed logins for other handles from one address (behind a proxy: every user)
+    leave a correct login from that address working (issue 13, item 12)."""
+    await client.post("/api/auth/signup", json=GOOD)
+    for attempt in range(11):
+        assert await _fail(client, f"other{attempt % 3}") == 401
+    response = await client.post(
+        "/api/auth/login", json={"handle": "mei", "password": "correct horse"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_many_failures_from_one_address_are_limited(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """The per-address bucket still stops one password tried on many handles; correct
+    logins do not use it up."""
+    app.state.resources.settings.login_failures_per_address_per_minute = 3
+    await client.post("/api/auth/signup", json=GOOD)
+    good = {"handle": "mei", "password": "correct horse"}
+    for _ in range(4):
+        assert (await client.post("/api/auth/login", json=good)).status_code == 200
+    assert [await _fail(client, f"h{n}") for n in range(4)] == [401, 401, 401, 429]
+
+
+async def test_a_trusted_proxy_names_the_client(client: httpx.AsyncClient, app: FastAPI) -> None:
+    """Behind a trusted proxy each client has its own address bucket; a client cannot
+    pick its own address when the peer is not a trusted proxy."""
+    settings = app.state.resources.settings
+    settings.login_failures_per_address_per_minute = 2
+    spoofed = [
+        await _fail(client, f"s{n}", **{"X-Forwarded-For": f"198.51.100.{n}"}) for n in range(3)
+    ]
+    assert spoofed == [401, 401, 429]  # the test client's peer, 127.0.0.1, is not trusted yet
+    settings.trusted_proxies = ["127.0.0.0/8"]
+    first = {"X-Forwarded-For": "203.0.113.7, 127.0.0.5"}
+    assert [await _fail(client, f"a{n}", **first) for n in range(3)] == [401, 401, 429]
+    assert await _fail(client, "b0", **{"X-Forwarded-For": "203.0.113.8"}) == 401
