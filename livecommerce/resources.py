@@ -97,7 +97,7 @@ async def _learn_slots(cluster: RedisCluster) -> None:
 
 
 async def build_resources(settings: Settings) -> Resources:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, crash_after_commit=settings.test_crash_after_commit)
     redis = connect_redis(settings)
     if isinstance(redis, RedisCluster):
         await _learn_slots(redis)
@@ -135,6 +135,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
     db.sink = resources.hub
+    resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     return resources

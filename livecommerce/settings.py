@@ -128,6 +128,10 @@ class Settings(BaseSettings):
             "LIVECOMMERCE_PAYMENTS_SANDBOX=true turns it on)"
         )
 
+    test_crash_after_commit: str = ""
+    """Test hook, never for production: exit the process right after committing an event
+    of this type, before it is published (the outbox crash test)."""
+
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -99,8 +100,11 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, crash_after_commit: str = "") -> None:
         self.url = url
+        # Test hook: the process dies right after committing an event of this type,
+        # before publishing it, as a node would in a power cut (the outbox test).
+        self._crash_after_commit = crash_after_commit
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -142,6 +146,8 @@ class Database:
         """
         if not events or self.sink is None:
             return
+        if self._crash_after_commit and any(e.type == self._crash_after_commit for e in events):
+            os._exit(70)
         try:
             await self.sink.deliver(events)
         except Exception:
@@ -154,6 +160,16 @@ class Database:
                     await outbox.forget(session, published)
             except Exception:
                 log.exception("forgetting published outbox rows failed; they may repeat")
+
+    async def relay_forever(self, *, interval: float = 1.0) -> None:
+        """Relay expired outbox rows every ``interval`` seconds, on every node."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                while await self.relay_outbox():
+                    pass
+            except Exception:
+                log.exception("outbox relay pass failed")
 
     async def relay_outbox(self) -> int:
         """Publish the outbox rows whose writer's lease ran out; return how many."""
