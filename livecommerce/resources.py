@@ -9,7 +9,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError
 
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 CSRF_TTL_SECONDS = 12 * 3600
 STOP_GRACE_SECONDS = 5.0
 """How long a background loop gets to finish its pass at shutdown before it is cancelled."""
+REDIS_POOL_WAIT_SECONDS = 5.0
+"""How long a Redis command waits for a free pooled connection before it fails."""
 
 
 @dataclass
@@ -83,8 +85,21 @@ def connect_redis(settings: Settings) -> Redis | None:
     if settings.redis_cluster:
         # The same command API for everything this project sends (single-slot scripts,
         # pipelines, pub/sub through the hub's own shards), so it is typed as one.
-        return cast(Redis, RedisCluster.from_url(settings.redis_url))
-    return Redis.from_url(settings.redis_url)
+        # Its pools (one per shard) cannot wait for a connection: past the size a
+        # command fails, so the size is the same setting.
+        cluster = RedisCluster.from_url(
+            settings.redis_url, max_connections=settings.redis_max_connections
+        )
+        return cast(Redis, cluster)
+    # redis-py's default pool raises "Too many connections" the moment its 100 are
+    # busy, so a burst of joins failed joins and chat elsewhere on the node; a bounded
+    # pool that queues turns the burst into a short wait.
+    pool = BlockingConnectionPool.from_url(
+        settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=REDIS_POOL_WAIT_SECONDS,
+    )
+    return Redis.from_pool(pool)
 
 
 async def _learn_slots(cluster: RedisCluster) -> None:

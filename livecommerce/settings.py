@@ -137,3 +137,12 @@ class Settings(BaseSettings):
 
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    ws_per_address: int = Field(default=50, ge=1)
+    """Room sockets one client address may hold open on a node; the next is closed with
+    4429. Generous because a household or an office shares one address."""
+    ws_per_user: int = Field(default=10, ge=1)
+    """Room sockets one logged-in user may hold open on a node (a few tabs and devices)."""
+    redis_max_connections: int = Field(default=128, ge=2)
+    """The node's Redis connection pool. A command finding every connection busy waits
+    for one (up to 5 s) instead of failing, so a burst of joins queues, not errors."""

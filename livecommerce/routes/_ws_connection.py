@@ -1,4 +1,5 @@
-"""One room WebSocket: a sink taking the hub's frames, a reader running commands.
+"""One room WebSocket: who may open it (origin, per-client quota), a sink taking the
+hub's frames, a reader running commands.
 
 The reader never waits on sends: the hub and the replies only offer frames to the
 bounded sink (``_ws_sinks``), which writes them or refuses them. Anything a client
@@ -11,8 +12,11 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
@@ -48,6 +52,41 @@ def error_frame(code: str, message: str, **extra: Any) -> bytes:
     return reply("error", {"code": code, "message": message, **extra})
 
 
+def origin_allowed(websocket: WebSocket, resources: Resources) -> bool:
+    """Browsers send Origin; only our own pages may open a socket with their cookies.
+    Clients without Origin (scripts, load tests) authenticate with ?token= instead.
+
+    The whole origin counts (scheme, host, port): an http:// page on our host is another
+    origin than our https:// one, and may be someone else's.
+    """
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    scheme = "https" if websocket.url.scheme in ("wss", "https") else "http"
+    own = {
+        origin_of(f"{scheme}://{websocket.headers.get('host', '')}"),
+        origin_of(resources.settings.node_public_url()),
+    }
+    return origin_of(origin) in own - {None}
+
+
+def origin_of(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL, default port filled in; None if it
+    is no such URL (``null``, ``file://``, garbage)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    try:
+        port = parts.port or _DEFAULT_PORTS[scheme]
+    except ValueError:
+        return None
+    return scheme, parts.hostname.lower(), port
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 class Bucket:
     """Token bucket: ``rate`` per second, bursts up to ``2 * rate``."""
 
@@ -62,6 +101,35 @@ class Bucket:
             return False
         self._tokens -= 1
         return True
+
+
+class SocketQuota:
+    """Room sockets open on this node per client (an address, a user), under a limit.
+
+    Counted on the node, not in Redis: a storm of sockets must cost the node nothing
+    shared, and a refused socket must not reach Redis or the database at all.
+    """
+
+    def __init__(self) -> None:
+        self._open: Counter[str] = Counter()
+
+    @contextmanager
+    def hold(self, key: str, limit: int) -> Iterator[None]:
+        """Count one socket for ``key`` while the block runs; RateLimited past ``limit``."""
+        if self._open[key] >= limit:
+            raise RateLimited(
+                f"too many open room sockets ({limit}) from one client", retry_after=10
+            )
+        self._open[key] += 1
+        try:
+            yield
+        finally:
+            self._open[key] -= 1
+            if not self._open[key]:
+                del self._open[key]
+
+    def __len__(self) -> int:
+        return len(self._open)
 
 
 class Connection:

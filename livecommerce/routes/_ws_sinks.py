@@ -14,6 +14,10 @@ awaits ``websocket.send_text``.
 Both are bounded: the direct sink by the bytes waiting in the transport's buffer, the
 queued one by its outbox. A full sink refuses the frame and the hub closes it with 4008
 (resume), so the room never waits for its slowest viewer.
+
+A viewer that never reads may never fill the buffer: in a quiet room the kernel's
+socket buffers absorb every frame, and what ends the socket is uvicorn's keepalive (a
+ping without a pong). The direct sink takes that over, so the client still hears 4008.
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ PING_SECONDS = 25.0
 # Bytes a direct sink lets wait in userland (on top of the kernel's socket buffer)
 # before the viewer counts as too slow; the same bound as the outbox's.
 MAX_BUFFERED = 1 << 20
+# The transport stays writable for uvicorn's own sends (the close frame) up to here:
+# asyncio's default of 64 KiB would make the close after an overflow wait for a reader
+# that may never read.
+HIGH_WATER = 4 * MAX_BUFFERED
+# After a resume close, a socket whose buffer has not drained is cut: a client that
+# does not read must not hold the node's memory (or its socket) for ever.
+ABORT_SECONDS = 15.0
+RESUME_REASON = "too slow, resume with ?since="
 SEND_KEY = "livecommerce.asgi_send"
 
 
@@ -94,8 +106,14 @@ as_wire = _PerFrame(wire_frame)
 
 
 # What DirectSink relies on; a server without all of it gets the portable sink.
-_PROTOCOL_NEEDS = ("conn", "close_sent", "handshake_complete", "transport")
-_TRANSPORT_NEEDS = ("write", "is_closing", "get_write_buffer_size")
+_PROTOCOL_NEEDS = ("conn", "close_sent", "handshake_complete", "transport", "keepalive_timeout")
+_TRANSPORT_NEEDS = (
+    "write",
+    "is_closing",
+    "get_write_buffer_size",
+    "set_write_buffer_limits",
+    "abort",
+)
 
 
 def _server_protocol(websocket: WebSocket) -> Any | None:
@@ -185,6 +203,8 @@ class DirectSink:
         self._closing: asyncio.Task[None] | None = None
         self.close_code: int | None = None
         self.close_reason = ""
+        self._transport.set_write_buffer_limits(high=HIGH_WATER)
+        self._take_over_keepalive()
 
     @property
     def closed(self) -> bool:
@@ -230,6 +250,32 @@ class DirectSink:
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             await self.websocket.close(code, reason)
+        if code == CLOSE_RESUME:
+            asyncio.get_running_loop().call_later(ABORT_SECONDS, self._abort_if_stuck)
+
+    def _abort_if_stuck(self) -> None:
+        if self._transport.get_write_buffer_size():
+            self._transport.abort()
+
+    def _take_over_keepalive(self) -> None:
+        """A missed pong means the client is not reading what we send: it has fallen
+        behind, so it is closed with 4008 (resume), not uvicorn's 1011.
+
+        uvicorn schedules ``protocol.keepalive_timeout`` by attribute lookup when it
+        sends a ping, so an instance attribute replaces it for this socket only.
+        """
+        protocol = self._protocol
+        fail = protocol.keepalive_timeout
+
+        def missed_pong() -> None:
+            if self.close_code is not None or self._gone():
+                fail()  # already closing: let uvicorn end the connection
+                return
+            protocol.pong_timer = None
+            protocol.pending_ping_payload = None
+            self.close(CLOSE_RESUME, RESUME_REASON)
+
+        protocol.keepalive_timeout = missed_pong
 
     # Pings: one timer per socket, re-armed, instead of a task waiting with a timeout.
     def _arm(self, ping: Callable[[], bytes]) -> None:

@@ -8,7 +8,8 @@ Client messages: ``{"type", "data", "ref"?}``. Answers to one socket (``ack``,
 ``chat.accepted``, ``time.synced``, ``error``, ``ping``) carry ``seq: null``; only room
 events are sequenced. Close codes: 4008 resume (you fell behind or the server missed
 events: reconnect with ``?since=``), 4009 server going away, 1009 message too big, 4429
-flood, 1013 try again later, and the 44xx codes of ``routes.errors`` for a refused join.
+flood or too many sockets from one client, 1013 try again later, and the 44xx codes of
+``routes.errors`` for a refused join.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from contextlib import ExitStack
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
 
@@ -29,7 +30,14 @@ from livecommerce.resources import Resources
 from livecommerce.rooms import moderation
 from livecommerce.rooms.service import load_room
 from livecommerce.rooms.snapshot import room_snapshot
-from livecommerce.routes._ws_connection import Command, Connection, error_frame
+from livecommerce.routes._ws_connection import (
+    Command,
+    Connection,
+    SocketQuota,
+    error_frame,
+    origin_allowed,
+)
+from livecommerce.routes.client_address import client_address
 from livecommerce.routes.deps import SESSION_COOKIE
 
 log = logging.getLogger(__name__)
@@ -39,17 +47,6 @@ CHAT_LIMIT, CHAT_WINDOW = 5, 10.0  # messages per user per room per window (seco
 MAX_LIKES_PER_MESSAGE = 50
 # 1013 "try again later": a dependency failed during the join.
 CLOSE_TRY_AGAIN = 1013
-
-
-def origin_allowed(websocket: WebSocket, resources: Resources) -> bool:
-    """Browsers send Origin; only our own pages may open a socket with their cookies.
-    Clients without Origin (scripts, load tests) authenticate with ?token= instead."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    netloc = urlsplit(origin).netloc
-    own = {websocket.headers.get("host", ""), urlsplit(resources.settings.node_public_url()).netloc}
-    return netloc in own
 
 
 def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None:
@@ -68,7 +65,8 @@ def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None
 def parse_since(raw: str | None) -> int | None:
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    # ASCII only: str.isdigit() also takes "²" and "١٢", which are no seq.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise InvalidInput("since must be a non-negative integer")
     return int(raw)
 
@@ -93,18 +91,23 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
     await websocket.accept()
     commands = RoomCommands(resources, room_id)
     connection = Connection(websocket, resources, commands.table())
-    try:
-        member = await _join(websocket, resources, commands, connection)
-    except DomainError as exc:
-        connection.close_for(exc)
-        await connection.serve()
-        return
-    except Exception:
-        # A dependency failed (Redis, database): this viewer retries; nobody else notices.
-        log.exception("room %s: join failed", room_id)
-        connection.close(CLOSE_TRY_AGAIN, "try again", error_frame("unavailable", "try again"))
-        await connection.serve()
-        return
+    with ExitStack() as quotas:
+        try:
+            member = await _join(websocket, resources, commands, connection, quotas)
+        except DomainError as exc:
+            connection.close_for(exc)
+            await connection.serve()
+            return
+        except Exception:
+            # A dependency failed (Redis, database): this viewer retries; nobody else notices.
+            log.exception("room %s: join failed", room_id)
+            connection.close(CLOSE_TRY_AGAIN, "try again", error_frame("unavailable", "try again"))
+            await connection.serve()
+            return
+        await _serve_member(resources, connection, member)
+
+
+async def _serve_member(resources: Resources, connection: Connection, member: Member) -> None:
     resources.metrics.ws_connections.inc()
     if (heap := resources.heap) is not None:
         heap.note_opened()
@@ -118,27 +121,40 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
 
 
 async def _join(
-    websocket: WebSocket, resources: Resources, commands: RoomCommands, connection: Connection
+    websocket: WebSocket,
+    resources: Resources,
+    commands: RoomCommands,
+    connection: Connection,
+    quotas: ExitStack,
 ) -> Member:
-    """Authenticate, check the room and the ban list, then join the hub (snapshot or
-    replay first)."""
+    """Count the socket against its client's quotas, authenticate, check the room and
+    the ban list, then join the hub (snapshot or replay first)."""
+    settings = resources.settings
+    address = client_address(websocket, settings)
+    quotas.enter_context(_quota(websocket).hold(f"address:{address}", settings.ws_per_address))
     commands.who = who = principal_of(websocket, resources)
+    if who is not None:
+        quotas.enter_context(_quota(websocket).hold(f"user:{who.user_id}", settings.ws_per_user))
     since = parse_since(websocket.query_params.get("since"))
     privileged = await admit(resources, commands.room_id, who)
-    identity = f"u:{who.user_id}" if who else f"ip:{_client_host(websocket)}"
     return await resources.hub.join(
         commands.room_id,
         connection.sink,
         since=since,
         snapshot=commands.snapshot,
         privileged=privileged,
-        identity=identity,
+        identity=f"u:{who.user_id}" if who else f"ip:{address}",
         user_id=who.user_id if who else None,
     )
 
 
-def _client_host(websocket: WebSocket) -> str:
-    return websocket.client.host if websocket.client else "unknown"
+def _quota(websocket: WebSocket) -> SocketQuota:
+    """The app's count of open room sockets per client, made on first use."""
+    state = websocket.app.state
+    quota: SocketQuota | None = getattr(state, "ws_quota", None)
+    if quota is None:
+        quota = state.ws_quota = SocketQuota()
+    return quota
 
 
 class RoomCommands:

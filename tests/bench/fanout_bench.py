@@ -78,9 +78,10 @@ def main() -> None:
         for kind in ("node", "bare"):
             if kind == "node":
                 db = f"sqlite+aiosqlite:///{log_dir / f'run{run}.db'}"
-                server = start_server(
-                    {"LIVECOMMERCE_DATABASE_URL": db, "LIVECOMMERCE_SECRET_KEY": "bench"}, log_dir
-                )
+                env = {"LIVECOMMERCE_DATABASE_URL": db, "LIVECOMMERCE_SECRET_KEY": "bench"}
+                # Every viewer comes from one address: lift the per-address quota.
+                env["LIVECOMMERCE_WS_PER_ADDRESS"] = str(args.viewers + 100)
+                server = start_server(env, log_dir)
             else:
                 server = _bare(log_dir)
             try:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -278,3 +281,77 @@ async def test_a_new_moderator_sees_all_chat_without_rejoining(
     bystander_chats = [e for e in bystander.seen if e["type"] == "chat.posted"]
     assert fan_chats == ["m0", "m1", "m2", "m3"]
     assert 1 <= len(bystander_chats) < 4
+
+
+async def test_origin_is_compared_by_scheme_host_and_port(world: World) -> None:
+    """Only the server's own origin opens a socket: the same host under https:// or on
+    another port is another origin."""
+    own = world.base.replace("ws://", "http://")
+    async with viewer(world.base, world.room_id, origin=own) as v:
+        await v.next("room.snapshot")
+    port = int(own.rsplit(":", 1)[1])
+    for foreign in (own.replace("http://", "https://"), f"http://127.0.0.1:{port + 1}", "null"):
+        with pytest.raises(InvalidStatus) as refused:
+            async with viewer(world.base, world.room_id, origin=foreign):
+                pass
+        assert refused.value.response.status_code == 403, foreign
+
+
+@pytest.mark.parametrize("since", ["²", "١٢", "12a", "-1"])
+async def test_since_takes_ascii_digits_only(world: World, since: str) -> None:
+    """A since that is not ASCII digits (superscripts, Arabic-Indic digits) is refused
+    with invalid_input and 4400, not read as a number nor failed with 1013."""
+    async with viewer(world.base, world.room_id, f"?since={quote(since)}") as v:
+        error = await v.next("error")
+        assert await v.closed_with() == 4400
+    assert error["data"]["code"] == "invalid_input"
+
+
+@asynccontextmanager
+async def _limited_node(settings: Settings, **limits: int) -> AsyncIterator[str]:
+    """The fixture's deployment served by another app with lower socket limits."""
+    app = create_app(settings.model_copy(update=limits))
+    async with app.router.lifespan_context(app), serve(app) as base:
+        yield base
+
+
+async def test_sockets_per_address_are_limited(settings: Settings, world: World) -> None:
+    """Past LIVECOMMERCE_WS_PER_ADDRESS open sockets from one address the next gets a
+    rate_limited error and 4429; a closed socket frees its place."""
+    async with _limited_node(settings, ws_per_address=3) as base, AsyncExitStack() as stack:
+        held = [await stack.enter_async_context(viewer(base, world.room_id)) for _ in range(3)]
+        for v in held:
+            await v.next("room.snapshot")
+        async with viewer(base, world.room_id) as extra:
+            error = await extra.next("error")
+            assert await extra.closed_with() == 4429
+        assert error["data"]["code"] == "rate_limited"
+        await held[0].socket.close()
+        await _eventually_joins(base, world.room_id)
+
+
+async def test_sockets_per_user_are_limited(settings: Settings, world: World) -> None:
+    """A logged-in user gets LIVECOMMERCE_WS_PER_USER sockets; another user from the
+    same address still gets in."""
+    fan, host = f"?token={world.fan.token}", f"?token={world.host.token}"
+    async with _limited_node(settings, ws_per_user=2) as base, AsyncExitStack() as stack:
+        for _ in range(2):
+            v = await stack.enter_async_context(viewer(base, world.room_id, fan))
+            await v.next("room.snapshot")
+        async with viewer(base, world.room_id, fan) as extra:
+            assert (await extra.next("error"))["data"]["code"] == "rate_limited"
+            assert await extra.closed_with() == 4429
+        async with viewer(base, world.room_id, host) as other:
+            await other.next("room.snapshot")
+
+
+async def _eventually_joins(base: str, room_id: int) -> None:
+    """The server counts a socket closed once its handler ends: retry briefly."""
+    async with asyncio.timeout(5):
+        while True:
+            async with viewer(base, room_id) as v:
+                frame = json.loads(await v.socket.recv())
+                event = frame[0] if isinstance(frame, list) else frame
+                if event["type"] == "room.snapshot":
+                    return
+            await asyncio.sleep(0.05)
