@@ -38,7 +38,7 @@ from livecommerce.routes._ws_connection import (
     origin_allowed,
 )
 from livecommerce.routes.client_address import client_address
-from livecommerce.routes.deps import SESSION_COOKIE
+from livecommerce.routes.deps import SESSION_COOKIE, revocations_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["realtime"])
@@ -49,17 +49,24 @@ MAX_LIKES_PER_MESSAGE = 50
 CLOSE_TRY_AGAIN = 1013
 
 
-def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None:
+async def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None:
+    """Who the socket's unrevoked token names: an explicit bad or revoked ``?token=`` is an
+    error; a bad or revoked cookie is no cookie (the viewer watches anonymously)."""
+    revocations = revocations_of(websocket.app.state, resources)
     token = websocket.query_params.get("token")
     if token is not None:
-        return resources.tokens.verify(token)  # an explicit bad token is an error
+        claims = resources.tokens.read(token)
+        await revocations.check(claims)
+        return claims.principal
     cookie = websocket.cookies.get(SESSION_COOKIE)
     if not cookie:
         return None
     try:
-        return resources.tokens.verify(cookie)
+        claims = resources.tokens.read(cookie)
+        await revocations.check(claims)
     except NotAuthenticated:
-        return None  # a stale cookie is the same as none
+        return None
+    return claims.principal
 
 
 def parse_since(raw: str | None) -> int | None:
@@ -132,7 +139,7 @@ async def _join(
     settings = resources.settings
     address = client_address(websocket, settings)
     quotas.enter_context(_quota(websocket).hold(f"address:{address}", settings.ws_per_address))
-    commands.who = who = principal_of(websocket, resources)
+    commands.who = who = await principal_of(websocket, resources)
     if who is not None:
         quotas.enter_context(_quota(websocket).hold(f"user:{who.user_id}", settings.ws_per_user))
     since = parse_since(websocket.query_params.get("since"))

@@ -132,6 +132,17 @@ async def test_bad_token_is_refused_with_4401(world: World) -> None:
         assert await v.closed_with() == 4401
 
 
+async def test_a_revoked_token_is_refused_with_4401(
+    world: World, client: httpx.AsyncClient
+) -> None:
+    """A token logged out is refused on the room socket too, like on the API."""
+    out = await client.post("/api/auth/logout", headers=world.fan.headers)
+    assert out.status_code == 204
+    async with viewer(world.base, world.room_id, f"?token={world.fan.token}") as v:
+        assert (await v.next("error"))["data"]["code"] == "not_authenticated"
+        assert await v.closed_with() == 4401
+
+
 async def test_unknown_room_closes_with_4404(world: World) -> None:
     """Joining a room that does not exist closes with 4404."""
     async with viewer(world.base, 999_999) as v:
