@@ -88,6 +88,7 @@ def readme_table() -> str:
     for name, cls in catalogue().items():
         fields = ", ".join(f"`{f}`" for f in cls.model_fields) or "—"
         doc = " ".join(inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0].split())
+        doc = doc.replace("``", "`")
         durable = "yes" if cls.durable else ""
         rows.append(f"| `{name}` | {cls.delivery.value} | {durable} | {fields} | {doc} |")
     return "\n".join([README_BEGIN, *rows, README_END])

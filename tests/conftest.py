@@ -22,6 +22,7 @@ from livecommerce.app import create_app
 from livecommerce.settings import Settings
 from livecommerce.storage.migrate import upgrade
 from tests import services
+from tests.protocol_check import FrameChecker, checking_frames
 
 SHAPES = ["embedded", "scaled", "cluster"]
 CLUSTER_SUITES = ("tests/hub/", "tests/orders/", "tests/routes/test_ws.py")
@@ -136,3 +137,23 @@ def server_env(settings: Settings) -> dict[str, str]:
     if settings.redis_cluster:
         env["LIVECOMMERCE_REDIS_CLUSTER"] = "true"
     return env
+
+
+@pytest.fixture(scope="session")
+def frame_checker() -> FrameChecker:
+    return FrameChecker()
+
+
+@pytest.fixture(autouse=True)
+def frames_follow_the_catalogue(
+    request: pytest.FixtureRequest, frame_checker: FrameChecker
+) -> Iterator[None]:
+    """Every event the app sends a socket in this test validates against the catalogue
+    (except in tests of the sinks themselves, which write arbitrary bytes)."""
+    if request.node.get_closest_marker("raw_frames") is not None:
+        yield
+        return
+    frame_checker.errors.clear()
+    with checking_frames(frame_checker):
+        yield
+    assert frame_checker.errors == [], "events off the catalogue were sent"

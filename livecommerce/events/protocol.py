@@ -5,26 +5,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict
-
 from livecommerce.events.base import RoomEvent
 from livecommerce.events.delivery import Delivery
-from livecommerce.events.shapes import ChatMessageData
+from livecommerce.events.shapes import ChatMessageData, SaleData
 
 
 class RoomSnapshot(RoomEvent):
-    """Everything a joining client needs; its ``seq`` is the log position it reflects.
-    Fields: rooms/snapshot.py (room, shelf, pinned_product, sales, chat, viewers,
-    likes, slow_mode_seconds, seq, server_time)."""
+    """Everything a joining client needs; ``seq`` is the log position it reflects.
+
+    Built by rooms/snapshot.py; ``room`` is the REST API's room detail (with its shelf
+    and pinned product), ``sales`` the open deals."""
 
     type = "room.snapshot"
     delivery = Delivery.REPLY
-    model_config = ConfigDict(extra="allow", frozen=True)
 
     room: dict[str, Any]
-    shelf: list[dict[str, Any]]
-    pinned_product: dict[str, Any] | None
-    sales: list[dict[str, Any]]
+    """The REST room detail: status, times, host, ``shelf``, ``pinned_product``..."""
+    sales: list[SaleData]
     chat: list[ChatMessageData]
     viewers: int
     likes: int

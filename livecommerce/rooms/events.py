@@ -8,12 +8,16 @@ from livecommerce.events.shapes import ChatAuthor, ProductCard, UserRef
 
 
 class RoomStarted(RoomEvent):
+    """The host went live."""
+
     type = "room.started"
     durable = True
     started_at: str
 
 
 class RoomEnded(RoomEvent):
+    """The show is over; its deals have ended or been cancelled with it."""
+
     type = "room.ended"
     durable = True
     ended_at: str
@@ -28,6 +32,8 @@ class ProductPinned(RoomEvent):
 
 
 class ProductUnpinned(RoomEvent):
+    """No product is being explained now."""
+
     type = "product.unpinned"
     durable = True
 
@@ -39,10 +45,14 @@ class StreamStarted(RoomEvent):
 
 
 class StreamEnded(RoomEvent):
+    """The host's video stopped; players show the waiting card."""
+
     type = "stream.ended"
 
 
 class ChatPosted(RoomEvent):
+    """A chat message (弹幕); viewers may get a sample of them under load."""
+
     type = "chat.posted"
     delivery = Delivery.SAMPLED
     id: int
@@ -59,6 +69,8 @@ class ChatDeleted(RoomEvent):
 
 
 class UserMuted(RoomEvent):
+    """The user may watch but not chat until ``until`` (null: the rest of the show)."""
+
     type = "moderation.muted"
     user: UserRef
     until: str | None
@@ -76,11 +88,15 @@ class UserBanned(RoomEvent):
 
 
 class RestrictionLifted(RoomEvent):
+    """The user's mute or ban was lifted."""
+
     type = "moderation.lifted"
     user: UserRef
 
 
 class SlowModeChanged(RoomEvent):
+    """Each viewer may chat once per ``seconds`` (0: off)."""
+
     type = "moderation.slow_mode_changed"
     seconds: int
 

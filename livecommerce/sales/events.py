@@ -15,14 +15,20 @@ class SaleMoved(RoomEvent):
 
 
 class SaleScheduled(SaleMoved):
+    """A flash deal was scheduled; it opens at ``starts_at``."""
+
     type = "sale.scheduled"
 
 
 class SaleStarted(SaleMoved):
+    """The deal opened: buying is possible until ``ends_at``."""
+
     type = "sale.started"
 
 
 class SaleSoldOut(SaleMoved):
+    """Every unit is taken (units may come back: ``sale.restocked``)."""
+
     type = "sale.sold_out"
 
 
@@ -33,10 +39,14 @@ class SaleRestocked(SaleMoved):
 
 
 class SaleEnded(SaleMoved):
+    """The deal's window closed (or its show ended); unsold units went back to stock."""
+
     type = "sale.ended"
 
 
 class SaleCancelled(SaleMoved):
+    """The deal was called off before it opened."""
+
     type = "sale.cancelled"
 
 

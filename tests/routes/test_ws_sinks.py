@@ -29,6 +29,8 @@ from livecommerce.routes._ws_sinks import (
 from tests.routes._live import serve
 from tests.servers import running
 
+pytestmark = pytest.mark.raw_frames
+
 
 def test_per_frame_cache_derives_once_per_frame_object() -> None:
     """The same bytes object is derived once; other frames, however many, stay correct."""

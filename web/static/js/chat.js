@@ -112,20 +112,19 @@ export class ChatView {
 export function applyChatEvent(view, event) {
   const data = event.data ?? {};
   const user = typeof data.user === "object" && data.user !== null ? data.user : {};
-  const who = user.name ?? user.handle ?? String(data.user ?? data.user_id ?? "");
+  const who = user.name ?? user.handle ?? "";
   switch (event.type) {
-    case "chat.posted":
-    case "chat.accepted": // the sender's own message, answered to the sender only
-      view.add(data.message ?? data); return true;
-    case "chat.deleted":
-    case "moderation.deleted": view.remove(data.id ?? data.message_id); return true;
+    case "chat.posted": view.add(data); return true;
+    // The sender's own message, answered to the sender only.
+    case "chat.accepted": view.add(data.message); return true;
+    case "chat.deleted": view.remove(data.id); return true;
     case "moderation.muted": view.system(t("chat.muted", { user: who })); return true;
     case "moderation.banned": view.system(t("chat.banned", { user: who })); return true;
     case "moderation.moderator_added": view.system(t("chat.moderator_added", { user: who })); return true;
     case "moderation.moderator_removed": view.system(t("chat.moderator_removed", { user: who })); return true;
     case "moderation.slow_mode_changed":
       view.system(data.seconds ? t("chat.slow_mode", { seconds: data.seconds }) : t("chat.slow_mode_off")); return true;
-    case "order.placed.summary": view.system(t("chat.bought", { count: data.count ?? data.orders ?? 1 }), "order"); return true;
+    case "order.placed.summary": view.system(t("chat.bought", { count: data.count ?? 1 }), "order"); return true;
     default: return false;
   }
 }

@@ -52,13 +52,15 @@ const draw = {
 };
 
 function onEvent(event) {
-  if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? event.data?.recent_chat ?? []);
+  if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? []);
   else applyChatEvent(chat, event);
   if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
   // Only this buyer's sockets get their own order news (on any node, any tab).
   if (event.type === "order.updated") {
     toast(`${t("orders.order")} #${event.data?.order_id}: ${t(`orders.status_${event.data?.status}`)}`);
   }
+  if (event.type === "stream.started") player.streamStarted();
+  if (event.type === "stream.ended") player.streamEnded();
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }

@@ -1,15 +1,9 @@
 // The room as the page knows it, and how each server event changes it.
 // applyEvent() is pure bookkeeping and returns which part of the page to redraw.
 //
-// room.snapshot data the pages read (the hub may send more):
-//   {room: {id, title, status, host_id, host_name, scheduled_at, shelf: [product],
-//           pinned_product, ...}, sales: [sale], viewers, likes, chat: [message],
-//    slow_mode_seconds, seq, server_time (ms)}
-// (rooms/snapshot.py builds it; shelf/pinned_product at the top level are read too.)
-// product: {id, title, price_cents, currency, image_url, stock}
-// sale: {id, product_id, price_cents, quantity, sold | remaining, per_user_limit,
-//        starts_at, ends_at, status: scheduled|live|sold_out|ended|cancelled}
-// message: {id, user: {id, handle, name}, body, at}
+// Event payloads are those of the catalogue, /static/protocol/events.schema.json
+// (generated from livecommerce/*/events.py); tests/web/test_js_protocol.py fails when
+// this code reads an event type or a data field the catalogue does not declare.
 
 export function initialState(detail) {
   return {
@@ -51,16 +45,16 @@ export function featuredDeal(state) {
     ?? null;
 }
 
+// data: room.snapshot
 function applySnapshot(state, data) {
   const room = data.room ?? {};
   Object.assign(state.room, room);
-  state.status = room.status ?? data.status ?? state.status;
-  const shelf = data.shelf ?? room.shelf;
-  if (Array.isArray(shelf)) state.shelf = shelf;
-  state.pinned = data.pinned_product ?? data.pinned ?? room.pinned_product ?? null;
+  state.status = room.status ?? state.status;
+  if (Array.isArray(room.shelf)) state.shelf = room.shelf;
+  state.pinned = room.pinned_product ?? null;
   state.sales = new Map((data.sales ?? []).map((s) => [saleOf(s).id, saleOf(s)]));
-  state.viewers = Number(data.viewers ?? data.viewer_count ?? state.viewers) || 0;
-  state.likes = Number(data.likes ?? data.like_count ?? state.likes) || 0;
+  state.viewers = Number(data.viewers ?? state.viewers) || 0;
+  state.likes = Number(data.likes ?? state.likes) || 0;
   return "all";
 }
 
@@ -86,9 +80,9 @@ export function applyEvent(state, event) {
     case "room.ended": state.status = "ended"; state.pinned = null; return "status";
     case "product.pinned": state.pinned = data.product ?? null; return "pinned";
     case "product.unpinned": state.pinned = null; return "pinned";
-    case "viewers.count": state.viewers = Number(data.count ?? data.viewers ?? 0); return "viewers";
-    case "likes.count": state.likes = Math.max(state.likes, Number(data.count ?? data.likes ?? data.total ?? 0)); return "likes";
-    case "order.placed.summary": state.orders += Number(data.count ?? data.orders ?? 1); return "orders";
+    case "viewers.count": state.viewers = Number(data.count ?? 0); return "viewers";
+    case "likes.count": state.likes = Math.max(state.likes, Number(data.count ?? 0)); return "likes";
+    case "order.placed.summary": state.orders += Number(data.count ?? 1); return "orders";
     default:
       if (event.type.startsWith("sale.")) return applySale(state, event.type, data);
       return null;

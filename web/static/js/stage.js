@@ -63,8 +63,11 @@ export function drawers(onClose = () => {}) {
 }
 
 /**
- * Keep the viewer's <video> on the room's WHEP stream while the room is live, retrying
- * with backoff (the host may not be publishing yet). `update(status)` follows the room.
+ * Keep the viewer's <video> on the room's WHEP stream while the room is live.
+ * `update(status)` follows the room; `streamStarted()` / `streamEnded()` follow the
+ * server's stream.started / stream.ended events, so the picture comes up as soon as the
+ * host publishes. Between them a failed attempt is retried with a slow backoff, in case
+ * an event was missed while the socket was reconnecting.
  */
 export function videoPlayer(roomId, video) {
   const playing = trackPlaying(video, (on) => {
@@ -108,6 +111,17 @@ export function videoPlayer(roomId, video) {
       wanted = status === "live";
       if (wanted) attempt();
       else stop();
+    },
+    streamStarted() {
+      if (!wanted) return;
+      stop();
+      delay = 2000;
+      attempt();
+    },
+    streamEnded() {
+      stop();
+      delay = 15000;
+      if (wanted) timer = setTimeout(attempt, delay);
     },
   };
 }

@@ -174,7 +174,7 @@ async function launchDeal(event) {
 }
 
 function onEvent(event) {
-  if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? event.data?.recent_chat ?? []);
+  if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? []);
   else applyChatEvent(chat, event);
   moderatorEvent(event);
   if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
