@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from livecommerce import shutdown
+from livecommerce import supervisor
 
 
 def reraise_if_cancelled() -> None:
@@ -20,5 +20,5 @@ def reraise_if_cancelled() -> None:
 
 
 async def pause(seconds: float) -> None:
-    """Sleep between passes; ends the loop when the app stops (``livecommerce.shutdown``)."""
-    await shutdown.pause(seconds)
+    """Sleep between passes; ends the loop when the app stops (``livecommerce.supervisor``)."""
+    await supervisor.pause(seconds)

@@ -32,6 +32,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from livecommerce.events.base import Emitted, RoomEvent
 from livecommerce.storage import outbox, sqlite_driver
 from livecommerce.storage.models import EventOutbox, utcnow
+from livecommerce.supervisor import pause
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ class Database:
     async def relay_forever(self, *, interval: float = 1.0) -> None:
         """Relay expired outbox rows every ``interval`` seconds, on every node."""
         while True:
-            await asyncio.sleep(interval)
+            await pause(interval)
             try:
                 while await self.relay_outbox():
                     pass
