@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -11,6 +12,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from livecommerce.routes.deps import ResourcesDep
 
 router = APIRouter(tags=["health"])
+
+CHECK_TIMEOUT_SECONDS = 2.0
+"""A dependency that does not answer within this is not ready: a load balancer's probe
+must get its answer before its own timeout, not hang with the dependency."""
 
 
 @router.get("/healthz")
@@ -22,13 +27,15 @@ async def healthz() -> dict[str, str]:
 async def readyz(resources: ResourcesDep) -> Response:
     checks: dict[str, Any] = {}
     try:
-        await resources.db.ping()
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await resources.db.ping()
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports any failure; it never raises
         checks["database"] = f"error: {type(exc).__name__}"
     if resources.redis is not None:
         try:
-            await resources.redis.ping()
+            async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+                await resources.redis.ping()
             checks["redis"] = "ok"
         except Exception as exc:
             checks["redis"] = f"error: {type(exc).__name__}"
