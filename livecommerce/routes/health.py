@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from livecommerce.routes.deps import ResourcesDep
+from livecommerce.server import DRAINING
 
 router = APIRouter(tags=["health"])
 
@@ -24,8 +25,10 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(resources: ResourcesDep) -> Response:
+async def readyz(request: Request, resources: ResourcesDep) -> Response:
     checks: dict[str, Any] = {}
+    if request.scope.get(DRAINING):
+        checks["server"] = "draining"  # stopping: send new requests elsewhere
     try:
         async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
             await resources.db.ping()

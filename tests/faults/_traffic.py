@@ -54,7 +54,8 @@ class Traffic:
                 time.sleep(self.pace)
 
     def _send(self, client: httpx.Client, n: int) -> bool:
-        """One request; False once the server refuses new connections (it has stopped)."""
+        """One request; False once the server says to go elsewhere (``Connection: close``
+        while it drains) or refuses new connections (it has stopped)."""
         kind = "buy" if n % 2 == 0 else "read"
         try:
             if kind == "buy":
@@ -70,4 +71,5 @@ class Traffic:
             return True
         retry = response.headers.get("retry-after")
         self.outcomes.append(Outcome(time.monotonic(), kind, response.status_code, retry))
-        return True
+        told_to_leave: bool = response.headers.get("connection") == "close"
+        return not told_to_leave
