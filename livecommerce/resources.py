@@ -72,6 +72,7 @@ class Resources:
         # Background work first: its passes finish while what they use is still open.
         await self.supervisor.stop()
         await self.exits.aclose()
+        await self.supervisor.stop()  # what the closing steps handed off (peer closes)
 
 
 def connect_redis(settings: Settings) -> Redis | None:
@@ -113,6 +114,7 @@ async def build_resources(settings: Settings) -> Resources:
     if isinstance(redis, RedisCluster):
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
+    supervisor = Supervisor()
     resources = Resources(
         settings=settings,
         db=db,
@@ -134,9 +136,11 @@ async def build_resources(settings: Settings) -> Resources:
             max_viewers=settings.media_max_viewers,
             ice_servers=settings.media_ice_servers,
             connect_timeout=settings.media_connect_timeout,
+            spawn=supervisor.spawn,
         ),
         checkout=build_checkout(db, redis, keys),
         chat=ChatPoster(db),
+        supervisor=supervisor,
     )
     resources.on_close(db.dispose)
     if redis is not None:
