@@ -37,19 +37,22 @@ RETRY_AFTER_SECONDS = 1.0
 
 def is_outage(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be reached now, rather than a fault
-    in the request or the code; looks through SQLAlchemy's and the driver's wrappers."""
-    seen: BaseException | None = error
-    for _ in range(8):  # wrapper chains are short; a bound guards against cycles
-        if seen is None:
+    in the request or the code. Looks inside SQLAlchemy's wrapper (to the driver's error
+    and what caused it), never at what was being handled when ``error`` was raised: a
+    domain error raised after the stock gate's Redis refused a connection is no outage."""
+    if isinstance(error, _OUTAGES):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause: BaseException | None = error.orig
+    for _ in range(4):  # the driver's error, its adapter's, and their causes
+        if cause is None:
             return False
-        if isinstance(seen, _OUTAGES):
+        if isinstance(cause, _OUTAGES):
             return True
-        if isinstance(seen, sa_exc.DBAPIError):
-            if seen.connection_invalidated:
-                return True
-            seen = seen.orig
-            continue
-        seen = seen.__cause__ or seen.__context__
+        cause = cause.__cause__
     return False
 
 

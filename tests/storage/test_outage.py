@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import text
 
-from livecommerce.errors import Unavailable
+from livecommerce.errors import SaleCancelled, Unavailable
 from livecommerce.storage.db import Database
 from livecommerce.storage.outage import is_outage
 from tests.servers import free_port
@@ -46,3 +46,14 @@ async def test_errors_in_the_request_are_not_outages() -> None:
     await db.dispose()
     assert not isinstance(raised.value, Unavailable) and not is_outage(raised.value)
     assert not is_outage(ValueError("no"))
+
+
+def test_an_error_raised_while_handling_a_refused_connection_is_no_outage() -> None:
+    """A refusal raised after the stock gate's Redis refused a connection stays itself."""
+    try:
+        try:
+            raise ConnectionRefusedError(111, "redis refused")
+        except ConnectionRefusedError:
+            raise SaleCancelled("the flash sale was cancelled") from None
+    except SaleCancelled as refusal:
+        assert not is_outage(refusal)
