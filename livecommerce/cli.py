@@ -10,6 +10,7 @@ from pathlib import Path
 
 from livecommerce.logs import configure as configure_logs
 from livecommerce.logs import uvicorn_config
+from livecommerce.server import DRAIN_SECONDS, GRACEFUL_SECONDS
 from livecommerce.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -19,6 +20,7 @@ log = logging.getLogger("livecommerce.cli")
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from livecommerce import server
     from livecommerce.storage.migrate import upgrade
 
     settings = Settings(host=args.host, port=args.port)
@@ -30,7 +32,7 @@ def _serve(args: argparse.Namespace) -> int:
     log.log(logging.WARNING if scaled_sandbox else logging.INFO, settings.sandbox_notice())
     if settings.is_sqlite() or args.migrate:
         upgrade(settings.database_url)
-    uvicorn.run(
+    config = uvicorn.Config(
         "livecommerce.asgi:app_from_env",
         factory=True,
         host=args.host,
@@ -46,8 +48,11 @@ def _serve(args: argparse.Namespace) -> int:
         # compressor per socket would only cost memory: about 30 KiB each, by the
         # window sizes uvicorn negotiates.
         ws_per_message_deflate=False,
+        # After the drain, requests still in progress get this long to answer before
+        # they are cancelled; the app's lifespan (and its database) closes only after.
+        timeout_graceful_shutdown=args.graceful_seconds,
     )
-    return 0
+    return server.run(config, drain_seconds=args.drain_seconds)
 
 
 def _db(args: argparse.Namespace) -> int:
@@ -98,6 +103,14 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     serve.add_argument("--workers", type=int, default=1, help="processes (needs Redis if > 1)")
     serve.add_argument("--migrate", action="store_true", help="upgrade PostgreSQL first")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--drain-seconds", type=float, default=DRAIN_SECONDS,
+        help="at SIGTERM, keep open connections serving (with Connection: close) this long",
+    )  # fmt: skip
+    serve.add_argument(
+        "--graceful-seconds", type=float, default=GRACEFUL_SECONDS,
+        help="then give requests in progress this long before cancelling them",
+    )  # fmt: skip
     serve.set_defaults(handler=_serve)
 
 

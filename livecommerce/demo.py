@@ -23,6 +23,7 @@ from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.migrate import upgrade
 from livecommerce.storage.models import utcnow
+from livecommerce.supervisor import until_stopped
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ async def _broadcast_test_pattern(resources: Resources, room_id: int, host_id: i
     token = resources.tokens.issue(Principal(host_id, "demo_host", "host"))
     session = await publish_test_pattern(f"{base}/api/rooms/{room_id}/whip", token)
     try:
-        await asyncio.Event().wait()  # until shutdown cancels us
+        await until_stopped()
     finally:
         await session.close()
 

@@ -16,10 +16,11 @@ a room that keeps its viewers never pays a full pass.
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import time
 from typing import Any
+
+from livecommerce.supervisor import pause
 
 FREEZE_THRESHOLD = 50_000
 """Objects a full pass may leave unfrozen: walking them costs 10-30 ms at most."""
@@ -98,7 +99,7 @@ class HeapSteward:
     async def reclaim_forever(self, every: float = RECLAIM_EVERY_SECONDS) -> None:
         """Check every ``every`` seconds; for ``Resources.spawn``."""
         while True:
-            await asyncio.sleep(every)
+            await pause(every)
             self.maybe_reclaim(self.open_sockets)
 
     def _on_gc(self, phase: str, info: dict[str, Any]) -> None:

@@ -17,7 +17,6 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.tokens import TokenSigner
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
-from livecommerce.hub._tasks import cancel_and_wait
 from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
@@ -28,12 +27,11 @@ from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from livecommerce.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 CSRF_TTL_SECONDS = 12 * 3600
-STOP_GRACE_SECONDS = 5.0
-"""How long a background loop gets to finish its pass at shutdown before it is cancelled."""
 REDIS_POOL_WAIT_SECONDS = 5.0
 """How long a Redis command waits for a free pooled connection before it fails."""
 
@@ -60,22 +58,21 @@ class Resources:
     heap: HeapSteward | None = None
     """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
-    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    supervisor: Supervisor = field(default_factory=Supervisor)
 
     def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
         """Register a shutdown step; steps run last-registered first."""
         self.exits.push_async_callback(closer)
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        """Run a background loop for the app's lifetime; it is cancelled at shutdown."""
-        task = asyncio.create_task(coro, name=name)
-
-        self.on_close(lambda: cancel_and_wait(task))
-        return task
+        """Run background work for the app's lifetime, under the supervisor."""
+        return self.supervisor.spawn(coro, name)
 
     async def close(self) -> None:
-        self.stopping.set()
+        # Background work first: its passes finish while what they use is still open.
+        await self.supervisor.stop()
         await self.exits.aclose()
+        await self.supervisor.stop()  # what the closing steps handed off (peer closes)
 
 
 def connect_redis(settings: Settings) -> Redis | None:
@@ -117,6 +114,7 @@ async def build_resources(settings: Settings) -> Resources:
     if isinstance(redis, RedisCluster):
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
+    supervisor = Supervisor()
     resources = Resources(
         settings=settings,
         db=db,
@@ -138,9 +136,11 @@ async def build_resources(settings: Settings) -> Resources:
             max_viewers=settings.media_max_viewers,
             ice_servers=settings.media_ice_servers,
             connect_timeout=settings.media_connect_timeout,
+            spawn=supervisor.spawn,
         ),
         checkout=build_checkout(db, redis, keys),
         chat=ChatPoster(db),
+        supervisor=supervisor,
     )
     resources.on_close(db.dispose)
     if redis is not None:

@@ -28,6 +28,7 @@ from livecommerce.media.sdp import (
     relay_codec,
 )
 from livecommerce.media.stream import HostStream
+from livecommerce.supervisor import Spawn, Supervisor
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +49,10 @@ class RelayNode:
         on_stream_ended: StreamEndedCallback | None = None,
         video_buffer_frames: int = 8,
         audio_buffer_frames: int = 16,
+        spawn: Spawn | None = None,
     ) -> None:
+        """``spawn`` runs clean-up work (closing peers, ending streams) under the app's
+        supervisor; without it, the node supervises its own and stops it in ``close``."""
         self._max_viewers = max_viewers
         self._connect_timeout = connect_timeout
         self._keyframe_interval = keyframe_interval
@@ -60,7 +64,13 @@ class RelayNode:
         self._hosts: dict[int, Peer] = {}
         self._peers: dict[str, Peer] = {}
         self._viewers = 0
-        self._tasks: set[asyncio.Task[None]] = set()
+        # Closes in flight at shutdown get a grace: cancelling one mid-way breaks
+        # aiortc's own close of the same connection.
+        self._own: Supervisor | None = None
+        if spawn is None:
+            self._own = Supervisor(grace=_SHUTDOWN_GRACE)
+            spawn = self._own.spawn
+        self._spawn_task = spawn
         self._stats = MediaStats()
 
     # --- MediaNode -----------------------------------------------------------------
@@ -144,12 +154,8 @@ class RelayNode:
         for stream in list(self._streams.values()):
             await self._end_stream(stream, notify=False)
         await asyncio.gather(*(self._drop(peer) for peer in list(self._peers.values())))
-        # Let in-flight closes finish: cancelling one mid-way breaks aiortc's own
-        # close of the same connection.
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=_SHUTDOWN_GRACE)
-        for task in list(self._tasks):
-            task.cancel()
+        if self._own is not None:
+            await self._own.stop()
 
     # --- helpers --------------------------------------------------------------------
     def _peer(self, resource_id: str, role: str) -> Peer:
@@ -244,14 +250,7 @@ class RelayNode:
         await asyncio.shield(peer.pc.close())
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-
-    def _task_done(self, task: asyncio.Task[None]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("media task failed", exc_info=task.exception())
+        self._spawn_task(coro, "media-cleanup")
 
 
 def _host_codecs(offer: Offer) -> dict[str, RTCRtpCodecCapability]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
-from livecommerce import shutdown
+from livecommerce import supervisor
+from livecommerce.errors import Unavailable
 
 
 def reraise_if_cancelled() -> None:
@@ -20,5 +22,15 @@ def reraise_if_cancelled() -> None:
 
 
 async def pause(seconds: float) -> None:
-    """Sleep between passes; ends the loop when the app stops (``livecommerce.shutdown``)."""
-    await shutdown.pause(seconds)
+    """Sleep between passes; ends the loop when the app stops (``livecommerce.supervisor``)."""
+    await supervisor.pause(seconds)
+
+
+def pass_failed(log: logging.Logger, what: str, error: Exception) -> None:
+    """Log a failed pass; the loop carries on. A dependency that is down (the database
+    restarting) is a warning with its message, not a traceback every pass."""
+    reraise_if_cancelled()
+    if isinstance(error, Unavailable):
+        log.warning("%s: %s", what, error.message)
+    else:
+        log.error(what, exc_info=error)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import IllegalTransition, NotFound, Unavailable
-from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.orders._loop import pass_failed, pause
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock
@@ -128,7 +128,6 @@ async def run_expiry(checkout: Checkout, *, interval: float = 2.0) -> None:
         try:
             while await expire_due_orders(checkout, now=checkout.clock()) >= EXPIRY_BATCH:
                 pass
-        except Exception:
-            reraise_if_cancelled()
-            log.exception("order expiry pass failed")
+        except Exception as exc:
+            pass_failed(log, "order expiry pass failed", exc)
         await pause(interval)

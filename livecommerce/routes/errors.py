@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from livecommerce import errors
+from livecommerce.storage.outage import OUTAGE_SOURCES, is_outage, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +112,18 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return error_response(request, 500, "internal", "internal server error")
 
 
+async def _storage(request: Request, exc: Exception) -> Response:
+    """A database outage that escaped the unit of work is a 503 like any other; handled
+    here rather than by the catch-all, which makes the server drop the connection."""
+    if is_outage(exc):
+        return await _domain(request, unavailable(exc))
+    return await _unexpected(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    for source in OUTAGE_SOURCES:
+        app.add_exception_handler(source, _storage)
     app.add_exception_handler(Exception, _unexpected)

@@ -37,6 +37,7 @@ from livecommerce.resources import Resources
 from livecommerce.routes.deps import CSRF_HEADER, SESSION_COOKIE, revocations_of
 from livecommerce.routes.errors import error_response, status_of
 from livecommerce.routes.orders import MAX_KEY_HEADER, MAX_QUANTITY, count_attempt, purchase
+from livecommerce.storage.outage import OUTAGE_SOURCES, is_outage, unavailable
 
 PATH = re.compile(r"/api/sales/([0-9]{1,18})/orders")
 # Headers read here; a request carrying any of them twice goes to the route.
@@ -97,6 +98,10 @@ class PurchaseFastLane:
             placed = await purchase(resources, attempt.buyer_id, place)
         except DomainError as exc:
             return self._refusals.render(scope, exc)
+        except OUTAGE_SOURCES as exc:  # as routes.errors answers what escaped a unit of work
+            if not is_outage(exc):
+                raise
+            return self._refusals.render(scope, unavailable(exc))
         content = _ORDER_JSON.dump_json(placed.order.as_dict())
         response = Response(content, 201 if placed.created else 200, media_type="application/json")
         return response.status_code, response.raw_headers, content

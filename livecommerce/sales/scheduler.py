@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.orders._loop import pass_failed, pause
 from livecommerce.sales import events
 from livecommerce.sales.lifecycle import SaleStatus, due_transition
 from livecommerce.sales.service import claim_transition, close_sale_stock
@@ -86,7 +86,6 @@ async def run_scheduler(
             # A missed window walks live then ended: loop until nothing more is due.
             while await advance_sales(db, now=clock()):
                 pass
-        except Exception:
-            reraise_if_cancelled()
-            log.exception("flash-sale scheduler pass failed")
+        except Exception as exc:
+            pass_failed(log, "flash-sale scheduler pass failed", exc)
         await pause(interval)

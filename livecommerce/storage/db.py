@@ -5,6 +5,9 @@ built and serialised at once, so a bad payload fails the transaction; commerce e
 are also written to the outbox in the same transaction. After the commit, and only
 then, one sink (the hub) gets all of them, so no viewer ever sees an event for a change
 that was rolled back, and a node dying in between loses no commerce event.
+
+A database that cannot be reached surfaces from a unit of work or a read as
+``Unavailable`` (``storage.outage``), answered as a 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -29,9 +32,12 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from livecommerce.errors import Unavailable
 from livecommerce.events.base import Emitted, RoomEvent
 from livecommerce.storage import outbox, sqlite_driver
 from livecommerce.storage.models import EventOutbox, utcnow
+from livecommerce.storage.outage import outages_unavailable
+from livecommerce.supervisor import pause
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +136,7 @@ class Database:
             raise RuntimeError("a unit of work cannot be opened inside another")
         token = _in_unit_of_work.set(True)
         try:
-            async with self._write_turn(), self.sessions() as session:
+            async with outages_unavailable(), self._write_turn(), self.sessions() as session:
                 uow = UnitOfWork(session)
                 async with session.begin():
                     yield uow
@@ -164,16 +170,19 @@ class Database:
     async def relay_forever(self, *, interval: float = 1.0) -> None:
         """Relay expired outbox rows every ``interval`` seconds, on every node."""
         while True:
-            await asyncio.sleep(interval)
+            await pause(interval)
             try:
                 while await self.relay_outbox():
                     pass
+            except Unavailable as exc:  # the database is down: no traceback each pass
+                log.warning("outbox relay pass failed: %s", exc.message)
             except Exception:
                 log.exception("outbox relay pass failed")
 
     async def relay_outbox(self) -> int:
         """Publish the outbox rows whose writer's lease ran out; return how many."""
-        async with self._write_turn(), self.sessions() as session, session.begin():
+        turn = self._write_turn()
+        async with outages_unavailable(), turn, self.sessions() as session, session.begin():
             claimed = await outbox.claim_expired(session, now=utcnow())
         await self.deliver(claimed)
         return len(claimed)
@@ -184,7 +193,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads only; nothing is committed."""
-        async with self.sessions() as session:
+        async with outages_unavailable(), self.sessions() as session:
             yield session
 
     async def ping(self) -> None:
