@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from livecommerce import errors
+from livecommerce.routes._fields import NO_NUL
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,10 @@ async def _domain(request: Request, exc: Exception) -> Response:
 
 def _describe(detail: dict[str, Any]) -> str:
     where = ".".join(str(part) for part in detail.get("loc", ()) if part != "body")
-    return f"{where}: {detail.get('msg', 'invalid')}" if where else str(detail.get("msg"))
+    message = str(detail.get("msg", "invalid"))
+    if (detail.get("ctx") or {}).get("pattern") == NO_NUL:
+        message = "must not contain NUL characters"
+    return f"{where}: {message}" if where else message
 
 
 async def _validation(request: Request, exc: Exception) -> Response:
@@ -106,6 +111,12 @@ async def _http(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _gone(request: Request, exc: Exception) -> Response:
+    # The client left mid-body (or the body limit cut it off and answered already):
+    # nobody reads this answer, and it is not a server error.
+    return error_response(request, 400, "bad_request", "the request body ended early")
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(request, 500, "internal", "internal server error")
@@ -115,4 +126,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(ClientDisconnect, _gone)
     app.add_exception_handler(Exception, _unexpected)
