@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 
@@ -40,6 +41,34 @@ HTTP_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, one per cause (livecommerce.errors)")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+_ANSWERS = {
+    400: "malformed request (bad JSON, a bad header)",
+    401: "no valid token or session",
+    403: "not allowed, or a missing CSRF token",
+    404: "no such thing",
+    409: "clashes with the current state (sold out, over the limit, ...)",
+    413: "body over the size limit",
+    422: "a value breaks a rule",
+    429: "too many requests; see Retry-After",
+    503: "a backing service is down; see Retry-After",
+}
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in _ANSWERS.items()
+}
+"""The error answers of the API, for its OpenAPI (FastAPI would document its own 422)."""
 
 
 def status_of(error: errors.DomainError) -> int:

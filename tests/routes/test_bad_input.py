@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -23,6 +23,11 @@ from tests.users import Account, product, room, signup
 NON_ASCII = "e30.sïgnatür€".encode()  # raw header bytes, read back as latin-1 text
 DEEP = "[" * 20_000 + "]" * 20_000
 WEBHOOK = "/api/payments/sandbox_webhook/webhook"
+
+
+def raw(headers: Mapping[str, str | bytes]) -> dict[bytes, bytes]:
+    """Headers as bytes, so a value can hold bytes no text header may."""
+    return {k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in headers.items()}
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> None:
@@ -52,11 +57,11 @@ async def test_non_ascii_bearer_token_is_401(client: httpx.AsyncClient) -> None:
     """A bearer token with non-ASCII bytes is a 401, on the API and the purchase path."""
     sale_id = await live_sale(client)
     auth = {"Authorization": b"Bearer " + NON_ASCII}
-    assert_error(await client.get("/api/me", headers=auth), 401, "not_authenticated")
+    assert_error(await client.get("/api/me", headers=raw(auth)), 401, "not_authenticated")
     buy = await client.post(
         f"/api/sales/{sale_id}/orders",
         json={"quantity": 1},
-        headers={**auth, "Idempotency-Key": "k"},
+        headers=raw({**auth, "Idempotency-Key": "k"}),
     )
     assert_error(buy, 401, "not_authenticated")
     assert (await client.get(f"/api/sales/{sale_id}")).json()["remaining"] == 5
@@ -65,25 +70,23 @@ async def test_non_ascii_bearer_token_is_401(client: httpx.AsyncClient) -> None:
 async def test_non_ascii_cookie_is_no_cookie(client: httpx.AsyncClient) -> None:
     """A session cookie with non-ASCII bytes: 401 on the API, an anonymous page."""
     cookie = {"Cookie": b"lc_session=" + NON_ASCII}
-    assert_error(await client.get("/api/me", headers=cookie), 401, "not_authenticated")
-    page = await client.get("/", headers={**cookie, "Accept": "text/html"})
+    assert_error(await client.get("/api/me", headers=raw(cookie)), 401, "not_authenticated")
+    page = await client.get("/", headers=raw({**cookie, "Accept": "text/html"}))
     assert page.status_code == 200
     assert "/login" in page.text
 
 
 async def test_non_ascii_csrf_token_is_403(client: httpx.AsyncClient, shop: Account) -> None:
     """A cookie write whose CSRF token has non-ASCII bytes is refused and stores nothing."""
-    headers = {"Cookie": f"lc_session={shop.token}".encode(), "X-CSRF-Token": NON_ASCII}
+    headers = raw({"Cookie": f"lc_session={shop.token}", "X-CSRF-Token": NON_ASCII})
     body = {"title": "Tea", "price_cents": 100, "stock": 1}
     assert_error(await client.post("/api/products", json=body, headers=headers), 403, "forbidden")
     assert await products_of(client, shop) == []
     sale_id = await live_sale(client)
     buyer = await signup(client, "bob")
-    buy_headers = {
-        "Cookie": f"lc_session={buyer.token}".encode(),
-        "X-CSRF-Token": NON_ASCII,
-        "Idempotency-Key": "k",
-    }
+    buy_headers = raw(
+        {"Cookie": f"lc_session={buyer.token}", "X-CSRF-Token": NON_ASCII, "Idempotency-Key": "k"}
+    )
     buy = await client.post(f"/api/sales/{sale_id}/orders", json={}, headers=buy_headers)
     assert_error(buy, 403, "forbidden")
 
@@ -94,7 +97,7 @@ async def test_non_ascii_csrf_token_is_403(client: httpx.AsyncClient, shop: Acco
 @pytest.mark.parametrize("path", ["/healthz", "/api/rooms", "/", "/api/products/1"])
 async def test_request_id_not_utf8_is_400(client: httpx.AsyncClient, path: str) -> None:
     """An X-Request-ID that is not UTF-8 is a 400 with a fresh request id, on any path."""
-    response = await client.get(path, headers={"X-Request-ID": b"\xff\xfe-id"})
+    response = await client.get(path, headers=raw({"X-Request-ID": b"\xff\xfe-id"}))
     assert_error(response, 400, "bad_request")
     assert len(response.headers["x-request-id"]) == 16
 
@@ -102,7 +105,8 @@ async def test_request_id_not_utf8_is_400(client: httpx.AsyncClient, path: str) 
 async def test_request_id_not_utf8_changes_nothing(client: httpx.AsyncClient) -> None:
     """A signup carrying a non-UTF-8 request id creates no account."""
     body = {"handle": "ann", "password": "correct horse", "display_name": "Ann"}
-    refused = await client.post("/api/auth/signup", json=body, headers={"X-Request-ID": b"\xc3("})
+    headers = raw({"X-Request-ID": b"\xc3("})
+    refused = await client.post("/api/auth/signup", json=body, headers=headers)
     assert_error(refused, 400, "bad_request")
     login = await client.post("/api/auth/login", json={"handle": "ann", "password": "x" * 8})
     assert_error(login, 401)
@@ -292,7 +296,7 @@ async def test_non_ascii_webhook_signature_is_401(client: httpx.AsyncClient) -> 
     body = json.dumps({"reference": "r", "status": "succeeded"}).encode()
     now = int(time.time())
     for value in (b"t=%d,v1=" % now + NON_ASCII, b"t=%d,v1=\xe4" % now):
-        headers = {"X-Livecommerce-Signature": value}
+        headers = raw({"X-Livecommerce-Signature": value})
         response = await client.post(WEBHOOK, content=body, headers=headers)
         assert_error(response, 401, "not_authenticated")
 
@@ -316,3 +320,13 @@ async def test_deep_json_in_a_socket_frame(live_room: tuple[str, int]) -> None:
             assert (await v.next("error"))["data"]["code"] == "invalid_message"
         await v.send("time.sync", {"client_time": 1})
         assert (await v.next("time.synced"))["data"]["client_time"] == 1
+
+
+async def test_openapi_documents_the_error_shape(app: FastAPI) -> None:
+    """The API's operations document the error shape, not FastAPI's validation error."""
+    spec = app.openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    answers = spec["paths"]["/api/rooms/{room_id}"]["get"]["responses"]
+    for status in ("404", "422"):
+        schema = answers[status]["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorOut"}
