@@ -59,7 +59,9 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, sales, orders, media, health, pages, ws):
+    for module in (auth, products, rooms, sales, orders, media):
+        app.include_router(module.router, responses=errors.API_ERRORS)
+    for module in (health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.

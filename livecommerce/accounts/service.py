@@ -35,6 +35,13 @@ class UserView:
         return Principal(self.id, self.handle, self.role)
 
 
+def _check_text(**values: str) -> None:
+    """The database refuses a NUL in text (PostgreSQL does): refuse it before a query."""
+    for name, value in values.items():
+        if "\x00" in value:
+            raise InvalidInput(f"{name} must not contain NUL characters")
+
+
 def _check_signup(handle: str, password: str, display_name: str, role: str) -> None:
     if not HANDLE.match(handle):
         raise InvalidInput("handle must be 3-32 characters: lowercase letters, digits, _")
@@ -57,6 +64,7 @@ async def signup(
     allow_admin: bool = False,
 ) -> UserView:
     handle = handle.strip().lower()
+    _check_text(handle=handle, display_name=display_name)
     if not (allow_admin and role == "admin"):
         _check_signup(handle, password, display_name, role)
     taken = await session.scalar(select(func.count()).where(User.handle == handle))
@@ -76,6 +84,7 @@ async def signup(
 async def authenticate(
     session: AsyncSession, *, passwords: Passwords, handle: str, password: str
 ) -> UserView:
+    _check_text(handle=handle)
     user = await session.scalar(select(User).where(User.handle == handle.strip().lower()))
     if user is None or not await passwords.verify(user.password_hash, password):
         # One message for both cases, so the API does not tell which handles exist.
@@ -91,6 +100,7 @@ async def get_user(session: AsyncSession, user_id: int) -> UserView:
 
 
 async def find_by_handle(session: AsyncSession, handle: str) -> UserView:
+    _check_text(handle=handle)
     user = await session.scalar(select(User).where(User.handle == handle.strip().lower()))
     if user is None:
         raise NotFound(f"user {handle!r} not found")

@@ -77,6 +77,8 @@ class TokenSigner:
 
     def read(self, token: str, *, now: float | None = None) -> Claims:
         """The token's claims if its signature is ours and it has not expired."""
+        if not token.isascii():  # hmac.compare_digest raises on non-ASCII text
+            raise NotAuthenticated("invalid token")
         body, _, signature = token.partition(".")
         if not body or not hmac.compare_digest(signature, self._sign(body)):
             raise NotAuthenticated("invalid token")

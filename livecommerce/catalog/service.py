@@ -53,8 +53,15 @@ class ProductView:
         )  # fmt: skip
 
 
+TEXT_FIELDS = ("title", "description", "image_url")
+
+
 def check_fields(values: dict[str, Any]) -> None:
     """Raise ``InvalidInput`` naming the first field that breaks a rule."""
+    for name in TEXT_FIELDS:
+        # The database refuses a NUL in text (PostgreSQL does): refuse it before.
+        if "\x00" in (values.get(name) or ""):
+            raise InvalidInput(f"{name} must not contain NUL characters")
     title = values.get("title")
     if title is not None and not 1 <= len(title.strip()) <= MAX_TITLE:
         raise InvalidInput(f"title must be 1-{MAX_TITLE} characters")
@@ -127,6 +134,9 @@ async def update_product(
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+    nulls = sorted(name for name, value in changes.items() if value is None)
+    if nulls:
+        raise InvalidInput(f"{', '.join(nulls)} cannot be null")
     check_fields(changes)
     product = await _owned(session, caller, product_id)
     for name, value in changes.items():

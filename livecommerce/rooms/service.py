@@ -56,6 +56,8 @@ async def schedule_room(
         raise PermissionDenied("only merchants schedule rooms")
     if not 1 <= len(title.strip()) <= MAX_TITLE:
         raise InvalidInput(f"title must be 1-{MAX_TITLE} characters")
+    if "\x00" in title:  # the database refuses a NUL in text (PostgreSQL does)
+        raise InvalidInput("title must not contain NUL characters")
     if scheduled_at.tzinfo is None:
         raise InvalidInput("scheduled_at needs a time zone (e.g. ...Z)")
     session = uow.session

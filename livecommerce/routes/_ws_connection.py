@@ -219,7 +219,7 @@ def parse_message(raw: str) -> tuple[str, Mapping[str, Any], Any]:
     """``{"type": str, "data": {...}?, "ref": any?}`` or BadMessage."""
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to parse
         raise BadMessage("a message is one JSON object") from None
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         raise BadMessage('a message is {"type": "...", "data": {...}}')

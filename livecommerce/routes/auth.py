@@ -13,6 +13,7 @@ from livecommerce.accounts import service
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.errors import BadCredentials, NotAuthenticated
 from livecommerce.resources import Resources
+from livecommerce.routes._fields import text
 from livecommerce.routes.client_address import client_address
 from livecommerce.routes.deps import (
     SESSION_COOKIE,
@@ -28,14 +29,14 @@ LOGIN_WINDOW_SECONDS = 60
 
 
 class SignupIn(BaseModel):
-    handle: str = Field(max_length=64)
+    handle: str = text(max_length=64)
     password: str = Field(max_length=256)
-    display_name: str = Field(max_length=200)
+    display_name: str = text(max_length=200)
     role: Literal["merchant", "host", "viewer"] = "viewer"
 
 
 class LoginIn(BaseModel):
-    handle: str = Field(max_length=64)
+    handle: str = text(max_length=64)
     password: str = Field(max_length=256)
 
 

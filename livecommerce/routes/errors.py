@@ -8,9 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from livecommerce import errors
+from livecommerce.routes._fields import NO_NUL
 from livecommerce.storage.outage import OUTAGE_SOURCES, is_outage, unavailable
 
 log = logging.getLogger(__name__)
@@ -39,6 +42,34 @@ HTTP_CODES = {
     422: "invalid_input",
     429: "rate_limited",
 }
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable, one per cause (livecommerce.errors)")
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``{"error": {"code", "message"}}``."""
+
+    error: ErrorDetail
+
+
+_ANSWERS = {
+    400: "malformed request (bad JSON, a bad header)",
+    401: "no valid token or session",
+    403: "not allowed, or a missing CSRF token",
+    404: "no such thing",
+    409: "clashes with the current state (sold out, over the limit, ...)",
+    413: "body over the size limit",
+    422: "a value breaks a rule",
+    429: "too many requests; see Retry-After",
+    503: "a backing service is down; see Retry-After",
+}
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text} for status, text in _ANSWERS.items()
+}
+"""The error answers of the API, for its OpenAPI (FastAPI would document its own 422)."""
 
 
 def status_of(error: errors.DomainError) -> int:
@@ -86,7 +117,10 @@ async def _domain(request: Request, exc: Exception) -> Response:
 
 def _describe(detail: dict[str, Any]) -> str:
     where = ".".join(str(part) for part in detail.get("loc", ()) if part != "body")
-    return f"{where}: {detail.get('msg', 'invalid')}" if where else str(detail.get("msg"))
+    message = str(detail.get("msg", "invalid"))
+    if (detail.get("ctx") or {}).get("pattern") == NO_NUL:
+        message = "must not contain NUL characters"
+    return f"{where}: {message}" if where else message
 
 
 async def _validation(request: Request, exc: Exception) -> Response:
@@ -105,6 +139,12 @@ async def _http(request: Request, exc: Exception) -> Response:
     for name, value in (exc.headers or {}).items():
         response.headers[name] = value
     return response
+
+
+async def _gone(request: Request, exc: Exception) -> Response:
+    # The client left mid-body (or the body limit cut it off and answered already):
+    # nobody reads this answer, and it is not a server error.
+    return error_response(request, 400, "bad_request", "the request body ended early")
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -126,4 +166,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     for source in OUTAGE_SOURCES:
         app.add_exception_handler(source, _storage)
+    app.add_exception_handler(ClientDisconnect, _gone)
     app.add_exception_handler(Exception, _unexpected)

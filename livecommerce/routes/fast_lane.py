@@ -34,6 +34,7 @@ from livecommerce.accounts.tokens import Claims, TokenSigner
 from livecommerce.errors import DomainError, NotAuthenticated, RateLimited
 from livecommerce.orders.placement import place_order, quick_refusal
 from livecommerce.resources import Resources
+from livecommerce.routes._fields import MAX_ROW_ID
 from livecommerce.routes.deps import CSRF_HEADER, SESSION_COOKIE, revocations_of
 from livecommerce.routes.errors import error_response, status_of
 from livecommerce.routes.orders import MAX_KEY_HEADER, MAX_QUANTITY, count_attempt, purchase
@@ -65,7 +66,8 @@ class PurchaseFastLane:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         match = PATH.fullmatch(scope["path"]) if scope["type"] == "http" else None
-        if match is None or scope["method"] != "POST":
+        # An id no row can have goes to the route, whose answer is a plain 404.
+        if match is None or scope["method"] != "POST" or not 0 < int(match[1]) <= MAX_ROW_ID:
             await self.app(scope, receive, send)
             return
         messages, body = await _read_body(receive)
@@ -203,7 +205,7 @@ def _quantity(body: bytes) -> int | None:
     """``OrderIn.quantity`` if the route would accept the body, else ``None``."""
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # the route refuses both (400)
         return None
     if not isinstance(data, dict) or not data.keys() <= {"quantity"}:
         return None

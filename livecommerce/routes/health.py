@@ -24,7 +24,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "a backing service is down"}})
 async def readyz(request: Request, resources: ResourcesDep) -> Response:
     checks: dict[str, Any] = {}
     if request.scope.get(DRAINING):

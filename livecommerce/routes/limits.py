@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_DISCONNECT: Message = {"type": "http.disconnect"}
+
 
 class BodyLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
@@ -18,31 +20,53 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+            await self.refuse(send)
             return
-        seen = 0
+        await _Counted(self, receive, send).run(scope)
 
-        async def counted() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
-            await self._refuse(send)
-
-    async def _refuse(self, send: Send) -> None:
+    async def refuse(self, send: Send) -> None:
         body = json.dumps(
             {"error": {"code": "too_large", "message": f"body over {self.max_bytes} bytes"}}
         ).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", b"%d" % len(body)),
+            # The rest of the body is never read: the connection cannot carry another request.
+            (b"connection", b"close"),
+        ]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _Counted:
+    """One request whose body is counted as the app reads it (a chunked body has no
+    length to check up front). Past the limit it answers 413 at once and, to the app,
+    the client has gone: the app stops reading, and whatever it answers is dropped."""
+
+    def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
+        self._limit, self._receive, self._send = limit, receive, send
+        self._seen = 0
+        self._started = self._refused = self._answered = False
+
+    async def run(self, scope: Scope) -> None:
+        await self._limit.app(scope, self.receive, self.send)
+
+    async def receive(self) -> Message:
+        if self._refused:
+            return _DISCONNECT
+        message = await self._receive()
+        self._seen += len(message.get("body", b""))
+        if self._seen <= self._limit.max_bytes:
+            return message
+        self._refused = True
+        if not self._started:  # a streamed answer already under way cannot become a 413
+            self._answered = True
+            await self._limit.refuse(self._send)
+        return _DISCONNECT
+
+    async def send(self, message: Message) -> None:
+        if self._answered:
+            return
+        if message["type"] == "http.response.start":
+            self._started = True
+        await self._send(message)

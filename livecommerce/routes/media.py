@@ -20,6 +20,7 @@ from livecommerce.media import MediaNode
 from livecommerce.resources import Resources
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import forget_stream, load_room, record_stream, require_manager
+from livecommerce.routes._fields import RowId
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(prefix="/api/rooms/{room_id}", tags=["media"])
@@ -47,14 +48,14 @@ Offer = Annotated[str, Depends(sdp_offer)]
 
 @router.options("/whip", status_code=204)
 @router.options("/whep", status_code=204)
-async def endpoint_options() -> Response:
+async def endpoint_options(room_id: RowId) -> Response:
     """CORS preflight and discovery: the endpoints take SDP offers by POST."""
     return Response(status_code=204, headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"})
 
 
 @router.post("/whip", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
 async def publish(
-    room_id: int, offer: Offer, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, offer: Offer, caller: CurrentUser, resources: ResourcesDep
 ) -> Response:
     """The host goes live: 201 with the answer and the session URL in Location."""
     async with resources.db.read() as session:
@@ -74,7 +75,7 @@ async def publish(
 
 @router.delete("/whip/{resource_id}")
 async def unpublish(
-    room_id: int, resource_id: str, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, resource_id: str, caller: CurrentUser, resources: ResourcesDep
 ) -> Response:
     """The host stops; every viewer's stream ends with it."""
     media = _session_node(resources, room_id, resource_id)
@@ -86,7 +87,7 @@ async def unpublish(
 
 
 @router.post("/whep", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
-async def watch(room_id: int, offer: Offer, resources: ResourcesDep) -> Response:
+async def watch(room_id: RowId, offer: Offer, resources: ResourcesDep) -> Response:
     """A viewer joins: 201 with the answer, or 307 to the node that holds the stream."""
     media = resources.media
     if not media.is_publishing(room_id):
@@ -102,7 +103,7 @@ async def watch(room_id: int, offer: Offer, resources: ResourcesDep) -> Response
 
 
 @router.delete("/whep/{resource_id}")
-async def leave(room_id: int, resource_id: str, resources: ResourcesDep) -> Response:
+async def leave(room_id: RowId, resource_id: str, resources: ResourcesDep) -> Response:
     """A viewer leaves. The unguessable session URL is the credential, as in WHEP."""
     await _session_node(resources, room_id, resource_id).leave(resource_id)
     return Response(status_code=200)

@@ -6,12 +6,28 @@ import logging
 import secrets
 import time
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from livecommerce.routes.errors import error_body
 
 log = logging.getLogger("livecommerce.http")
 
 QUIET = ("/healthz", "/readyz", "/metrics", "/static/")
 """Probes and assets would drown the log; they are still counted."""
+
+
+def _given_id(scope: Scope) -> str | None:
+    """The client's request id ("" if none was sent), or ``None`` if it is not UTF-8."""
+    try:
+        given: str = dict(scope["headers"]).get(b"x-request-id", b"").decode()
+    except UnicodeDecodeError:
+        return None
+    return given[:64]
+
+
+def _refused_id() -> ASGIApp:
+    return JSONResponse(error_body("bad_request", "X-Request-ID must be UTF-8 text"), 400)
 
 
 class Observe:
@@ -22,9 +38,10 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        request_id = headers.get(b"x-request-id", b"").decode()[:64] or secrets.token_hex(8)
+        given = _given_id(scope)
+        request_id = given or secrets.token_hex(8)
         scope.setdefault("state", {})["request_id"] = request_id
+        app = self.app if given is not None else _refused_id()
         started = time.perf_counter()
         status = 500
 
@@ -39,7 +56,7 @@ class Observe:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await app(scope, receive, send_with_id)
         finally:
             self._record(scope, request_id, status, time.perf_counter() - started)
 

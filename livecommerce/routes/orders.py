@@ -16,10 +16,17 @@ from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from livecommerce.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from livecommerce.orders import payment, placement, service, shelf
 from livecommerce.orders.views import OrderView, PlacedOrder
 from livecommerce.resources import Resources
+from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(tags=["orders"])
@@ -51,7 +58,7 @@ class PayIn(BaseModel):
 
 
 class WebhookIn(BaseModel):
-    reference: str = Field(max_length=120)
+    reference: str = text(max_length=120)
     status: str = Field(pattern="^(succeeded|failed)$")
 
 
@@ -101,7 +108,7 @@ async def _purchase(
 
 @router.post("/api/sales/{sale_id}/orders", status_code=201)
 async def place(
-    sale_id: int,
+    sale_id: RowId,
     body: OrderIn,
     caller: CurrentUser,
     resources: ResourcesDep,
@@ -122,8 +129,8 @@ async def place(
 
 @router.post("/api/rooms/{room_id}/products/{product_id}/orders", status_code=201)
 async def buy_from_shelf(
-    room_id: int,
-    product_id: int,
+    room_id: RowId,
+    product_id: RowId,
     body: OrderIn,
     caller: CurrentUser,
     resources: ResourcesDep,
@@ -161,7 +168,7 @@ async def merchant_orders(caller: CurrentUser, resources: ResourcesDep) -> dict[
 
 
 @router.get("/api/orders/{order_id}")
-async def detail(order_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def detail(order_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         order = await service.load_own_order(session, buyer_id=caller.user_id, order_id=order_id)
         return OrderView.of(order).as_dict()
@@ -169,7 +176,7 @@ async def detail(order_id: int, caller: CurrentUser, resources: ResourcesDep) ->
 
 @router.post("/api/orders/{order_id}/pay")
 async def pay(
-    order_id: int, caller: CurrentUser, resources: ResourcesDep, body: PayIn | None = None
+    order_id: RowId, caller: CurrentUser, resources: ResourcesDep, body: PayIn | None = None
 ) -> dict[str, Any]:
     name = body.provider if body else "sandbox"
     if name not in PROVIDERS:
@@ -190,7 +197,7 @@ async def pay(
 
 
 @router.post("/api/orders/{order_id}/cancel")
-async def cancel(order_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def cancel(order_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     order = await service.cancel_order(
         resources.checkout, buyer_id=caller.user_id, order_id=order_id
     )
@@ -205,10 +212,13 @@ async def webhook(provider: str, request: Request, resources: ResourcesDep) -> d
     body = await request.body()
     settings = resources.settings
     signer = payment.WebhookSigner(settings.payment_webhook_secret or settings.secret_key, provider)
-    signer.verify(body, request.headers.get(SIGNATURE_HEADER, ""))
+    signature = request.headers.get(SIGNATURE_HEADER, "")
+    if not signature.isascii():  # a signature is ASCII; hmac refuses to compare others
+        raise NotAuthenticated("malformed webhook signature")
+    signer.verify(body, signature)
     try:
         event = WebhookIn.model_validate(json.loads(body))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # JSON nested too deep to parse
         raise InvalidInput("webhook body is not a valid payment event") from exc
     order = await payment.confirm_payment(
         resources.checkout,

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from livecommerce.rooms import service as rooms
 from livecommerce.routes import _page_auth
+from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
 from livecommerce.routes.deps import OptionalUser, ResourcesDep
 
@@ -35,7 +36,7 @@ async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) 
 
 @router.get("/rooms/{room_id}")
 async def room_page(
-    room_id: int, request: Request, resources: ResourcesDep, caller: OptionalUser
+    room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
 ) -> Response:
     async with resources.db.read() as session:
         detail = (await rooms.room_detail(session, room_id)).as_dict()
@@ -56,7 +57,7 @@ async def studio_index(request: Request, resources: ResourcesDep, caller: Option
 
 @router.get("/studio/{room_id}")
 async def studio_page(
-    room_id: int, request: Request, resources: ResourcesDep, caller: OptionalUser
+    room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
 ) -> Response:
     if caller is None:
         return to_login(request)

@@ -2,38 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from livecommerce.catalog import service
+from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(prefix="/api/products", tags=["catalog"])
 
 # Pydantic bounds reject absurd input early; the domain repeats the business rules.
 BIG = 10**12
+Amount = Annotated[int, Field(strict=True, ge=-BIG, le=BIG)]
 
 
 class ProductIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(max_length=1000)
-    description: str = Field(default="", max_length=100_000)
-    image_url: str = Field(default="", max_length=2000)
+    title: str = text(max_length=1000)
+    description: str = text(default="", max_length=100_000)
+    image_url: str = text(default="", max_length=2000)
     price_cents: int = Field(strict=True, ge=-BIG, le=BIG)
     stock: int = Field(strict=True, ge=-BIG, le=BIG)
 
 
 class ProductPatch(BaseModel):
+    """Only the fields sent change; none of them can be null (the domain refuses one),
+    so the schema does not offer null."""
+
     model_config = ConfigDict(extra="forbid")
 
-    title: str | None = Field(default=None, max_length=1000)
-    description: str | None = Field(default=None, max_length=100_000)
-    image_url: str | None = Field(default=None, max_length=2000)
-    price_cents: int | None = Field(default=None, strict=True, ge=-BIG, le=BIG)
-    stock: int | None = Field(default=None, strict=True, ge=-BIG, le=BIG)
+    title: Annotated[str, text(max_length=1000)] | SkipJsonSchema[None] = None
+    description: Annotated[str, text(max_length=100_000)] | SkipJsonSchema[None] = None
+    image_url: Annotated[str, text(max_length=2000)] | SkipJsonSchema[None] = None
+    price_cents: Amount | SkipJsonSchema[None] = None
+    stock: Amount | SkipJsonSchema[None] = None
 
 
 @router.post("", status_code=201)
@@ -51,14 +57,14 @@ async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
 
 
 @router.get("/{product_id}")
-async def get(product_id: int, resources: ResourcesDep) -> dict[str, Any]:
+async def get(product_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         return (await service.get_product(session, product_id)).as_dict()
 
 
 @router.patch("/{product_id}")
 async def update(
-    product_id: int, body: ProductPatch, caller: CurrentUser, resources: ResourcesDep
+    product_id: RowId, body: ProductPatch, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     async with resources.db.unit_of_work() as uow:
@@ -69,6 +75,6 @@ async def update(
 
 
 @router.delete("/{product_id}", status_code=204)
-async def delete(product_id: int, caller: CurrentUser, resources: ResourcesDep) -> None:
+async def delete(product_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> None:
     async with resources.db.unit_of_work() as uow:
         await service.delete_product(uow.session, caller=caller, product_id=product_id)

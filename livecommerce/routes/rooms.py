@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from livecommerce.errors import Unavailable
 from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.rooms import service
+from livecommerce.routes._fields import BodyId, RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 from livecommerce.sales.service import close_room_sales
 from livecommerce.storage.models import utcnow
@@ -21,23 +22,25 @@ router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 class RoomIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    title: str = Field(max_length=1000)
-    host: int | str = Field(description="the host's user id or handle")
+    title: str = text(max_length=1000)
+    host: BodyId | Annotated[str, text(max_length=64)] = Field(
+        description="the host's user id or handle"
+    )
     scheduled_at: datetime
-    product_ids: list[int] = Field(default_factory=list, max_length=1000)
-    cover_url: str = Field(default="", max_length=2000)
+    product_ids: list[BodyId] = Field(default_factory=list, max_length=1000)
+    cover_url: str = text(default="", max_length=2000)
 
 
 class PinIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: int
+    product_id: BodyId
 
 
 class ModeratorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    user_id: int
+    user_id: BodyId
 
 
 @router.post("", status_code=201)
@@ -69,20 +72,20 @@ async def my_rooms(caller: CurrentUser, resources: ResourcesDep) -> dict[str, An
 
 
 @router.get("/{room_id}")
-async def detail(room_id: int, resources: ResourcesDep) -> dict[str, Any]:
+async def detail(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         return (await service.room_detail(session, room_id)).as_dict()
 
 
 @router.post("/{room_id}/start")
-async def start(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def start(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         room = await service.start_room(uow, caller=caller, room_id=room_id)
     return room.as_dict()
 
 
 @router.post("/{room_id}/end")
-async def end(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def end(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     """End the show; its flash deals end (or, not yet started, are cancelled) with it."""
     async with resources.db.unit_of_work() as uow:
         room = await service.end_room(uow, caller=caller, room_id=room_id)
@@ -99,7 +102,7 @@ async def end(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dic
 
 @router.put("/{room_id}/pin")
 async def pin(
-    room_id: int, body: PinIn, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, body: PinIn, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         room = await service.pin_product(
@@ -109,7 +112,7 @@ async def pin(
 
 
 @router.delete("/{room_id}/pin")
-async def unpin(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def unpin(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         room = await service.pin_product(uow, caller=caller, room_id=room_id, product_id=None)
     return room.as_dict()
@@ -117,7 +120,7 @@ async def unpin(room_id: int, caller: CurrentUser, resources: ResourcesDep) -> d
 
 @router.post("/{room_id}/moderators", status_code=204)
 async def add_moderator(
-    room_id: int, body: ModeratorIn, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, body: ModeratorIn, caller: CurrentUser, resources: ResourcesDep
 ) -> None:
     async with resources.db.unit_of_work() as uow:
         await service.add_moderator(uow, caller=caller, room_id=room_id, user_id=body.user_id)
@@ -125,7 +128,7 @@ async def add_moderator(
 
 @router.delete("/{room_id}/moderators/{user_id}", status_code=204)
 async def remove_moderator(
-    room_id: int, user_id: int, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, user_id: RowId, caller: CurrentUser, resources: ResourcesDep
 ) -> None:
     async with resources.db.unit_of_work() as uow:
         await service.remove_moderator(uow, caller=caller, room_id=room_id, user_id=user_id)

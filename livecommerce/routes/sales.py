@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.routes._fields import BodyId, RowId
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 from livecommerce.sales import service
 from livecommerce.storage.models import utcnow
@@ -19,7 +20,7 @@ BIG = 10**12
 class SaleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    product_id: int
+    product_id: BodyId
     price_cents: int = Field(strict=True, ge=-BIG, le=BIG)
     quantity: int = Field(strict=True, ge=-BIG, le=BIG)
     per_user_limit: int = Field(default=1, strict=True, ge=-BIG, le=BIG)
@@ -36,7 +37,7 @@ def _with_clock(sale: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/api/rooms/{room_id}/sales", status_code=201)
 async def schedule(
-    room_id: int, body: SaleIn, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId, body: SaleIn, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         sale = await service.schedule_sale(
@@ -46,21 +47,21 @@ async def schedule(
 
 
 @router.get("/api/rooms/{room_id}/sales")
-async def list_for_room(room_id: int, resources: ResourcesDep) -> dict[str, Any]:
+async def list_for_room(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         sales = await service.list_room_sales(session, room_id)
     return {"sales": [s.as_dict() for s in sales], "server_time": utcnow().isoformat()}
 
 
 @router.get("/api/sales/{sale_id}")
-async def detail(sale_id: int, resources: ResourcesDep) -> dict[str, Any]:
+async def detail(sale_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         sale = await service.get_sale(session, sale_id)
     return _with_clock(sale.as_dict())
 
 
 @router.post("/api/sales/{sale_id}/cancel")
-async def cancel(sale_id: int, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+async def cancel(sale_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.unit_of_work() as uow:
         sale = await service.cancel_sale(
             uow, resources.checkout.gate, caller=caller, sale_id=sale_id

@@ -67,3 +67,12 @@ def test_tokens_from_before_revocation_still_read() -> None:
     body = base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
     claims = signer.read(f"{body}.{signer._sign(body)}", now=1000)
     assert (claims.principal, claims.token_id, claims.generation) == (ALICE, "", 0)
+
+
+@pytest.mark.parametrize("tail", ["ö", "sïg€", "\udcff"])
+def test_non_ascii_token_is_refused(tail: str) -> None:
+    """A token with non-ASCII text (a header read as latin-1) is refused, not a crash."""
+    signer = TokenSigner("k", ttl_seconds=60)
+    body = signer.issue(ALICE).partition(".")[0]
+    with pytest.raises(NotAuthenticated):
+        signer.verify(f"{body}.{tail}")
