@@ -24,12 +24,19 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import DomainError, InvalidInput, NotAuthenticated, PermissionDenied
+from livecommerce.errors import (
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
 from livecommerce.hub.fanout import Member
 from livecommerce.resources import Resources
 from livecommerce.rooms import moderation
 from livecommerce.rooms.service import load_room
 from livecommerce.rooms.snapshot import room_snapshot
+from livecommerce.routes._fields import MAX_ROW_ID
 from livecommerce.routes._ws_connection import (
     Command,
     Connection,
@@ -80,6 +87,8 @@ def parse_since(raw: str | None) -> int | None:
 
 async def admit(resources: Resources, room_id: int, who: Principal | None) -> bool:
     """Check the room exists and the user is not banned; True for host and moderators."""
+    if not 0 < room_id <= MAX_ROW_ID:  # no row has it; PostgreSQL would refuse the query
+        raise NotFound(f"room {room_id} not found")
     async with resources.db.read() as session:
         room = await load_room(session, room_id)
         if who is None:

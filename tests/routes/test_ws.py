@@ -143,6 +143,12 @@ async def test_a_revoked_token_is_refused_with_4401(
         assert await v.closed_with() == 4401
 
 
+async def test_an_id_beyond_int32_closes_with_4404(world: World) -> None:
+    """A room id no row can have is an unknown room, on PostgreSQL too (not 1013)."""
+    async with viewer(world.base, 99_999_999_999) as v:
+        assert await v.closed_with() == 4404
+
+
 async def test_unknown_room_closes_with_4404(world: World) -> None:
     """Joining a room that does not exist closes with 4404."""
     async with viewer(world.base, 999_999) as v:
