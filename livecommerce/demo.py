@@ -15,7 +15,6 @@ from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog import service as catalog
 from livecommerce.logs import uvicorn_config
 from livecommerce.media.client import publish_test_pattern
-from livecommerce.orders.gate import MemoryGate
 from livecommerce.resources import Resources
 from livecommerce.rooms import service as rooms
 from livecommerce.sales import service as sales
@@ -88,10 +87,9 @@ async def seed(settings: Settings) -> dict[str, int]:
         async with db.unit_of_work() as uow:
             await rooms.start_room(uow, caller=host, room_id=live.id)
             await rooms.pin_product(uow, caller=host, room_id=live.id, product_id=ids[0])
-            # The app rebuilds its gate from the database at startup; this one is unused.
+            # The app rebuilds its gate from the database at startup.
             await sales.schedule_sale(
                 uow,
-                MemoryGate(),
                 caller=host,
                 room_id=live.id,
                 product_id=ids[0],

@@ -96,3 +96,70 @@ def test_no_module_is_huge() -> None:
         if (n := sum(1 for line in path.read_text().splitlines() if line.strip())) > 400
     ]
     assert big == []
+
+
+# Each domain may import only the domains before it (DESIGN section 3).
+DOMAIN_ORDER = ("accounts", "catalog", "rooms", "sales", "orders")
+
+
+def _package_graph() -> dict[str, set[str]]:
+    """Which of livecommerce's subpackages each subpackage imports."""
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    graph: dict[str, set[str]] = {name: set() for name in packages}
+    for name in packages:
+        for path in _modules(name):
+            for imported in _imports(path):
+                parts = [*imported.split("."), ""]
+                if parts[0] == "livecommerce" and parts[1] in packages and parts[1] != name:
+                    graph[name].add(parts[1])
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle among the packages, or None."""
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+
+    def visit(node: str, path: list[str]) -> list[str] | None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+            if state.get(nxt) is None and (found := visit(nxt, [*path, nxt])) is not None:
+                return found
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if state.get(start) is None and (found := visit(start, [start])) is not None:
+            return found
+    return None
+
+
+def test_packages_have_no_import_cycle() -> None:
+    """No package imports, directly or through others, a package that imports it."""
+    assert _cycle(_package_graph()) is None
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    """The check itself: a graph with a loop is reported."""
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize("domain", DOMAIN_ORDER)
+def test_domains_import_downward_only(domain: str) -> None:
+    """accounts, catalog -> rooms -> sales -> orders: never a later domain."""
+    later = DOMAIN_ORDER[DOMAIN_ORDER.index(domain) + 1 :]
+    assert _violations(domain, tuple(f"livecommerce.{d}" for d in later)) == []
+
+
+def _opens_unit_of_work(path: Path) -> bool:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return any(
+        isinstance(node, ast.Attribute) and node.attr == "unit_of_work" for node in ast.walk(tree)
+    )
+
+
+def test_routes_call_use_cases_not_units_of_work() -> None:
+    """Routes and the socket handler never open a transaction: use cases do."""
+    assert [p.name for p in _modules("routes") if _opens_unit_of_work(p)] == []

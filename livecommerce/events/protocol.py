@@ -13,7 +13,7 @@ from livecommerce.events.shapes import ChatMessageData, SaleData
 class RoomSnapshot(RoomEvent):
     """Everything a joining client needs; ``seq`` is the log position it reflects.
 
-    Built by rooms/snapshot.py; ``room`` is the REST API's room detail (with its shelf
+    Built by sales/snapshot.py; ``room`` is the REST API's room detail (with its shelf
     and pinned product), ``sales`` the open deals."""
 
     type = "room.snapshot"

@@ -25,6 +25,8 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from livecommerce.errors import InvalidInput
+from livecommerce.sales.views import SaleRef as SaleRef
+from livecommerce.sales.views import SaleView
 
 MAX_KEY_LENGTH = 80  # the width of order.idempotency_key
 
@@ -37,14 +39,6 @@ class Outcome(StrEnum):
     NOT_STARTED = "not_started"
     ENDED = "ended"
     MISSING = "missing"  # the gate does not know this sale: load it from the database
-
-
-@dataclass(frozen=True, slots=True)
-class SaleRef:
-    """Enough to find a sale's gate keys: the room is part of the Redis hash tag."""
-
-    room_id: int
-    sale_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +68,14 @@ class GateSale:
     sold: int = 0
     buyers: Mapping[int, int] = field(default_factory=dict)
     keys: Mapping[tuple[int, str], int] = field(default_factory=dict)
+
+
+def fresh_gate(sale: SaleView) -> GateSale:
+    """The gate state of a sale nobody has bought from yet."""
+    return GateSale(
+        ref=sale.ref, quantity=sale.quantity, per_user_limit=sale.per_user_limit,
+        starts_at=sale.starts_at, ends_at=sale.ends_at,
+    )  # fmt: skip
 
 
 class StockGate(Protocol):

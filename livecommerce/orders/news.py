@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from livecommerce.events.base import Emitted
-from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.loops import pause, reraise_if_cancelled
 from livecommerce.orders.events import OrdersPlaced
 from livecommerce.sales.events import SaleStock
 

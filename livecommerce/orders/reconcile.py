@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import Unavailable
-from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.loops import pause, reraise_if_cancelled
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import GateSale, SaleRef
 from livecommerce.sales.lifecycle import OPEN_STATUSES, SaleStatus

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import IllegalTransition, NotFound, Unavailable
-from livecommerce.orders._loop import pass_failed, pause
+from livecommerce.loops import pass_failed, pause
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock

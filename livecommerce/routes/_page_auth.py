@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from livecommerce import errors
+from livecommerce.accounts import commands as accounts
 from livecommerce.accounts import service
 from livecommerce.accounts.tokens import Principal
 from livecommerce.routes import _pagekit as kit
@@ -105,15 +106,11 @@ async def signup_submit(
     values = await _read_form(request)
     try:
         kit.check_form_token(request, resources, values["csrf_token"])
-        async with resources.db.unit_of_work() as uow:
-            user = await service.signup(
-                uow.session,
-                passwords=resources.passwords,
-                handle=values["handle"],
-                password=values["password"],
-                display_name=values["display_name"],
-                role=values["role"] or "viewer",
-            )
+        user = await accounts.sign_up(
+            resources.db, passwords=resources.passwords, handle=values["handle"],
+            password=values["password"], display_name=values["display_name"],
+            role=values["role"] or "viewer",
+        )  # fmt: skip
     except errors.DomainError as exc:
         return _refused(request, resources, caller, "signup.html", values, exc)
     landing = "/console" if user.role == "merchant" else "/studio" if user.role == "host" else "/"

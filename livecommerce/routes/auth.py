@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from livecommerce.accounts import commands as accounts
 from livecommerce.accounts import service
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.errors import BadCredentials, NotAuthenticated
@@ -93,15 +94,10 @@ async def login_limits(request: Request, resources: Resources, handle: str) -> A
 async def signup(
     body: SignupIn, resources: ResourcesDep, revocations: RevocationsDep, response: Response
 ) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        user = await service.signup(
-            uow.session,
-            passwords=resources.passwords,
-            handle=body.handle,
-            password=body.password,
-            display_name=body.display_name,
-            role=body.role,
-        )
+    user = await accounts.sign_up(
+        resources.db, passwords=resources.passwords, handle=body.handle,
+        password=body.password, display_name=body.display_name, role=body.role,
+    )  # fmt: skip
     token = await issue_session(response, resources, revocations, user)
     return {"user": _user(user), "token": token}
 

@@ -18,8 +18,9 @@ from starlette.exceptions import HTTPException
 from livecommerce.errors import Conflict, InvalidInput, NotFound
 from livecommerce.media import MediaNode
 from livecommerce.resources import Resources
+from livecommerce.rooms import commands as rooms
 from livecommerce.rooms.lifecycle import RoomStatus
-from livecommerce.rooms.service import forget_stream, load_room, record_stream, require_manager
+from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.routes._fields import RowId
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
@@ -131,14 +132,12 @@ def _created(
 
 
 async def _set_media_node(resources: Resources, room_id: int, node_url: str) -> None:
-    async with resources.db.unit_of_work() as uow:
-        await record_stream(uow, room_id=room_id, node_url=node_url)
+    await rooms.stream_started(resources.db, room_id=room_id, node_url=node_url)
 
 
 async def _clear_media_node(resources: Resources, room_id: int) -> None:
     """Forget this node as the room's media node (another node may have taken over)."""
-    async with resources.db.unit_of_work() as uow:
-        await forget_stream(uow, room_id=room_id, node_url=_node_url(resources))
+    await rooms.stream_stopped(resources.db, room_id=room_id, node_url=_node_url(resources))
 
 
 def stream_ended_handler(resources: Resources) -> Callable[[int], Awaitable[None]]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from livecommerce.catalog import service
+from livecommerce.catalog import commands, service
 from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
@@ -44,8 +44,7 @@ class ProductPatch(BaseModel):
 
 @router.post("", status_code=201)
 async def create(body: ProductIn, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        product = await service.create_product(uow.session, caller=caller, **body.model_dump())
+    product = await commands.create_product(resources.db, caller=caller, **body.model_dump())
     return product.as_dict()
 
 
@@ -67,14 +66,12 @@ async def update(
     product_id: RowId, body: ProductPatch, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
-    async with resources.db.unit_of_work() as uow:
-        product = await service.update_product(
-            uow.session, caller=caller, product_id=product_id, changes=changes
-        )
+    product = await commands.update_product(
+        resources.db, caller=caller, product_id=product_id, changes=changes
+    )
     return product.as_dict()
 
 
 @router.delete("/{product_id}", status_code=204)
 async def delete(product_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> None:
-    async with resources.db.unit_of_work() as uow:
-        await service.delete_product(uow.session, caller=caller, product_id=product_id)
+    await commands.delete_product(resources.db, caller=caller, product_id=product_id)

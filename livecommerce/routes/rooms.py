@@ -8,13 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from livecommerce.errors import Unavailable
-from livecommerce.orders.reconcile import reconcile_sale
-from livecommerce.rooms import service
+from livecommerce.orders import commands as deals
+from livecommerce.rooms import commands, service
 from livecommerce.routes._fields import BodyId, RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
-from livecommerce.sales.service import close_room_sales
-from livecommerce.storage.models import utcnow
 
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 
@@ -45,8 +42,7 @@ class ModeratorIn(BaseModel):
 
 @router.post("", status_code=201)
 async def schedule(body: RoomIn, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        room = await service.schedule_room(uow, caller=caller, **body.model_dump())
+    room = await commands.schedule_room(resources.db, caller=caller, **body.model_dump())
     return room.as_dict()
 
 
@@ -79,24 +75,14 @@ async def detail(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
 
 @router.post("/{room_id}/start")
 async def start(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        room = await service.start_room(uow, caller=caller, room_id=room_id)
+    room = await commands.start_show(resources.db, caller=caller, room_id=room_id)
     return room.as_dict()
 
 
 @router.post("/{room_id}/end")
 async def end(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     """End the show; its flash deals end (or, not yet started, are cancelled) with it."""
-    async with resources.db.unit_of_work() as uow:
-        room = await service.end_room(uow, caller=caller, room_id=room_id)
-        closed = await close_room_sales(uow, room_id=room_id, now=utcnow())
-    # The show has ended whatever the gate says: the database refuses every purchase on
-    # a closed deal. Reloading the gates only lets it refuse them before the database.
-    try:
-        for sale_id in closed:
-            await reconcile_sale(resources.checkout, sale_id)
-    except Unavailable:
-        resources.checkout.gate_stale = True  # rebuilt as soon as the gate answers
+    room = await deals.end_show(resources.checkout, caller=caller, room_id=room_id)
     return room.as_dict()
 
 
@@ -104,17 +90,15 @@ async def end(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> d
 async def pin(
     room_id: RowId, body: PinIn, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        room = await service.pin_product(
-            uow, caller=caller, room_id=room_id, product_id=body.product_id
-        )
+    room = await commands.pin(
+        resources.db, caller=caller, room_id=room_id, product_id=body.product_id
+    )
     return room.as_dict()
 
 
 @router.delete("/{room_id}/pin")
 async def unpin(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        room = await service.pin_product(uow, caller=caller, room_id=room_id, product_id=None)
+    room = await commands.pin(resources.db, caller=caller, room_id=room_id, product_id=None)
     return room.as_dict()
 
 
@@ -122,13 +106,13 @@ async def unpin(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) ->
 async def add_moderator(
     room_id: RowId, body: ModeratorIn, caller: CurrentUser, resources: ResourcesDep
 ) -> None:
-    async with resources.db.unit_of_work() as uow:
-        await service.add_moderator(uow, caller=caller, room_id=room_id, user_id=body.user_id)
+    await commands.appoint_moderator(
+        resources.db, caller=caller, room_id=room_id, user_id=body.user_id
+    )
 
 
 @router.delete("/{room_id}/moderators/{user_id}", status_code=204)
 async def remove_moderator(
     room_id: RowId, user_id: RowId, caller: CurrentUser, resources: ResourcesDep
 ) -> None:
-    async with resources.db.unit_of_work() as uow:
-        await service.remove_moderator(uow, caller=caller, room_id=room_id, user_id=user_id)
+    await commands.dismiss_moderator(resources.db, caller=caller, room_id=room_id, user_id=user_id)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from livecommerce.orders import commands as deals
 from livecommerce.routes._fields import BodyId, RowId
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 from livecommerce.sales import service
@@ -39,10 +40,9 @@ def _with_clock(sale: dict[str, Any]) -> dict[str, Any]:
 async def schedule(
     room_id: RowId, body: SaleIn, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        sale = await service.schedule_sale(
-            uow, resources.checkout.gate, caller=caller, room_id=room_id, **body.model_dump()
-        )
+    sale = await deals.schedule_deal(
+        resources.checkout, caller=caller, room_id=room_id, **body.model_dump()
+    )
     return _with_clock(sale.as_dict())
 
 
@@ -62,8 +62,5 @@ async def detail(sale_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
 
 @router.post("/api/sales/{sale_id}/cancel")
 async def cancel(sale_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    async with resources.db.unit_of_work() as uow:
-        sale = await service.cancel_sale(
-            uow, resources.checkout.gate, caller=caller, sale_id=sale_id
-        )
+    sale = await deals.cancel_deal(resources.checkout, caller=caller, sale_id=sale_id)
     return _with_clock(sale.as_dict())

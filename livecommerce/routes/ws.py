@@ -33,9 +33,9 @@ from livecommerce.errors import (
 )
 from livecommerce.hub.fanout import Member
 from livecommerce.resources import Resources
+from livecommerce.rooms import commands as rooms
 from livecommerce.rooms import moderation
 from livecommerce.rooms.service import load_room
-from livecommerce.rooms.snapshot import room_snapshot
 from livecommerce.routes._fields import MAX_ROW_ID
 from livecommerce.routes._ws_connection import (
     Command,
@@ -46,6 +46,7 @@ from livecommerce.routes._ws_connection import (
 )
 from livecommerce.routes.client_address import client_address
 from livecommerce.routes.deps import SESSION_COOKIE, revocations_of
+from livecommerce.sales.snapshot import room_snapshot
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["realtime"])
@@ -253,41 +254,33 @@ class RoomCommands:
             raise InvalidInput("user must be a user id or handle")
         raw = data.get("seconds")
         seconds = None if raw is None else _int(raw, "seconds", 0, 7 * 86400)
-        async with self.resources.db.unit_of_work() as uow:
-            await moderation.restrict(
-                uow,
-                caller=self._user(),
-                room_id=self.room_id,
-                user=user,
-                kind=kind,
-                seconds=seconds,
-            )
+        await rooms.restrict(
+            self.resources.db, caller=self._user(), room_id=self.room_id, user=user,
+            kind=kind, seconds=seconds,
+        )  # fmt: skip
         return {"type": "ack", "data": {}}
 
     async def delete(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         message_id = _int(data.get("message_id"), "message_id", 1, 2**62)
-        async with self.resources.db.unit_of_work() as uow:
-            await moderation.delete_message(
-                uow, caller=self._user(), room_id=self.room_id, message_id=message_id
-            )
+        await rooms.delete_message(
+            self.resources.db, caller=self._user(), room_id=self.room_id, message_id=message_id
+        )
         return {"type": "ack", "data": {}}
 
     async def slow_mode(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         seconds = _int(data.get("seconds"), "seconds", 0, 3600)
-        async with self.resources.db.unit_of_work() as uow:
-            await moderation.set_slow_mode(
-                uow, caller=self._user(), room_id=self.room_id, seconds=seconds
-            )
+        await rooms.set_slow_mode(
+            self.resources.db, caller=self._user(), room_id=self.room_id, seconds=seconds
+        )
         return {"type": "ack", "data": {}}
 
     async def blocked_words(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         words = data.get("words")
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise InvalidInput("words must be a list of strings")
-        async with self.resources.db.unit_of_work() as uow:
-            await moderation.set_blocked_words(
-                uow, caller=self._user(), room_id=self.room_id, words=words
-            )
+        await rooms.set_blocked_words(
+            self.resources.db, caller=self._user(), room_id=self.room_id, words=words
+        )
         return {"type": "ack", "data": {}}
 
 

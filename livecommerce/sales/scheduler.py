@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
-from livecommerce.orders._loop import pass_failed, pause
+from livecommerce.loops import pass_failed, pause
 from livecommerce.sales import events
 from livecommerce.sales.lifecycle import SaleStatus, due_transition
 from livecommerce.sales.service import claim_transition, close_sale_stock

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import load_product, return_product_stock, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound
-from livecommerce.orders.gate import StockGate
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.sales import events
@@ -64,7 +63,6 @@ def _check_terms(price_cents: int, quantity: int, per_user_limit: int, stock: in
 
 async def schedule_sale(
     uow: UnitOfWork,
-    gate: StockGate,
     *,
     caller: Principal,
     room_id: int,
@@ -103,8 +101,6 @@ async def schedule_sale(
     session.add(sale)
     await session.flush()
     view = SaleView.of(sale)
-    # Loaded ahead of the start so the first second's buyers meet a ready gate.
-    uow.after_commit(lambda: gate.load(view.fresh_gate()))
     uow.emit(room_id, events.SaleScheduled(sale=view.data()))
     return view
 
@@ -154,9 +150,7 @@ async def close_sale_stock(session: AsyncSession, sale_id: int) -> None:
         await return_product_stock(session, sale.product_id, sale.quantity - sale.sold)
 
 
-async def cancel_sale(
-    uow: UnitOfWork, gate: StockGate, *, caller: Principal, sale_id: int
-) -> SaleView:
+async def cancel_sale(uow: UnitOfWork, *, caller: Principal, sale_id: int) -> SaleView:
     session = uow.session
     sale = await load_sale(session, sale_id)
     await require_manager(session, await load_room(session, sale.room_id), caller)
@@ -168,7 +162,6 @@ async def cancel_sale(
     await session.refresh(sale)
     await return_product_stock(session, sale.product_id, sale.quantity - sale.sold)
     view = SaleView.of(sale)
-    uow.after_commit(lambda: gate.drop(view.ref))
     uow.emit(sale.room_id, events.SaleCancelled(sale=view.data()))
     return view
 

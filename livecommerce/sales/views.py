@@ -7,8 +7,15 @@ from datetime import datetime
 from typing import Any
 
 from livecommerce.events.shapes import SaleData
-from livecommerce.orders.gate import GateSale, SaleRef
 from livecommerce.storage.models import FlashSale
+
+
+@dataclass(frozen=True, slots=True)
+class SaleRef:
+    """Enough to find a sale's stock gate keys: the room is part of the Redis hash tag."""
+
+    room_id: int
+    sale_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +62,3 @@ class SaleView:
             starts_at=self.starts_at.isoformat(), ends_at=self.ends_at.isoformat(),
             status=self.status,
         )  # fmt: skip
-
-    def fresh_gate(self) -> GateSale:
-        """The gate state of a sale nobody has bought from yet."""
-        return GateSale(
-            ref=self.ref,
-            quantity=self.quantity,
-            per_user_limit=self.per_user_limit,
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-        )

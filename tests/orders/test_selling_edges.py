@@ -16,6 +16,7 @@ from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import IllegalTransition, KeyReused, SaleCancelled, SaleEnded
 from livecommerce.orders import reconcile
 from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.commands import cancel_deal
 from livecommerce.orders.placement import place_order
 from livecommerce.orders.redis_gate import RedisGate
 from livecommerce.orders.shelf import buy_from_shelf
@@ -24,7 +25,7 @@ from livecommerce.orders.views import PlacedOrder
 from livecommerce.orders.writer import write_winners
 from livecommerce.rooms.service import start_room
 from livecommerce.sales.scheduler import advance_sales
-from livecommerce.sales.service import cancel_sale, close_room_sales, get_sale
+from livecommerce.sales.service import close_room_sales, get_sale
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.models import FlashSale, Order, Product, Room
@@ -70,8 +71,7 @@ async def test_a_cancelled_deal_never_sells_while_the_gate_is_down(
     sale_id = await world.make_sale(quantity=5, status="scheduled", starts_in=1)
     with pytest.raises(Exception, match="not started"):  # this node now has the deal cached
         await buy(world, world.buyer_ids[0], sale_id, "early")
-    async with world.db.unit_of_work() as uow:
-        await cancel_sale(uow, world.checkout.gate, caller=merchant(world), sale_id=sale_id)
+    await cancel_deal(world.checkout, caller=merchant(world), sale_id=sale_id)
     world.checkout.gate = unreachable
     world.clock.advance(minutes=2)
     with pytest.raises(SaleCancelled):

@@ -27,6 +27,9 @@ from livecommerce.routes import _ws_sinks
 from livecommerce.routes._ws_sinks import CaptureSend, open_sink
 from tests.users import product, room, signup
 
+# These tests write filler bytes, not catalogued events, to test the sinks.
+pytestmark = pytest.mark.raw_frames
+
 PING = 0.3  # uvicorn's ping interval and pong timeout here (20 s each by default)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.errors import IllegalTransition, InvalidInput, PermissionDenied
-from livecommerce.sales.service import cancel_sale, schedule_sale
+from livecommerce.orders.commands import cancel_deal, schedule_deal
 from livecommerce.sales.views import SaleView
 from tests.orders.conftest import World
 
@@ -20,11 +20,9 @@ async def schedule(w: World, caller: Principal | None = None, **terms: Any) -> S
     values: dict[str, Any] = {"product_id": w.product_id, "price_cents": 990, "quantity": 5,
                               "per_user_limit": 1, "countdown_seconds": 60,
                               "duration_seconds": 300, **terms}  # fmt: skip
-    async with w.db.unit_of_work() as uow:
-        return await schedule_sale(
-            uow, w.checkout.gate, caller=caller or merchant(w), room_id=w.room_id,
-            now=w.clock.now, **values,
-        )  # fmt: skip
+    return await schedule_deal(
+        w.checkout, caller=caller or merchant(w), room_id=w.room_id, now=w.clock.now, **values
+    )
 
 
 async def test_scheduling_loads_the_gate_and_announces_the_sale(world: World) -> None:
@@ -76,8 +74,7 @@ async def test_only_the_rooms_managers_schedule(world: World) -> None:
 async def test_cancel_before_start_drops_the_gate(world: World) -> None:
     """Cancelling a scheduled sale ends it for good and empties its gate."""
     sale = await schedule(world)
-    async with world.db.unit_of_work() as uow:
-        view = await cancel_sale(uow, world.checkout.gate, caller=merchant(world), sale_id=sale.id)
+    view = await cancel_deal(world.checkout, caller=merchant(world), sale_id=sale.id)
     assert view.status == "cancelled"
     assert await world.checkout.gate.snapshot(sale.ref) is None
     assert world.events.types() == ["sale.scheduled", "sale.cancelled"]
@@ -87,5 +84,4 @@ async def test_a_live_sale_cannot_be_cancelled(world: World) -> None:
     """Once live, cancel is an illegal transition with the exact message."""
     sale_id = await world.make_sale()
     with pytest.raises(IllegalTransition, match=r"^a flash sale cannot go from live to cancelled$"):
-        async with world.db.unit_of_work() as uow:
-            await cancel_sale(uow, world.checkout.gate, caller=merchant(world), sale_id=sale_id)
+        await cancel_deal(world.checkout, caller=merchant(world), sale_id=sale_id)

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from livecommerce.orders._loop import pause, reraise_if_cancelled
+from livecommerce.loops import pause, reraise_if_cancelled
 
 
 async def test_a_loop_swallowing_errors_still_stops_when_cancelled() -> None:

@@ -1,4 +1,4 @@
-"""A guard for background loops that log and carry on after errors."""
+"""Guards for background loops that log and carry on after errors (any domain uses them)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests for livecommerce.rooms.snapshot: snapshot at N + events after N == snapshot now."""
+"""Tests for livecommerce.sales.snapshot: snapshot at N + events after N == snapshot now."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from livecommerce.accounts.tokens import Principal
 from livecommerce.resources import Resources
 from livecommerce.rooms import chat, moderation
-from livecommerce.rooms.snapshot import room_snapshot
+from livecommerce.sales.snapshot import room_snapshot
 from tests.users import Account, product, room, signup
 
 

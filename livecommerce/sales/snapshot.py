@@ -1,5 +1,9 @@
 """The ``room.snapshot`` a viewer gets on a first join or when its resume is too old.
 
+It lives with the flash sales, not the rooms, because it shows the room's open deals:
+sales sit above rooms (rooms never import sales), so this is the lowest place that sees
+both.
+
 Rule (tested): the snapshot taken at seq N, with the room's events after N applied,
 equals the snapshot taken at the end. The hub reads N *before* this module reads the
 database, so every event up to N is already in what is read here; events after N may be
