@@ -99,7 +99,9 @@ def _page(request: Request, status: int, code: str) -> Response:
     templates = getattr(request.app.state, "templates", None)
     if templates is None:
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
-    lang = choose_language(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", ""))
+    lang = choose_language(
+        request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", "")
+    )
     t = translator(lang)
     context = {"status": status, "code": code, "lang": lang, "t": t, "text": error_text(t, code)}
     page: Response = templates.TemplateResponse(request, "error.html", context, status_code=status)

@@ -40,4 +40,3 @@ async def test_login_form_error_is_translated(client: httpx.AsyncClient) -> None
     assert response.status_code == 401
     assert "用户名或密码错误" in response.text
     assert "wrong handle or password" not in response.text
-

@@ -20,7 +20,8 @@ MESSAGES = web_dir() / "static" / "i18n" / "messages.json"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # A code written as a literal where the routes answer with one.
 LITERAL_CODE = re.compile(
-    r'(?:error_frame|error_body|error_response\(\w+, \d+,)\(?\s*"([a-z_]+)"|code = "([a-z_]+)"|"code": "([a-z_]+)"'
+    r'(?:error_frame|error_body|error_response\(\w+, \d+,)\(?\s*"([a-z_]+)"'
+    r'|code = "([a-z_]+)"|"code": "([a-z_]+)"'
 )
 
 
@@ -36,10 +37,12 @@ def domain_classes() -> list[type[errors.DomainError]]:
 def catalog() -> dict[str, dict[str, str]]:
     def unique(pairs: list[tuple[str, object]]) -> dict[str, object]:
         keys = [key for key, _ in pairs]
-        assert len(keys) == len(set(keys)), f"duplicate keys: {sorted(k for k in keys if keys.count(k) > 1)}"
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        assert twice == [], f"keys listed twice: {twice}"
         return dict(pairs)
 
-    loaded: dict[str, dict[str, str]] = json.loads(MESSAGES.read_text(encoding="utf-8"), object_pairs_hook=unique)
+    text = MESSAGES.read_text(encoding="utf-8")
+    loaded: dict[str, dict[str, str]] = json.loads(text, object_pairs_hook=unique)
     return loaded
 
 
@@ -134,6 +137,6 @@ def test_every_message_has_both_languages() -> None:
 
 def test_an_unknown_code_gets_the_generic_text_with_the_code() -> None:
     """A code with no text yet is shown as the generic text naming it, in both languages."""
-    assert error_text(translator("zh"), "brand_new_code") == "出错了（brand_new_code）。"
-    assert error_text(translator("en"), "brand_new_code") == "Something went wrong (brand_new_code)."
+    assert error_text(translator("zh"), "new_code") == "出错了（new_code）。"
+    assert error_text(translator("en"), "new_code") == "Something went wrong (new_code)."
     assert error_text(translator("zh"), "sold_out") == messages("zh")["error.sold_out"]
