@@ -1,7 +1,10 @@
-"""Domain errors, each with a stable string code.
+"""Domain errors, each with a stable string code, and the tables every code is answered by.
 
-Routes map a class to an HTTP status and a WebSocket close code in one place
-(``livecommerce.routes.errors``); domains only raise. The tree::
+Domains only raise. ``DOMAIN_CODES`` maps each class's code to its HTTP status and its
+WebSocket close code; ``TRANSPORT_CODES`` holds the codes the routes produce themselves
+(a malformed body, a WebSocket flood). ``livecommerce.routes.errors`` answers from these
+tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) from
+``web/static/i18n/messages.json``, never the English ``message``. The tree::
 
     DomainError                   code
     ├── InvalidInput              invalid_input
@@ -25,6 +28,8 @@ Routes map a class to an HTTP status and a WebSocket close code in one place
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 
 class DomainError(Exception):
@@ -141,3 +146,62 @@ class Unavailable(DomainError):
     def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """How one code reaches a client.
+
+    ``status`` is the HTTP status (None: the code is only sent on a WebSocket); ``close``
+    is the WebSocket close code when the error ends the socket (None: it never does, the
+    client gets an ``error`` event and the socket stays open).
+    """
+
+    status: int | None
+    close: int | None
+
+
+def page_key(code: str) -> str:
+    """The messages.json key whose en and zh text a page shows for ``code``."""
+    return f"error.{code}"
+
+
+_INVALID, _AUTH, _CONFLICT = Answer(422, 4400), Answer(401, 4401), Answer(409, 4409)
+
+DOMAIN_CODES: dict[str, Answer] = {
+    DomainError.code: Answer(400, 4400),
+    InvalidInput.code: _INVALID,
+    BlockedWord.code: _INVALID,
+    NotAuthenticated.code: _AUTH,
+    BadCredentials.code: _AUTH,
+    PermissionDenied.code: Answer(403, 4403),
+    NotFound.code: Answer(404, 4404),
+    Conflict.code: _CONFLICT,
+    AlreadyExists.code: _CONFLICT,
+    IllegalTransition.code: _CONFLICT,
+    SoldOut.code: _CONFLICT,
+    LimitExceeded.code: _CONFLICT,
+    SaleNotLive.code: _CONFLICT,
+    SaleNotStarted.code: _CONFLICT,
+    SaleEnded.code: _CONFLICT,
+    SaleCancelled.code: _CONFLICT,
+    KeyReused.code: _CONFLICT,
+    RateLimited.code: Answer(429, 4429),
+    # 1013 is WebSocket's own "try again later", which clients already retry on.
+    Unavailable.code: Answer(503, 1013),
+}
+"""Every ``DomainError`` subclass's code (a test enumerates the classes)."""
+
+TRANSPORT_CODES: dict[str, Answer] = {
+    "bad_request": Answer(400, None),  # bad JSON, a bad header, a body that ended early
+    "method_not_allowed": Answer(405, None),
+    "too_large": Answer(413, 1009),  # an HTTP body, or a WebSocket message over 4 KiB
+    "unsupported_media_type": Answer(415, None),
+    "internal": Answer(500, None),  # a bug: logged, and the socket stays open
+    "invalid_message": Answer(None, None),  # a WebSocket message that is not our JSON
+    "unknown_type": Answer(None, None),  # a WebSocket message type nobody handles
+    "flood": Answer(None, 4429),  # a socket sending refused messages past the strikes
+}
+"""Codes the routes answer with themselves; pages translate them like the domain's."""
+
+ALL_CODES: dict[str, Answer] = {**DOMAIN_CODES, **TRANSPORT_CODES}

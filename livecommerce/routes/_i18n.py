@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from functools import cache
 
+from livecommerce.errors import page_key
 from livecommerce.paths import web_dir
 
 LANGUAGES = ("en", "zh")
@@ -41,6 +42,14 @@ def translator(lang: str) -> Translator:
         return text.format(**values) if values else text
 
     return t
+
+
+def error_text(t: Translator, code: str) -> str:
+    """The page text for an error code; an unknown code gets the generic text with the
+    code in it (the English message is never shown)."""
+    key = page_key(code)
+    text = t(key)
+    return t("error.generic", code=code) if text == key else text
 
 
 def choose_language(cookie: str | None, accept_language: str) -> str:

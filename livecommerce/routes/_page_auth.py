@@ -126,11 +126,9 @@ def _refused(
     values: dict[str, str],
     exc: errors.DomainError,
 ) -> Response:
-    """Show the form again with the error's message, keeping what was typed but the password."""
+    """Show the form again with the error's text, keeping what was typed but the password."""
     kept = {k: v for k, v in values.items() if k not in ("password", "csrf_token")}
-    message = exc.message
-    if isinstance(exc, errors.PermissionDenied):
-        message = kit.translator_for(request)("auth.form_expired")
+    message = kit.refusal_text(request, exc)
     response = _form_page(
         request, resources, caller, name, values=kept, error=message, status=status_of(exc)
     )

@@ -18,12 +18,13 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import NotAuthenticated, PermissionDenied
+from livecommerce.errors import DomainError, NotAuthenticated, PermissionDenied
 from livecommerce.resources import Resources
 from livecommerce.routes._i18n import (
     LANG_COOKIE,
     Translator,
     choose_language,
+    error_text,
     messages,
     translator,
 )
@@ -144,3 +145,12 @@ def check_session_token(resources: Resources, token: str, principal: Principal) 
 
 def translator_for(request: Request) -> Translator:
     return translator(language(request))
+
+
+def refusal_text(request: Request, error: DomainError) -> str:
+    """What a page says about a refused form, in the visitor's language, from the code."""
+    t = translator_for(request)
+    if isinstance(error, PermissionDenied):
+        # On a page form the only refusal of this kind is a stale or missing CSRF token.
+        return t("auth.form_expired")
+    return error_text(t, error.code)

@@ -1,4 +1,5 @@
-"""The one place that maps domain error codes to HTTP status, pages and WebSocket closes."""
+"""Error answers: JSON for the API, a translated page for browsers, from the code tables
+in ``livecommerce.errors`` (status, WebSocket close code, page text)."""
 
 from __future__ import annotations
 
@@ -14,33 +15,24 @@ from starlette.requests import ClientDisconnect
 
 from livecommerce import errors
 from livecommerce.routes._fields import NO_NUL
+from livecommerce.routes._i18n import LANG_COOKIE, choose_language, error_text, translator
 from livecommerce.storage.outage import OUTAGE_SOURCES, is_outage, unavailable
 
 log = logging.getLogger(__name__)
 
-# Most specific first: the first class an error is an instance of wins.
-STATUS: list[tuple[type[errors.DomainError], int, int]] = [
-    # (error class, HTTP status, WebSocket close code)
-    (errors.InvalidInput, 422, 4400),
-    (errors.NotAuthenticated, 401, 4401),
-    (errors.PermissionDenied, 403, 4403),
-    (errors.NotFound, 404, 4404),
-    (errors.Conflict, 409, 4409),
-    (errors.RateLimited, 429, 4429),
-    (errors.Unavailable, 503, 4503),
-]
-
+# The code a bare HTTP status gets (Starlette's own 404 and 405, a route's HTTPException);
+# each is a row of the tables in ``livecommerce.errors`` with that status.
 HTTP_CODES = {
     400: "bad_request",
-    401: "not_authenticated",
-    403: "forbidden",
-    404: "not_found",
+    401: errors.NotAuthenticated.code,
+    403: errors.PermissionDenied.code,
+    404: errors.NotFound.code,
     405: "method_not_allowed",
-    409: "conflict",
+    409: errors.Conflict.code,
     413: "too_large",
     415: "unsupported_media_type",
-    422: "invalid_input",
-    429: "rate_limited",
+    422: errors.InvalidInput.code,
+    429: errors.RateLimited.code,
 }
 
 
@@ -72,12 +64,22 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
 """The error answers of the API, for its OpenAPI (FastAPI would document its own 422)."""
 
 
+def answer_of(error: errors.DomainError) -> errors.Answer:
+    """The table's row for the error's code; a subclass defined outside
+    ``livecommerce.errors`` with a code of its own answers as its nearest listed base."""
+    for cls in type(error).__mro__:
+        found = errors.DOMAIN_CODES.get(getattr(cls, "code", ""))
+        if found is not None:
+            return found
+    return errors.DOMAIN_CODES[errors.DomainError.code]
+
+
 def status_of(error: errors.DomainError) -> int:
-    return next((status for cls, status, _ in STATUS if isinstance(error, cls)), 400)
+    return answer_of(error).status or 400  # every domain row has both (test_errors_table)
 
 
 def ws_close_code(error: errors.DomainError) -> int:
-    return next((close for cls, _, close in STATUS if isinstance(error, cls)), 4400)
+    return answer_of(error).close or 4400
 
 
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -91,18 +93,24 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _page(request: Request, status: int, code: str, message: str) -> Response:
+def _page(request: Request, status: int, code: str) -> Response:
+    """The error page in the visitor's language: the code's text, never the English
+    message (which is for API clients and the logs)."""
     templates = getattr(request.app.state, "templates", None)
     if templates is None:
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status)
-    context = {"status": status, "code": code, "message": message}
+    lang = choose_language(
+        request.cookies.get(LANG_COOKIE), request.headers.get("accept-language", "")
+    )
+    t = translator(lang)
+    context = {"status": status, "code": code, "lang": lang, "t": t, "text": error_text(t, code)}
     page: Response = templates.TemplateResponse(request, "error.html", context, status_code=status)
     return page
 
 
 def error_response(request: Request, status: int, code: str, message: str) -> Response:
     if _wants_html(request):
-        return _page(request, status, code, message)
+        return _page(request, status, code)
     return JSONResponse(error_body(code, message), status_code=status)
 
 

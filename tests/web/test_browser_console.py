@@ -59,7 +59,8 @@ async def test_merchant_console_to_home(browser: Browser, server: Server) -> Non
     await rooms.locator('input[name="host"]').fill("nobody_here")
     await rooms.get_by_label("Longjing green tea 250g").check()
     await rooms.locator('button[type="submit"]').click()
-    await expect(page.get_by_test_id("room-message")).to_contain_text("not found")
+    # error.not_found's English text, not the server's "host ... not found"
+    await expect(page.get_by_test_id("room-message")).to_contain_text("Not found.")
     await rooms.locator('input[name="host"]').fill("anchor")
     await rooms.locator('button[type="submit"]').click()
     await expect(page.get_by_test_id("room-list")).to_contain_text("Spring tea tasting")

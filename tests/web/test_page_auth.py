@@ -25,7 +25,7 @@ async def test_signup_error_rerenders_form(client: httpx.AsyncClient) -> None:
     fields = {"handle": "x", "password": "secret-pass-1", "display_name": "Mei", "role": "host"}
     response = await submit(client, "/signup", fields)
     assert response.status_code == 422
-    assert "handle must be 3-32 characters" in response.text
+    assert "Some values are not valid" in response.text  # error.invalid_input, not the message
     assert 'value="Mei"' in response.text
     assert "secret-pass-1" not in response.text
     assert "lc_session" not in client.cookies
@@ -46,7 +46,7 @@ async def test_login_wrong_password_shows_message(client: httpx.AsyncClient) -> 
     await signup(client, "mei")
     response = await submit(client, "/login", {"handle": "mei", "password": "wrong password"})
     assert response.status_code == 401
-    assert "wrong handle or password" in response.text
+    assert "Wrong handle or password." in response.text  # error.bad_credentials
     assert 'data-testid="form-error"' in response.text
     assert "lc_session" not in client.cookies
 
@@ -92,7 +92,7 @@ async def test_login_rate_limited(client: httpx.AsyncClient) -> None:
         statuses.append(response.status_code)
     assert statuses[-1] == 429
     assert "Retry-After" in response.headers
-    assert "too many attempts" in response.text
+    assert "Too many attempts" in response.text  # error.rate_limited
 
 
 async def test_logout_needs_session_csrf(client: httpx.AsyncClient) -> None:

@@ -1,5 +1,6 @@
 // JSON API calls from pages: the session cookie authenticates, X-CSRF-Token proves the
-// request came from one of our pages. Errors become ApiError with the server's message.
+// request came from one of our pages. Errors become ApiError with the server's code; pages
+// show errorText(err) (errors.js), the code's translation, not the English message.
 
 import { t } from "./i18n.js";
 

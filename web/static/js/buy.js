@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
+import { errorText } from "./errors.js";
 import { money, t } from "./i18n.js";
 import { dealFor, remaining } from "./roomstate.js";
 
@@ -125,7 +126,7 @@ export class BuySheet {
       this.placed = order;
       this.show(t("buy.ordered_short", { id: order.id ?? "" }), true);
     } catch (err) {
-      this.show(err.message, false);
+      this.show(errorText(err), false);
       // A refusal is final for this key; a fresh tap is a fresh attempt.
       if (err.status && err.status < 500) this.key = newKey();
     } finally {
@@ -141,7 +142,7 @@ export class BuySheet {
       this.placed = await api("POST", `/api/orders/${this.placed.id}/pay`, {});
       this.show(t("buy.paid"), true);
     } catch (err) {
-      this.show(err.message, false);
+      this.show(errorText(err), false);
     } finally {
       this.busy = false;
       if (this.placed.status === "paid") this.button.remove();

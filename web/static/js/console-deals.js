@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { clear, el, fill, localInputToIso, onSubmit, showMessage, toLocalInput, yuanToCents } from "./dom.js";
 import { countdown } from "./countdown.js";
+import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
 
 const form = document.getElementById("deal-form");
@@ -59,7 +60,7 @@ async function submit(event) {
     showMessage(message, t("console.deal_created", { id: sale?.id ?? "" }), true);
     await loadDeals();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -71,7 +72,7 @@ async function cancelDeal(sale) {
     await api("POST", `/api/sales/${sale.id}/cancel`);
     await loadDeals();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -100,7 +101,7 @@ export async function loadDeals() {
     if (sales.length === 0) fill(deals, el("div", { class: "empty" }, t("console.no_deals")));
     else fill(deals, ...sales.map(dealRow));
   } catch (err) {
-    fill(deals, el("div", { class: "empty" }, err.message));
+    fill(deals, el("div", { class: "empty" }, errorText(err)));
   }
 }
 
@@ -122,7 +123,7 @@ export async function loadOrders() {
     else orders.append(...list.map(orderRow));
   } catch (err) {
     const missing = err.status === 404 || err.status === 405;
-    orders.append(el("div", { class: "empty" }, missing ? t("console.orders_unavailable") : err.message));
+    orders.append(el("div", { class: "empty" }, missing ? t("console.orders_unavailable") : errorText(err)));
   }
 }
 

@@ -1,6 +1,7 @@
 // Console: the merchant's products (create, edit, delete).
 import { api } from "./api.js";
 import { clear, el, onSubmit, showMessage, thumb, yuanToCents } from "./dom.js";
+import { errorText } from "./errors.js";
 import { money, t } from "./i18n.js";
 
 const form = document.getElementById("product-form");
@@ -62,7 +63,7 @@ async function submit(event) {
     setMode(null);
     await load();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -73,7 +74,7 @@ async function remove(product) {
     showMessage(message, t("console.deleted"), true);
     await load();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -100,7 +101,7 @@ export async function load() {
     products = (await api("GET", "/api/products")).products;
   } catch (err) {
     products = [];
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
   render();
   onChange(products);

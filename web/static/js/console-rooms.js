@@ -1,6 +1,7 @@
 // Console: schedule shows (host handle, start time, shelf) and list them with status.
 import { api } from "./api.js";
 import { clear, el, localInputToIso, onSubmit, showMessage, toLocalInput } from "./dom.js";
+import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
 
 const form = document.getElementById("room-form");
@@ -45,7 +46,7 @@ async function submit(event) {
     defaultTime();
     await load();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -69,7 +70,7 @@ export async function load() {
   try {
     rooms = (await api("GET", "/api/rooms/mine")).rooms;
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
   const order = { live: 0, scheduled: 1, ended: 2 };
   rooms.sort((a, b) => order[a.status] - order[b.status] || a.scheduled_at.localeCompare(b.scheduled_at));

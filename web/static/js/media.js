@@ -26,9 +26,11 @@ async function negotiate(pc, url) {
     body: pc.localDescription.sdp,
   });
   if (response.status !== 201 && response.status !== 200) {
+    // The code is what the page translates; the message stays for the console.
+    let code = "error";
     let message = `${response.status}`;
-    try { message = (await response.json()).error.message; } catch { /* not JSON */ }
-    throw new ApiError(response.status, "media", message);
+    try { ({ code, message } = (await response.json()).error); } catch { /* not JSON */ }
+    throw new ApiError(response.status, code, message);
   }
   const location = response.headers.get("Location");
   await pc.setRemoteDescription({ type: "answer", sdp: await response.text() });

@@ -2,6 +2,7 @@
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
+import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
 import { toast } from "./toast.js";
 
@@ -25,7 +26,7 @@ async function act(order, action) {
     if (action === "pay") toast(t("buy.paid"));
     await load();
   } catch (err) {
-    toast(err.message, { error: true });
+    toast(errorText(err), { error: true });
   }
 }
 
@@ -58,7 +59,7 @@ async function load() {
     if (orders.length === 0) fill(list, el("div", { class: "empty empty-lg" }, t("orders.empty")));
     else fill(list, ...(await Promise.all(orders.map(card))));
   } catch (err) {
-    fill(list, el("div", { class: "empty" }, err.message));
+    fill(list, el("div", { class: "empty" }, errorText(err)));
   }
 }
 

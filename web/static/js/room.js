@@ -5,6 +5,7 @@ import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { el } from "./dom.js";
+import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -54,7 +55,7 @@ const draw = {
 function onEvent(event) {
   if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? []);
   else applyChatEvent(chat, event);
-  if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
+  if (event.type === "error") toast(errorText(event.data), { error: true });
   // Only this buyer's sockets get their own order news (on any node, any tab).
   if (event.type === "order.updated") {
     toast(`${t("orders.order")} #${event.data?.order_id}: ${t(`orders.status_${event.data?.status}`)}`);

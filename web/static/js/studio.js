@@ -1,10 +1,11 @@
 // The host studio: camera preview and publishing, start/end the show, pin products,
 // launch a flash deal, moderate chat, watch the live numbers.
 
-import { api, pageData } from "./api.js";
+import { ApiError, api, pageData } from "./api.js";
 import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { serverNow } from "./countdown.js";
 import { el, onSubmit, showMessage, yuanToCents } from "./dom.js";
+import { errorText } from "./errors.js";
 import { compactNumber, t } from "./i18n.js";
 import { publish } from "./media.js";
 import { connectRoom } from "./roomsocket.js";
@@ -34,7 +35,7 @@ async function appoint(userId, make) {
     if (make) await api("POST", `/api/rooms/${roomId}/moderators`, { user_id: userId });
     else await api("DELETE", `/api/rooms/${roomId}/moderators/${userId}`);
   } catch (err) {
-    toast(err.message, { error: true });
+    toast(errorText(err), { error: true });
   }
 }
 
@@ -69,7 +70,7 @@ async function pin(product) {
     state.pinned = pinned ? null : product;
     draw.pinned();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -118,7 +119,8 @@ async function startPublishing() {
     publisher = await publish(roomId, camera);
     showMessage(message, t("studio.published"), true);
   } catch (err) {
-    showMessage(message, t("studio.publish_failed", { error: err.message }));
+    // A refused WHIP offer has our code; a browser WebRTC failure has only its own text.
+    showMessage(message, t("studio.publish_failed", { error: err instanceof ApiError ? errorText(err) : err.message }));
   }
   draw.status();
 }
@@ -132,7 +134,7 @@ async function goLive() {
     await startPublishing();
     draw.status();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -146,7 +148,7 @@ async function endShow() {
     state.pinned = null;
     draw.status();
   } catch (err) {
-    showMessage(message, err.message);
+    showMessage(message, errorText(err));
   }
 }
 
@@ -169,7 +171,7 @@ async function launchDeal(event) {
     const sale = await api("POST", `/api/rooms/${roomId}/sales`, payload);
     showMessage(out, t("console.deal_created", { id: sale?.id ?? "" }), true);
   } catch (err) {
-    showMessage(out, err.message);
+    showMessage(out, errorText(err));
   }
 }
 
@@ -177,7 +179,7 @@ function onEvent(event) {
   if (event.type === "room.snapshot") chat.replace(event.data?.chat ?? []);
   else applyChatEvent(chat, event);
   moderatorEvent(event);
-  if (event.type === "error") toast(event.data?.message ?? "error", { error: true });
+  if (event.type === "error") toast(errorText(event.data), { error: true });
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
