@@ -131,6 +131,7 @@ async def build_resources(settings: Settings) -> Resources:
             tick=settings.ws_tick_ms / 1000,
             frames_per_second=settings.ws_frames_per_second,
             viewer_chat_rate=settings.viewer_chat_rate,
+            spawn=supervisor.spawn,
         ),
         media=RelayNode(
             max_viewers=settings.media_max_viewers,

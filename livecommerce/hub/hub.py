@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -46,6 +46,7 @@ from livecommerce.storage.keys import Keys
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[int], Awaitable[Mapping[str, Any]]]
+Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
 REPLAY_CHUNK = 100
 
 
@@ -65,6 +66,7 @@ class Hub:
         presence_ttl: float = 10.0,
         keep_seconds: float = 7 * 86400,
         clock: Callable[[], float] = time.time,
+        spawn: Spawn | None = None,
     ) -> None:
         self.node_id = node_id
         self._clock = clock
@@ -81,7 +83,9 @@ class Hub:
         self._shown: dict[int, dict[str, int]] = {}
         self._ticker: asyncio.Task[None] | None = None
         # Private events of a big batch (a group commit's buyers) go out beside the
-        # replies rather than before them; the tasks are held here until done.
+        # replies rather than before them, as tasks of the app's supervisor (which
+        # lets them finish at shutdown); a hub of its own holds them itself.
+        self._spawn = spawn
         self._notifying: set[asyncio.Task[None]] = set()
         self.dropped = 0
 
@@ -117,6 +121,8 @@ class Hub:
                 raise ValueError(f"{event.type}: {event.delivery} events are not published")
         if len(private) == 1:
             await self._notify(private)
+        elif private and self._spawn is not None:
+            self._spawn(self._notify(private), "hub-notify")
         elif private:
             task = asyncio.create_task(self._notify(private), name="hub-notify")
             self._notifying.add(task)
