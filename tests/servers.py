@@ -41,8 +41,12 @@ class Server:
                 self.process.wait()
 
 
-def start_server(env: dict[str, str], log_dir: Path, *, port: int | None = None) -> Server:
-    """``livecommerce serve`` with ``LIVECOMMERCE_*`` settings from ``env``; waits until ready."""
+def start_server(
+    env: dict[str, str], log_dir: Path, *, port: int | None = None, cwd: Path | None = None
+) -> Server:
+    """``livecommerce serve`` with ``LIVECOMMERCE_*`` settings from ``env``; waits until ready.
+
+    ``cwd``: run it from another source tree (``python -m`` imports from there first)."""
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = log_dir / f"server-{port}.log"
@@ -58,7 +62,7 @@ def start_server(env: dict[str, str], log_dir: Path, *, port: int | None = None)
         "warning",
     ]
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, env=full_env, stdout=log_file, stderr=log_file)
+        process = subprocess.Popen(command, env=full_env, stdout=log_file, stderr=log_file, cwd=cwd)
     server = Server(url, process, log_path)
     _wait_ready(server)
     return server
