@@ -86,7 +86,9 @@ def assert_decided(attempts: list[Attempt], finals: set[str]) -> None:
     """Every attempt ended with an answer in ``finals``, within its bounded retries."""
     undecided = Counter(f"{a.final.status} {a.final.code}" for a in attempts
                         if a.final.code not in finals)  # fmt: skip
-    assert not undecided, f"attempts without a final answer: {undecided}"
+    trail = [[(r.status, r.message, r.node, round(r.at % 1000, 1)) for r in a.replies]
+             for a in attempts if a.final.code not in finals]  # fmt: skip
+    assert not undecided, f"attempts without a final answer: {undecided}, e.g. {trail[:3]}"
 
 
 def assert_no_server_errors(attempts: list[Attempt]) -> None:
@@ -94,25 +96,31 @@ def assert_no_server_errors(attempts: list[Attempt]) -> None:
     assert set(bad) <= {503}, f"server errors: {bad}"
 
 
-async def gate_sold(redis: Redis, prefix: str, deal: Deal) -> int | None:
-    value = await redis.hget(Keys(prefix).sale_gate(deal.room_id, deal.sale_id), "sold")
-    return None if value is None else int(value)
+async def gate_level(redis: Redis, prefix: str, deal: Deal) -> tuple[int, dict[int, int]] | None:
+    """The gate's sold count and units held per buyer; ``None`` if it has no such sale."""
+    keys = Keys(prefix)
+    sold = await redis.hget(keys.sale_gate(deal.room_id, deal.sale_id), "sold")
+    held = await redis.hgetall(keys.sale_buyers(deal.room_id, deal.sale_id))
+    if sold is None:
+        return None
+    return int(sold), {int(b): int(n) for b, n in held.items() if int(n)}
 
 
 async def seconds_to_reconcile(
     redis: Redis, prefix: str, deal: Deal, database_url: str, within: float = 60.0
 ) -> float:
-    """Seconds until the gate's sold count equals the database's (polled)."""
+    """Seconds until the gate agrees with the database: units sold, and held per buyer."""
     began = time.monotonic()
     while True:
-        db_sold = (await read_books(database_url, deal.sale_id)).sold
+        books = await read_books(database_url, deal.sale_id)
         try:
-            gate = await gate_sold(redis, prefix, deal)
+            gate = await gate_level(redis, prefix, deal)
         except Exception:  # a cluster client may still be re-reading its slot map
             gate = None
-        if gate == db_sold:
+        if gate == (books.sold, books.counters):
             return time.monotonic() - began
-        assert time.monotonic() - began < within, f"gate {gate} != database {db_sold}"
+        sold = None if gate is None else gate[0]
+        assert time.monotonic() - began < within, f"gate {sold} != database {books.sold}"
         await asyncio.sleep(0.25)
 
 

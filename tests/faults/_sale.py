@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -44,6 +45,9 @@ class Reply:
     status: int | None  # None: no response at all
     code: str = ""
     order_id: int | None = None
+    message: str = ""
+    node: int = -1
+    at: float = field(default_factory=time.monotonic)
 
     @property
     def ok(self) -> bool:
@@ -134,7 +138,8 @@ class Crowd:
         if response.is_success:
             return Reply(response.status_code, "ok", int(data["id"])), 0.0
         wait = min(float(response.headers.get("retry-after", "0.25")), 1.0)
-        return Reply(response.status_code, data["error"]["code"]), wait
+        error = data["error"]
+        return Reply(response.status_code, error["code"], message=error["message"]), wait
 
     async def attempt(self, attempt: Attempt, home: int, *, repeat: bool = False) -> Attempt:
         """Send ``attempt`` until it has a final answer, moving off a node that does
@@ -144,6 +149,7 @@ class Crowd:
         deadline, node = loop.time() + ATTEMPT_SECONDS, home
         for _ in range(MAX_TRIES):
             reply, wait = await self._send(node, attempt)
+            reply.node = node
             attempt.replies.append(reply)
             if reply.status in (None, 503):
                 node = (node + 1) % len(self.clients)
