@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -144,11 +145,27 @@ def _port(address: str) -> int:
     return int(address.split("@")[0].rsplit(":", 1)[1])
 
 
-def private_cluster(base: int = 7100) -> PrivateCluster:
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_block(first: int) -> int:
+    """A base port from ``first`` up (in tens) whose six ports and their cluster bus
+    ports (+10000) are all free: a cluster left behind by a crashed run is not reused."""
+    for base in range(first, first + 200, 10):
+        if all(_bindable(p) and _bindable(p + 10000) for p in range(base, base + 6)):
+            return base
+    raise RuntimeError(f"no six free ports from {first}")
+
+
+def private_cluster(first: int = 7100) -> PrivateCluster:
     require_redis_binaries()
-    for port in range(base, base + 6):
-        if cli(port, "ping") == "PONG":
-            raise RuntimeError(f"port {port} already has a Redis; the fault cluster needs it")
-    cluster = PrivateCluster(base, Path(tempfile.mkdtemp(prefix="lc-fault-cluster-")))
+    data = Path(tempfile.mkdtemp(prefix="lc-fault-cluster-"))
+    cluster = PrivateCluster(_free_block(first), data)
     cluster.start()
     return cluster
