@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from livecommerce.accounts.tokens import Claims, TokenSigner
-from livecommerce.errors import DomainError, NotAuthenticated, RateLimited
+from livecommerce.errors import DomainError, NotAuthenticated, RateLimited, Unavailable
 from livecommerce.orders.placement import place_order, quick_refusal
 from livecommerce.resources import Resources
 from livecommerce.routes._fields import MAX_ROW_ID
@@ -76,13 +76,17 @@ class PurchaseFastLane:
         if resources is not None and body is not None:
             attempt = _attempt(scope, int(match[1]), body, resources)
         if attempt is not None and resources is not None:
-            attempt = await _unrevoked(scope, resources, attempt)
+            try:
+                attempt = await _unrevoked(scope, resources, attempt)
+            except Unavailable as exc:
+                # The token check needed the database (no cached generation) during an
+                # outage: the route's 503, not a 500 from outside its error handlers.
+                await _send(send, self._refusals.render(scope, exc))
+                return
         if attempt is None or resources is None:
             await self.app(scope, _replay(messages, receive), send)
             return
-        status, headers, content = await self._answer(scope, resources, attempt)
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": content})
+        await _send(send, await self._answer(scope, resources, attempt))
 
     async def _answer(self, scope: Scope, resources: Resources, attempt: _Attempt) -> Rendered:
         checkout = resources.checkout
@@ -142,6 +146,12 @@ class _Refusals:
             found = self._rendered[key] = (status, response.raw_headers, bytes(response.body))
         status, headers, content = found
         return status, list(headers), content  # middlewares may extend the list
+
+
+async def _send(send: Send, rendered: Rendered) -> None:
+    status, headers, content = rendered
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": content})
 
 
 async def _read_body(receive: Receive) -> tuple[list[Message], bytes | None]:

@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import services
+from tests.faults._sale import make_buyers
 from tests.faults._traffic import Outcome, Traffic
 from tests.faults.postgres import PrivatePostgres
 from tests.servers import Server, running
@@ -106,3 +108,31 @@ def test_a_database_restart_is_503_then_the_node_recovers(
     assert any(0 < t < 5 for t in bought), "no purchase succeeded after the restart"
     for unhandled in ("Exception in ASGI application", "unhandled error"):
         assert unhandled not in log, log[-3000:]
+
+
+def test_a_token_unknown_to_the_node_is_503_while_the_database_is_down(
+    own_postgres: PrivatePostgres,
+    own_database: str,
+    redis_url: str,
+    redis_prefix: str,
+    tmp_path: Path,
+) -> None:
+    """A buyer whose token generation neither the node nor Redis has cached (created
+    elsewhere, or forgotten by a Redis restart) buys while PostgreSQL is down: the token
+    check needs the user row, and the purchase fast lane answers 503 with Retry-After,
+    never a 500 (it used to let the outage escape past every error handler)."""
+    with running(_env(own_database, redis_url, redis_prefix), tmp_path) as server:
+        sale_id, _ = open_sale(server, 0)
+        (buyer,) = services.run_in_thread(make_buyers(own_database, 1, prefix="cold"))
+        own_postgres.stop()
+        try:
+            response = httpx.post(
+                f"{server.url}/api/sales/{sale_id}/orders", json={"quantity": 1},
+                headers={"Authorization": f"Bearer {buyer.token}", "Idempotency-Key": "k1"},
+                timeout=20,
+            )  # fmt: skip
+        finally:
+            own_postgres.start()
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "unavailable"
+    assert response.headers.get("retry-after")
