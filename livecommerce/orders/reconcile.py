@@ -126,10 +126,12 @@ async def watch_gate(
     levels: Levels = {}
     versions: dict[int, str] = {}
     while True:
+        epoch: str | None = None
+        rebuilding = False
         try:
             epoch = await checkout.gate.epoch()
             if epoch != known or checkout.gate_stale or since_rebuild >= rebuild_every:
-                checkout.gate_stale = False
+                rebuilding, checkout.gate_stale = True, False
                 count = await reconcile_open_sales(checkout)
                 log.info("stock gate rebuilt for %d sales (epoch %s)", count, epoch)
                 known, since_rebuild, levels = epoch, 0.0, {}
@@ -137,7 +139,12 @@ async def watch_gate(
                 levels = await repair_drift(checkout, levels, versions)
         except Unavailable:
             reraise_if_cancelled()
-            checkout.gate_stale = True  # rebuild as soon as the gate answers again
+            # Rebuild as soon as the gate answers again, if the gate was what failed or
+            # a rebuild was cut short. A database outage during a drift check is not a
+            # reason: rebuilding right after it would race the retried reservations.
+            if epoch is None or rebuilding:
+                checkout.gate_stale = True
+            levels = {}
         except Exception:
             reraise_if_cancelled()
             log.exception("stock gate reconciliation failed")
