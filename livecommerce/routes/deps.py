@@ -50,15 +50,18 @@ async def get_revocations(request: Request, resources: ResourcesDep) -> Revocati
 RevocationsDep = Annotated[Revocations, Depends(get_revocations)]
 
 
-def _bearer(request: Request) -> str | None:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+NO_CALLER = "log in first (Authorization: Bearer <token> or session cookie)"
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, token = authorization.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _check_csrf(request: Request, resources: Resources, principal: Principal) -> None:
+def check_csrf(resources: Resources, principal: Principal, token: str) -> None:
+    """Refuse a cookie's unsafe /api request without its session's CSRF token."""
     # Cookies ride along on cross-site requests; a token only our pages can read
     # proves the request came from one of them.
-    token = request.headers.get(CSRF_HEADER, "")
     try:
         owner = resources.csrf.verify(token)
     except NotAuthenticated:
@@ -67,26 +70,36 @@ def _check_csrf(request: Request, resources: Resources, principal: Principal) ->
         raise PermissionDenied("CSRF token belongs to another session")
 
 
-async def presented_token(
-    request: Request, resources: Resources, revocations: Revocations
+async def token_of(
+    resources: Resources, revocations: Revocations, *, authorization: str, session: str | None
 ) -> tuple[Claims | None, bool]:
-    """The valid, unrevoked token the request carries, and whether it came as a cookie.
+    """The valid, unrevoked token in an ``Authorization`` header or a session cookie's
+    value, and whether it came as the cookie. Shared by every route and the purchase
+    path (``routes._purchase``), which reads its headers without a ``Request``.
 
     An explicit bad bearer token is an error; a bad or revoked cookie is no cookie."""
-    bearer = _bearer(request)
+    bearer = _bearer(authorization)
     if bearer is not None:
         claims = resources.tokens.read(bearer)
         await revocations.check(claims)
         return claims, False
-    cookie = request.cookies.get(SESSION_COOKIE)
-    if not cookie:
+    if not session:
         return None, False
     try:
-        claims = resources.tokens.read(cookie)
+        claims = resources.tokens.read(session)
         await revocations.check(claims)
     except NotAuthenticated:
         return None, False  # a stale cookie is the same as none
     return claims, True
+
+
+async def presented_token(
+    request: Request, resources: Resources, revocations: Revocations
+) -> tuple[Claims | None, bool]:
+    """The valid, unrevoked token the request carries, and whether it came as a cookie."""
+    authorization = request.headers.get("authorization", "")
+    session = request.cookies.get(SESSION_COOKIE)
+    return await token_of(resources, revocations, authorization=authorization, session=session)
 
 
 async def optional_principal(
@@ -97,7 +110,7 @@ async def optional_principal(
         return None
     principal = claims.principal
     if from_cookie and request.method in UNSAFE and request.url.path.startswith("/api"):
-        _check_csrf(request, resources, principal)
+        check_csrf(resources, principal, request.headers.get(CSRF_HEADER, ""))
     return principal
 
 
@@ -105,7 +118,7 @@ async def current_principal(
     principal: Annotated[Principal | None, Depends(optional_principal)],
 ) -> Principal:
     if principal is None:
-        raise NotAuthenticated("log in first (Authorization: Bearer <token> or session cookie)")
+        raise NotAuthenticated(NO_CALLER)
     return principal
 
 

@@ -8,47 +8,28 @@ attempt never touches the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
-from functools import partial
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import (
-    DomainError,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-)
-from livecommerce.orders import payment, placement, service, shelf
-from livecommerce.orders.views import OrderView, PlacedOrder
-from livecommerce.resources import Resources
+from livecommerce.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from livecommerce.orders import payment, service
+from livecommerce.orders.views import OrderView
+from livecommerce.routes import _purchase
 from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(tags=["orders"])
 
 SIGNATURE_HEADER = "X-Livecommerce-Signature"
-# Per buyer: enough for a person tapping fast, too few for a script hammering the gate.
-ATTEMPTS_PER_SECOND = 5
 PROVIDERS: dict[str, Callable[[], payment.PaymentProvider]] = {
     "sandbox": payment.SandboxProvider,
     "sandbox_webhook": lambda: payment.SandboxProvider(
         name="sandbox_webhook", confirm_by_webhook=True
     ),
 }
-
-
-MAX_QUANTITY = 10**9  # bounds the integer; the domain judges what is sensible
-
-
-class OrderIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    quantity: int = Field(default=1, strict=True, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
 
 
 class PayIn(BaseModel):
@@ -62,92 +43,29 @@ class WebhookIn(BaseModel):
     status: str = Field(pattern="^(succeeded|failed)$")
 
 
-MAX_KEY_HEADER = 200
-IdempotencyKey = Annotated[str, Header(max_length=MAX_KEY_HEADER)]
+@router.post("/api/sales/{sale_id}/orders", status_code=201, openapi_extra=_purchase.DOCS)
+async def place(sale_id: RowId, request: Request, resources: ResourcesDep) -> Response:
+    """Order ``{"quantity": n}`` from a flash sale. The same Idempotency-Key returns the
+    same order (200). Most attempts are answered by ``routes.fast_lane``, alike."""
+    placing, refuse = _purchase.from_sale(resources, sale_id)
+    body = await request.body()
+    answer = await _purchase.answer_purchase(request.scope, resources, body, placing, refuse)
+    return _purchase.as_response(answer)
 
 
-async def count_attempt(resources: Resources, buyer_id: int) -> None:
-    """Count one purchase attempt; ``RateLimited`` past the per-buyer limit.
-
-    Per node: a buyer spread over N nodes gets N times the limit, which still stops a
-    script hammering one connection, without a Redis round trip per attempt.
-    """
-    await resources.node_limiter.hit(
-        "purchase", str(buyer_id), limit=ATTEMPTS_PER_SECOND, window=1.0
-    )
-
-
-async def purchase(
-    resources: Resources, buyer_id: int, attempt: Callable[[], Awaitable[PlacedOrder]]
-) -> PlacedOrder:
-    """The shared tail of every purchase (this route's and ``routes.fast_lane``'s): the
-    per-buyer attempt limit, then the attempt, counted by outcome."""
-    outcomes = resources.metrics.orders
-    try:
-        await count_attempt(resources, buyer_id)
-        placed = await attempt()
-    except DomainError as exc:
-        outcomes.labels(exc.code).inc()
-        raise
-    outcomes.labels("placed" if placed.created else "duplicate").inc()
-    return placed
-
-
-async def _purchase(
-    resources: Resources,
-    caller: Principal,
-    response: Response,
-    attempt: Callable[[], Awaitable[PlacedOrder]],
-) -> dict[str, Any]:
-    """201 for a new order, 200 for a repeated Idempotency-Key."""
-    placed = await purchase(resources, caller.user_id, attempt)
-    if not placed.created:
-        response.status_code = 200
-    return placed.order.as_dict()
-
-
-@router.post("/api/sales/{sale_id}/orders", status_code=201)
-async def place(
-    sale_id: RowId,
-    body: OrderIn,
-    caller: CurrentUser,
-    resources: ResourcesDep,
-    response: Response,
-    idempotency_key: IdempotencyKey,
-) -> dict[str, Any]:
-    """Order from a flash sale. The same Idempotency-Key returns the same order (200)."""
-    attempt = partial(
-        placement.place_order,
-        resources.checkout,
-        buyer_id=caller.user_id,
-        sale_id=sale_id,
-        quantity=body.quantity,
-        key=idempotency_key,
-    )
-    return await _purchase(resources, caller, response, attempt)
-
-
-@router.post("/api/rooms/{room_id}/products/{product_id}/orders", status_code=201)
+@router.post(
+    "/api/rooms/{room_id}/products/{product_id}/orders",
+    status_code=201,
+    openapi_extra=_purchase.DOCS,
+)
 async def buy_from_shelf(
-    room_id: RowId,
-    product_id: RowId,
-    body: OrderIn,
-    caller: CurrentUser,
-    resources: ResourcesDep,
-    response: Response,
-    idempotency_key: IdempotencyKey,
-) -> dict[str, Any]:
+    room_id: RowId, product_id: RowId, request: Request, resources: ResourcesDep
+) -> Response:
     """Buy a shelf product at its list price; same Idempotency-Key, same order (200)."""
-    attempt = partial(
-        shelf.buy_from_shelf,
-        resources.checkout,
-        buyer_id=caller.user_id,
-        room_id=room_id,
-        product_id=product_id,
-        quantity=body.quantity,
-        key=idempotency_key,
-    )
-    return await _purchase(resources, caller, response, attempt)
+    placing = _purchase.from_shelf(resources, room_id, product_id)
+    body = await request.body()
+    answer = await _purchase.answer_purchase(request.scope, resources, body, placing)
+    return _purchase.as_response(answer)
 
 
 @router.get("/api/orders")
