@@ -1,4 +1,10 @@
-"""Factory for ASGI servers started by import string (``uvicorn --factory``, workers)."""
+"""Factory for ASGI servers started by import string (``uvicorn --factory``, workers).
+
+The one place for process-wide runtime tweaks (the GIL switch interval, the heap
+steward's GC freezing): they are the server process's, made by ``serve``'s app at its
+start-up in every worker, and undone at its shutdown. Apps built by ``create_app``
+alone (tests, which share a process) leave the interpreter as it was.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +20,19 @@ from livecommerce.settings import Settings
 
 def app_from_env() -> FastAPI:
     """Build the app from ``LIVECOMMERCE_*`` variables; called by the server, not on import."""
-    settings = Settings()
+    return serving_app(Settings())
+
+
+def serving_app(settings: Settings) -> FastAPI:
+    """The app as ``serve`` runs it: ``create_app`` and the process's runtime tweaks."""
+    return create_app(settings, on_startup=process_tweaks(settings))
+
+
+def process_tweaks(settings: Settings) -> list[StartupHook]:
     hooks: list[StartupHook] = [quicken_thread_handoffs]
     if settings.heap_freeze:
         hooks.append(steward_heap)
-    return create_app(settings, on_startup=hooks)
+    return hooks
 
 
 THREAD_HANDOFF_SECONDS = 0.0005

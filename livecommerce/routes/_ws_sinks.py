@@ -105,8 +105,18 @@ as_text = _PerFrame(bytes.decode)
 as_wire = _PerFrame(wire_frame)
 
 
-# What DirectSink relies on; a server without all of it gets the portable sink.
-_PROTOCOL_NEEDS = ("conn", "close_sent", "handshake_complete", "transport", "keepalive_timeout")
+# What DirectSink relies on in uvicorn's WebSocketsSansIOProtocol (private, hence the pin
+# in pyproject.toml); a server without all of it gets the portable sink, and
+# tests/routes/test_ws_sinks.py fails: it expects the direct sink under uvicorn.
+_PROTOCOL_NEEDS = (
+    "conn",
+    "close_sent",
+    "handshake_complete",
+    "transport",
+    "keepalive_timeout",
+    "pong_timer",
+    "pending_ping_payload",
+)
 _TRANSPORT_NEEDS = (
     "write",
     "is_closing",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import os
 import pathlib
+import struct
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI, WebSocket
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -130,6 +134,59 @@ async def test_direct_sink_refuses_a_viewer_who_does_not_read(tally: SendTally) 
         refused = int(reason.rsplit(" ", 1)[-1])
         assert 0 < refused < 2000
     assert tally.dropped == 1
+
+
+async def _handshake(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A bare client: the opening handshake, then nothing (it never answers a ping)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    key = base64.b64encode(os.urandom(16)).decode()
+    writer.write(
+        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    return reader, writer
+
+
+async def _close_code(reader: asyncio.StreamReader) -> int:
+    """Read server frames up to the close frame; its code."""
+    while True:
+        first, second = await reader.readexactly(2)
+        length = second & 0x7F
+        if length >= 126:
+            (length,) = struct.unpack("!H" if length == 126 else "!Q", await reader.readexactly(
+                2 if length == 126 else 8
+            ))  # fmt: skip
+        payload = await reader.readexactly(length)
+        if first & 0x0F == Opcode.CLOSE.value:
+            code: int = struct.unpack("!H", payload[:2])[0]
+            return code
+
+
+async def test_a_viewer_who_never_answers_a_ping_is_closed_for_resume(
+    tally: SendTally,
+) -> None:
+    """The direct sink takes over uvicorn's missed-pong timeout: the client hears 4008
+    (resume), not uvicorn's 1011. Fails if uvicorn's keepalive internals move."""
+    app = _sink_app(tally, [])
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", log_level="warning",
+        ws_ping_interval=0.2, ws_ping_timeout=0.3,
+    )  # fmt: skip
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:  # noqa: ASYNC110 - uvicorn exposes a flag only
+                await asyncio.sleep(0.01)
+            reader, writer = await _handshake(server.servers[0].sockets[0].getsockname()[1])
+            assert await _close_code(reader) == CLOSE_RESUME
+        writer.close()
+    finally:
+        server.should_exit = True
+        await task
+    assert tally.direct == 1 and tally.dropped == 1
 
 
 async def test_other_servers_get_the_queued_sink(tally: SendTally) -> None:

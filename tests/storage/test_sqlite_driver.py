@@ -3,6 +3,7 @@ with everything SQLAlchemy reads from a cursor still right."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -92,3 +93,16 @@ async def test_the_unit_of_work_commits_through_it(db: Database, trips: list[str
         assert trips == ["_run", "_run"]
     async with db.read() as session:
         assert (await session.execute(text("SELECT name FROM item"))).scalar_one() == "kept"
+
+
+async def test_the_aiosqlite_internals_it_uses_are_there(tmp_path: Path) -> None:
+    """``_execute``, ``_conn`` and ``_thread`` are aiosqlite's private names, pinned in
+    pyproject.toml: this fails by name, not by an AttributeError deep in SQLAlchemy,
+    when an aiosqlite release moves them."""
+    connection = await sqlite_driver.creator(f"sqlite+aiosqlite:///{tmp_path / 'internals.db'}")()
+    try:
+        assert connection._thread.daemon and connection._thread.is_alive()
+        assert isinstance(connection._conn, sqlite3.Connection)
+        assert await connection.on_thread(lambda conn: conn is connection._conn)
+    finally:
+        await connection.close()
