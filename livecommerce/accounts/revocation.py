@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from redis.exceptions import RedisError
@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import Claims
+from livecommerce.coalesce import Coalescer
 from livecommerce.errors import NotAuthenticated, Unavailable
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import User
@@ -39,6 +40,8 @@ V = TypeVar("V")
 MAX_CACHED = 100_000
 """Entries per cache before it is emptied (it refills from the source of truth)."""
 WARN_EVERY_SECONDS = 10.0
+FETCH_BATCH = 256
+"""Token checks that go to Redis (and the database) together in one round trip."""
 
 
 class Revocations:
@@ -61,6 +64,9 @@ class Revocations:
         self._seen: dict[str, tuple[bool, float]] = {}  # token id -> (revoked, at)
         self._revoked_here: dict[str, int] = {}  # token id -> expiry (unix time)
         self._warned = -math.inf
+        self._fetches: Coalescer[tuple[int, str], tuple[int, bool]] = Coalescer(
+            max_batch=FETCH_BATCH
+        )
 
     async def check(self, claims: Claims) -> None:
         """Raise ``NotAuthenticated`` if the (validly signed) token was revoked."""
@@ -75,7 +81,10 @@ class Revocations:
         generation = self._fresh(self._generations.get(user_id), now)
         revoked = self._fresh(self._seen.get(token_id), now) if token_id else False
         if generation is None or revoked is None:
-            generation, revoked = await self._fetch(user_id, token_id, now)
+            # A crowd's first attempts arrive together: one round trip for all of them.
+            generation, revoked = await self._fetches.submit(
+                None, (user_id, token_id), self._fetch_many
+            )
         # A token names the generation its user had when it was issued, and generations
         # only rise: a newer token proves the cached value is old.
         self._learn(user_id, claims.generation)
@@ -86,21 +95,29 @@ class Revocations:
             return None
         return entry[0]
 
-    async def _fetch(self, user_id: int, token_id: str, now: float) -> tuple[int, bool]:
-        generation: int | None = None
-        revoked = False
+    async def _fetch_many(
+        self, tokens: Sequence[tuple[int, str]]
+    ) -> list[tuple[int, bool] | Exception]:
+        """What Redis (or, for users it does not know, the database) says of each token."""
+        found: list[tuple[int | None, bool]] = [(None, False)] * len(tokens)
         if self._shared is not None:
             try:
-                generation, revoked = await self._shared.lookup(user_id, token_id)
+                found = await self._shared.lookup_many(tokens)
             except RedisError as exc:
                 self._warn(f"token check without Redis: {exc}")
-        if generation is None:
-            generation = await self._stored_generation(user_id)
-            await self._share_generation(user_id, generation, required=False)
-        generation = self._remember(user_id, generation, now)
-        if token_id:
-            _bounded(self._seen)[token_id] = (revoked, now)
-        return generation, revoked
+        missing = sorted({user for (user, _), (gen, _) in zip(tokens, found, strict=True)
+                          if gen is None})  # fmt: skip
+        stored = await self._stored_generations(missing) if missing else {}
+        for user_id in missing:
+            await self._share_generation(user_id, stored[user_id], required=False)
+        now = self._clock()
+        answers: list[tuple[int, bool] | Exception] = []
+        for (user_id, token_id), (generation, revoked) in zip(tokens, found, strict=True):
+            known = self._remember(user_id, stored.get(user_id, generation or 0), now)
+            if token_id:
+                _bounded(self._seen)[token_id] = (revoked, now)
+            answers.append((known, revoked))
+        return answers
 
     def _remember(self, user_id: int, generation: int, at: float) -> int:
         """Cache a generation just read; a higher one learned meanwhile (a logout-all
@@ -111,10 +128,14 @@ class Revocations:
         _bounded(self._generations)[user_id] = (generation, at)
         return generation
 
-    async def _stored_generation(self, user_id: int) -> int:
+    async def _stored_generations(self, user_ids: Sequence[int]) -> dict[int, int]:
         async with self._db.read() as session:
-            found = await session.scalar(select(User.token_generation).where(User.id == user_id))
-        return found or 0  # users are never deleted; no row has had no "log out everywhere"
+            rows = await session.execute(
+                select(User.id, User.token_generation).where(User.id.in_(user_ids))
+            )
+            stored = {user_id: generation or 0 for user_id, generation in rows.all()}
+        # Users are never deleted; an id with no row has had no "log out everywhere".
+        return {user_id: stored.get(user_id, 0) for user_id in user_ids}
 
     def _learn(self, user_id: int, generation: int) -> None:
         known = self._generations.get(user_id)

@@ -7,6 +7,8 @@ key per logged-out token that expires when the token would have.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from redis.asyncio import Redis
 
 from livecommerce.storage.keys import Keys
@@ -31,15 +33,21 @@ class SharedRevocations:
         self._redis = redis
         self._keys = keys
 
-    async def lookup(self, user_id: int, token_id: str) -> tuple[int | None, bool]:
-        """The user's generation (``None``: not in Redis) and whether the token is revoked."""
+    async def lookup_many(self, tokens: Sequence[tuple[int, str]]) -> list[tuple[int | None, bool]]:
+        """Each (user, token id): the user's generation (``None``: not in Redis) and
+        whether the token is revoked; one pipeline, so one round trip on a single Redis
+        (one per shard on a cluster) for the whole batch."""
         pipe = self._redis.pipeline(transaction=False)
-        pipe.get(self._keys.token_generation(user_id))
-        if token_id:
-            pipe.exists(self._keys.revoked_token(user_id, token_id))
+        for user_id, token_id in tokens:
+            pipe.get(self._keys.token_generation(user_id))
+            pipe.exists(self._keys.revoked_token(user_id, token_id or "-"))
         found = await pipe.execute()
-        generation = None if found[0] is None else int(found[0])
-        return generation, bool(token_id) and bool(found[1])
+        answers: list[tuple[int | None, bool]] = []
+        for index, (_, token_id) in enumerate(tokens):
+            generation, revoked = found[2 * index], found[2 * index + 1]
+            answers.append((None if generation is None else int(generation),
+                            bool(token_id) and bool(revoked)))  # fmt: skip
+        return answers
 
     async def raise_generation(self, user_id: int, generation: int, *, ttl: int) -> None:
         key = self._keys.token_generation(user_id)
