@@ -108,8 +108,11 @@ class Revocations:
         missing = sorted({user for (user, _), (gen, _) in zip(tokens, found, strict=True)
                           if gen is None})  # fmt: skip
         stored = await self._stored_generations(missing) if missing else {}
-        for user_id in missing:
-            await self._share_generation(user_id, stored[user_id], required=False)
+        if stored and self._shared is not None:
+            try:
+                await self._shared.share_read(stored, ttl=self._token_ttl)
+            except RedisError as exc:
+                self._warn(f"token generations not shared: {exc}")
         now = self._clock()
         answers: list[tuple[int, bool] | Exception] = []
         for (user_id, token_id), (generation, revoked) in zip(tokens, found, strict=True):

@@ -49,6 +49,14 @@ class SharedRevocations:
                             bool(token_id) and bool(revoked)))  # fmt: skip
         return answers
 
+    async def share_read(self, generations: dict[int, int], *, ttl: int) -> None:
+        """Tell Redis generations just read from the database, in one pipeline. ``NX``:
+        a value already there is as new or newer (generations only rise), so it stays."""
+        pipe = self._redis.pipeline(transaction=False)
+        for user_id, generation in generations.items():
+            pipe.set(self._keys.token_generation(user_id), generation, nx=True, ex=max(1, ttl))
+        await pipe.execute()
+
     async def raise_generation(self, user_id: int, generation: int, *, ttl: int) -> None:
         key = self._keys.token_generation(user_id)
         await self._redis.eval(_RAISE, 1, key, generation, max(1, ttl))
