@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,12 +45,8 @@ class ProductView:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def card(self) -> ProductCard:
-        """The product as events carry it (the pinned card)."""
-        return ProductCard(
-            id=self.id, merchant_id=self.merchant_id, title=self.title,
-            description=self.description, image_url=self.image_url,
-            price_cents=self.price_cents, currency=self.currency, stock=self.stock,
-        )  # fmt: skip
+        """The product as events carry it (the pinned card): the fields of ``as_dict``."""
+        return cast(ProductCard, self.as_dict())
 
 
 TEXT_FIELDS = ("title", "description", "image_url")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from livecommerce.events.shapes import SaleData
 from livecommerce.storage.models import FlashSale
@@ -54,11 +54,5 @@ class SaleView:
         return data
 
     def data(self) -> SaleData:
-        """The sale as events carry it."""
-        return SaleData(
-            id=self.id, room_id=self.room_id, product_id=self.product_id,
-            price_cents=self.price_cents, quantity=self.quantity, sold=self.sold,
-            remaining=self.remaining, per_user_limit=self.per_user_limit,
-            starts_at=self.starts_at.isoformat(), ends_at=self.ends_at.isoformat(),
-            status=self.status,
-        )  # fmt: skip
+        """The sale as events carry it: the same fields as ``as_dict``."""
+        return cast(SaleData, self.as_dict())
