@@ -18,7 +18,7 @@ for port in $ports; do
   if ! redis-cli -p "$port" ping >/dev/null 2>&1; then
     redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$dir/$port" \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
-      --save "" --appendonly no --logfile "$dir/$port/redis.log" --pidfile "$dir/$port/redis.pid"
+      --save "" --appendonly no --logfile "$dir/$port/redis.log" --pidfile "$dir/$port/redis.pid" </dev/null
   fi
 done
 for port in $ports; do
@@ -35,7 +35,11 @@ for port in $ports; do
 done
 nodes=$(for port in $ports; do printf '127.0.0.1:%s ' "$port"; done)
 # shellcheck disable=SC2086
-redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes >/dev/null
+if ! redis-cli --cluster create $nodes --cluster-replicas 1 --cluster-yes </dev/null >"$dir/create.log" 2>&1; then
+  cat "$dir/create.log" >&2
+  for port in $ports; do tail -n 20 "$dir/$port/redis.log" >&2 || true; done
+  exit 1
+fi
 for _ in $(seq 1 100); do
   redis-cli -p "$base" cluster info | grep -q 'cluster_state:ok' && break
   sleep 0.1

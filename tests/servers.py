@@ -62,7 +62,9 @@ def start_server(
         "warning",
     ]
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(command, env=full_env, stdout=log_file, stderr=log_file, cwd=cwd)
+        process = subprocess.Popen(
+            command, env=full_env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd=cwd
+        )
     server = Server(url, process, log_path)
     _wait_ready(server)
     return server

@@ -64,7 +64,7 @@ class PrivateRedis:
         command = ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
                    "--save", "", "--appendonly", "no", "--dir", str(self.data)]  # fmt: skip
         log = (self.data / "redis.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=log)
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         _wait_for(lambda: cli(self.port, "ping") == "PONG", "private redis not up")
 
     def stop(self) -> None:
