@@ -63,7 +63,12 @@ def start_server(
     ]
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(
-            command, env=full_env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file, cwd=cwd
+            command,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=log_file,
+            cwd=cwd,
         )
     server = Server(url, process, log_path)
     _wait_ready(server)
