@@ -9,6 +9,7 @@ Cluster the script runs on the room's shard and publishes there with SPUBLISH.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -25,11 +26,17 @@ from livecommerce.hub.event import (
 from livecommerce.hub.log import slice_after
 from livecommerce.storage.keys import Keys
 
-# KEYS: seq counter, stream. ARGV: head, tail, maxlen, channel, ttl ms, and the publish
-# command: PUBLISH, SPUBLISH (Redis Cluster), or '' for none.
+# KEYS: seq counter, stream, this call's nonce. ARGV: head, tail, maxlen, channel, ttl ms,
+# the publish command (PUBLISH, SPUBLISH on Redis Cluster, or '' for none), nonce ttl ms.
+# A nonce already seen means the client is re-sending a call that ran but whose reply
+# was lost: answer its seq again, without a second entry or publish.
 # If the counter vanished but the stream survived, continue after the stream's last
 # entry: stream ids are "<seq>-0" and must grow.
 APPEND_LUA = """
+local done = redis.call('GET', KEYS[3])
+if done then
+  return tonumber(done)
+end
 local seq = redis.call('INCR', KEYS[1])
 if seq == 1 then
   local top = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
@@ -45,8 +52,12 @@ redis.call('PEXPIRE', KEYS[2], ARGV[5])
 if ARGV[6] ~= '' then
   redis.call(ARGV[6], ARGV[4], payload)
 end
+redis.call('SET', KEYS[3], seq, 'PX', ARGV[7])
 return seq
 """
+
+# Long enough to outlive any client retry of one call, short enough to cost nothing.
+NONCE_TTL_MS = 60_000
 
 
 def as_bytes(value: bytes | str) -> bytes:
@@ -79,12 +90,23 @@ class RedisLog:
     ) -> Event:
         at = self._clock()
         head, tail = split_envelope(room_id, type, data, at, extra)
-        keys = [self._keys.room_seq(room_id), self._keys.room_log(room_id)]
-        channel = self._keys.room_channel(room_id)
-        args: list[str | int] = [head, tail, self._retention, channel, self._ttl_ms, self._publish]
-        seq = int(await self._append(keys=keys, args=args))
+        seq = await self._append_once(room_id, head, tail, secrets.token_hex(8))
         payload = f"{head}{seq}{tail}".encode()
         return event_of_parts(room_id, seq, type, data, at, payload, extra)
+
+    async def _append_once(self, room_id: int, head: str, tail: str, nonce: str) -> int:
+        """Run the append script; however often the client re-sends this call, it
+        appends once."""
+        keys = [
+            self._keys.room_seq(room_id),
+            self._keys.room_log(room_id),
+            self._keys.room_append(room_id, nonce),
+        ]
+        channel = self._keys.room_channel(room_id)
+        args: list[str | int] = [
+            *(head, tail, self._retention, channel, self._ttl_ms, self._publish, NONCE_TTL_MS)
+        ]
+        return int(await self._append(keys=keys, args=args))
 
     async def events_since(self, room_id: int, seq: int) -> list[Event] | None:
         if seq < 0:

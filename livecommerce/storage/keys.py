@@ -26,6 +26,11 @@ class Keys:
         """Counter handing out the room's event sequence numbers."""
         return f"{self._room(room_id)}:seq"
 
+    def room_append(self, room_id: int, nonce: str) -> str:
+        """The seq one append call was given, kept briefly: a client retry of the same
+        call (redis-py Cluster retries after a dropped reply) gets it back, not a new one."""
+        return f"{self._room(room_id)}:append:{nonce}"
+
     def room_presence(self, room_id: int) -> str:
         """Hash node id -> sockets on that node (expired via node heartbeat keys)."""
         return f"{self._room(room_id)}:presence"

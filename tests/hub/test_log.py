@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 from livecommerce.hub.log import EventLog, MemoryLog
 from livecommerce.hub.redis_log import RedisLog
 from livecommerce.storage.keys import Keys
+from tests import services
 
 
 def make_log(keys: Keys, redis: Redis | None, retention: int = 1000) -> EventLog:
@@ -72,3 +73,67 @@ async def test_lost_counter_continues_after_the_stream(redis: Redis, keys: Keys)
         await log.append(1, "x", {})
     await redis.delete(keys.room_seq(1))
     assert (await log.append(1, "x", {})).seq == 4
+
+
+class ReplyDropper:
+    """A TCP proxy to Redis that closes the client's connection instead of passing on
+    the reply to its first EVALSHA once armed: the script ran, the client never hears."""
+
+    def __init__(self, port: int) -> None:
+        self._port = port
+        self.armed = False
+        self.dropped = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self._port)
+        while data := await reader.read(65536):
+            up_writer.write(data)
+            await up_writer.drain()
+            reply = await up_reader.read(65536)
+            if self.armed and b"EVALSHA" in data.upper():
+                self.armed = False
+                self.dropped += 1
+                break
+            writer.write(reply)
+            await writer.drain()
+        writer.close()
+        up_writer.close()
+
+
+async def test_a_retried_append_appends_once(redis_url: str, keys: Keys) -> None:
+    """A client that re-sends the append after a lost reply (as redis-py's Cluster
+    client does on a connection error) gets the same seq; the room has one entry."""
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    proxy = ReplyDropper(port)
+    proxied = Redis(
+        port=await proxy.start(),
+        retry=Retry(NoBackoff(), 1),
+        retry_on_error=[RedisConnectionError],
+    )
+    try:
+        log = RedisLog(proxied, keys, retention=100, ttl_seconds=60, clock=lambda: "t")
+        await log.append(1, "chat.posted", {"i": 0})  # the script is loaded now
+        proxy.armed = True
+        event = await log.append(1, "chat.posted", {"i": 1})
+        assert proxy.dropped == 1
+        assert event.seq == 2
+        assert await proxied.xlen(keys.room_log(1)) == 2
+        assert await log.current_seq(1) == 2
+    finally:
+        await proxied.aclose()
+        await proxy.close()
+        await services.delete_prefix(redis_url, keys.prefix)
