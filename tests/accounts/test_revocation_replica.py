@@ -36,11 +36,13 @@ class CountingRedis(Redis):
 
     async def execute_command(self, *args: Any, **options: Any) -> Any:
         self.sent.append(str(args[0]))
-        return await super().execute_command(*args, **options)
+        return await super().execute_command(*args, **options)  # type: ignore[no-untyped-call]
 
 
-def counting_redis(url: str) -> CountingRedis:
+def counting_redis(url: str | None) -> CountingRedis:
+    assert url is not None
     redis = CountingRedis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+    assert isinstance(redis, CountingRedis)
     redis.sent = []
     return redis
 
@@ -138,6 +140,7 @@ async def test_a_revocation_is_refused_on_another_node_after_its_refresh(
     assert redis.sent == ["EVALSHA"]
     assert await _refused(b, token) and await _refused(b, _claims(resources, eve.token))
     await redis.aclose()
+    assert resources.redis is not None
     looping = Revocations(resources.db, SharedRevocations(resources.redis, resources.keys),
                           cache_seconds=0.4)  # fmt: skip
     await looping.refresh()
