@@ -14,6 +14,8 @@ from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError
 
 from livecommerce.accounts.passwords import Passwords
+from livecommerce.accounts.revocation import Revocations
+from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
@@ -50,6 +52,7 @@ class Resources:
     media: MediaNode
     checkout: Checkout
     chat: ChatPoster
+    revocations: Revocations
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -141,6 +144,12 @@ async def build_resources(settings: Settings) -> Resources:
         ),
         checkout=build_checkout(db, redis, keys),
         chat=ChatPoster(db),
+        revocations=Revocations(
+            db,
+            SharedRevocations(redis, keys) if redis else None,
+            cache_seconds=settings.token_check_cache_seconds,
+            stale_seconds=settings.token_check_stale_seconds,
+        ),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -154,4 +163,8 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
+    # Before the first request, so that no token check waits for Redis or the database.
+    await resources.revocations.refresh()
+    if redis is not None:
+        resources.spawn(resources.revocations.run(), "token-revocations")
     return resources

@@ -38,8 +38,11 @@ class Settings(BaseSettings):
     """Set on HTTPS deployments so the session cookie is only sent over TLS."""
     token_ttl_seconds: int = 7 * 24 * 3600
     token_check_cache_seconds: float = Field(default=5.0, ge=0)
-    """How long a node trusts what it last learned about a user's tokens: a logout made
-    on another node holds here within this (at once on the node that made it)."""
+    """How old a node's replica of the revoked tokens may be: a logout made on another
+    node holds here within this (at once on the node that made it)."""
+    token_check_stale_seconds: float = Field(default=60.0, ge=0)
+    """With Redis unreachable, how much longer than ``token_check_cache_seconds`` a node
+    goes on checking tokens against its last replica; past it checks answer 503."""
     login_attempts_per_minute: int = 10
     """Per handle: the guard against guessing one account's password."""
     login_failures_per_address_per_minute: int = 100

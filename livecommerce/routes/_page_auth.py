@@ -18,7 +18,6 @@ from livecommerce.routes.deps import (
     OptionalUser,
     ResourcesDep,
     presented_token,
-    revocations_of,
 )
 from livecommerce.routes.errors import status_of
 
@@ -65,7 +64,7 @@ async def _logged_in(
     request: Request, resources: ResourcesDep, user: service.UserView, target: str
 ) -> Response:
     response = RedirectResponse(kit.safe_next(target), status_code=303)
-    await issue_session(response, resources, revocations_of(request.app.state, resources), user)
+    await issue_session(response, resources, resources.revocations, user)
     return response
 
 
@@ -144,7 +143,7 @@ async def logout(request: Request, resources: ResourcesDep, caller: OptionalUser
         form = await request.form()
         token = form.get("csrf_token")
         kit.check_session_token(resources, token if isinstance(token, str) else "", caller)
-        revocations = revocations_of(request.app.state, resources)
+        revocations = resources.revocations
         claims, _ = await presented_token(request, resources, revocations)
         if claims is not None:
             await revocations.revoke(claims)

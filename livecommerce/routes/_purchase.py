@@ -33,7 +33,6 @@ from livecommerce.routes.deps import (
     NO_CALLER,
     SESSION_COOKIE,
     check_csrf,
-    revocations_of,
     token_of,
 )
 from livecommerce.routes.errors import error_response, status_of
@@ -142,7 +141,7 @@ async def authenticate_purchase(scope: Scope, resources: Resources) -> Principal
     cookies = cookie_parser(found[_COOKIE].decode("latin-1")) if _COOKIE in found else {}
     claims, from_cookie = await token_of(
         resources,
-        revocations_of(scope["app"].state, resources),
+        resources.revocations,
         authorization=found.get(_AUTH, b"").decode("latin-1"),
         session=cookies.get(SESSION_COOKIE),
     )

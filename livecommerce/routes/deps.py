@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
-from starlette.datastructures import State
 
 from livecommerce.accounts.revocation import Revocations
-from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import Claims, Principal
 from livecommerce.errors import NotAuthenticated, PermissionDenied
 from livecommerce.resources import Resources
@@ -29,22 +27,8 @@ async def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def revocations_of(state: State, resources: Resources) -> Revocations:
-    """The app's token revocations, made on first use (they hold caches, no connections)."""
-    found: Revocations | None = getattr(state, "revocations", None)
-    if found is None:
-        shared = SharedRevocations(resources.redis, resources.keys) if resources.redis else None
-        found = state.revocations = Revocations(
-            resources.db,
-            shared,
-            cache_seconds=resources.settings.token_check_cache_seconds,
-            token_ttl=resources.settings.token_ttl_seconds,
-        )
-    return found
-
-
-async def get_revocations(request: Request, resources: ResourcesDep) -> Revocations:
-    return revocations_of(request.app.state, resources)
+async def get_revocations(resources: ResourcesDep) -> Revocations:
+    return resources.revocations
 
 
 RevocationsDep = Annotated[Revocations, Depends(get_revocations)]

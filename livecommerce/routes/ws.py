@@ -45,7 +45,7 @@ from livecommerce.routes._ws_connection import (
     origin_allowed,
 )
 from livecommerce.routes.client_address import client_address
-from livecommerce.routes.deps import SESSION_COOKIE, revocations_of
+from livecommerce.routes.deps import SESSION_COOKIE
 from livecommerce.sales.snapshot import room_snapshot
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ CLOSE_TRY_AGAIN = 1013
 async def principal_of(websocket: WebSocket, resources: Resources) -> Principal | None:
     """Who the socket's unrevoked token names: an explicit bad or revoked ``?token=`` is an
     error; a bad or revoked cookie is no cookie (the viewer watches anonymously)."""
-    revocations = revocations_of(websocket.app.state, resources)
+    revocations = resources.revocations
     token = websocket.query_params.get("token")
     if token is not None:
         claims = resources.tokens.read(token)

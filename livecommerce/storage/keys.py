@@ -58,18 +58,27 @@ class Keys:
         return f"{self.prefix}node:{node_id}:alive"
 
     # --- token revocation ---------------------------------------------------------
-    def _user(self, user_id: int) -> str:
-        # One hash tag per user: a token check reads both keys in one round trip,
-        # on Redis Cluster too.
-        return f"{self.prefix}{{user:{user_id}}}"
+    def _revocations(self) -> str:
+        # One hash tag for all of them: the scripts that change them (and log the change)
+        # touch several at once, on Redis Cluster too. Writes are rare (logouts).
+        return f"{self.prefix}{{revocations}}"
 
-    def token_generation(self, user_id: int) -> str:
-        """The user's token generation (copy of the user row's, never lowered)."""
-        return f"{self._user(user_id)}:token-generation"
+    def revoked_tokens(self) -> str:
+        """Sorted set of logged-out token ids, scored by when the token expires."""
+        return f"{self._revocations()}:tokens"
 
-    def revoked_token(self, user_id: int, token_id: str) -> str:
-        """Present while a logged-out token would still be valid (expires with it)."""
-        return f"{self._user(user_id)}:revoked:{token_id}"
+    def raised_generations(self) -> str:
+        """Hash user id -> token generation, for users whose generation was ever raised."""
+        return f"{self._revocations()}:generations"
+
+    def revocation_changes(self) -> str:
+        """Sorted set of the latest changes to the two above, scored by version."""
+        return f"{self._revocations()}:changes"
+
+    def revocation_meta(self) -> str:
+        """Hash with the ``version`` of the last change and the data's ``epoch`` (a
+        random id: a Redis that lost its data starts a new one)."""
+        return f"{self._revocations()}:meta"
 
     # --- rate limits ------------------------------------------------------------
     def rate(self, bucket: str, subject: str) -> str:

@@ -183,7 +183,7 @@ async def test_without_redis_checks_fall_back_and_revoking_says_so(
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
     try:
         shared = SharedRevocations(dead, Keys("dead:"))
-        node = Revocations(resources.db, shared, cache_seconds=5, token_ttl=60)
+        node = Revocations(resources.db, shared, cache_seconds=5)
         claims = resources.tokens.read(bob.token)
         await node.check(claims)
         with pytest.raises(Unavailable):
@@ -207,7 +207,7 @@ async def test_a_login_racing_logout_all_does_not_revive_old_tokens(
     resources = app.state.resources
     redis = resources.redis
     shared = SharedRevocations(redis, resources.keys) if redis is not None else None
-    node = Revocations(resources.db, shared, cache_seconds=5, token_ttl=60)
+    node = Revocations(resources.db, shared, cache_seconds=5)
     old = resources.tokens.read(bob.token)
     await node.check(old)
     late_login = resources.tokens.read(resources.tokens.issue(old.principal, generation=0))
@@ -215,6 +215,6 @@ async def test_a_login_racing_logout_all_does_not_revive_old_tokens(
     await node.issued(late_login)
     with pytest.raises(NotAuthenticated, match="revoked"):
         await node.check(old)
-    fresh = Revocations(resources.db, shared, cache_seconds=5, token_ttl=60)
+    fresh = Revocations(resources.db, shared, cache_seconds=5)
     with pytest.raises(NotAuthenticated, match="revoked"):
         await fresh.check(old)  # nor on a node that learns it from Redis or the row
