@@ -98,6 +98,10 @@ function stopCamera() {
   video.classList.remove("playing");
 }
 
+function labelProgramme() {
+  show("programme-label", !camera && state.status === "live" && video.classList.contains("playing"));
+}
+
 function drawControls() {
   const ended = state.status === "ended";
   if (ended) {
@@ -113,7 +117,7 @@ function drawControls() {
   show("end-btn", runsRoom && state.status === "live");
   show("studio-deal-form", runsRoom && !ended);
   show("chat-rules", !ended);
-  show("programme-label", !camera && state.status === "live");
+  labelProgramme();
   if (ended) showMessage(message, "");
 }
 
@@ -241,6 +245,7 @@ function onEvent(event) {
   if (changed) draw[changed]();
 }
 
+for (const name of ["playing", "emptied"]) video.addEventListener(name, labelProgramme);
 const numbers = orderNumbers(roomId, $("num-orders"), $("num-paid"));
 const socket = connectRoom(roomId, { onEvent, onStatus: connectionStatus });
 const rules = bindChatRules($("chat-rules"), socket);
