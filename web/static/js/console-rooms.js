@@ -28,7 +28,9 @@ function readForm() {
   const data = new FormData(form);
   const title = String(data.get("title") ?? "").trim();
   const host = String(data.get("host") ?? "").trim().toLowerCase();
-  const scheduledAt = localInputToIso(String(data.get("scheduled_at") ?? ""));
+  // A started show keeps its time: the field is disabled, so FormData leaves it out.
+  const scheduledAt = form.elements.scheduled_at.disabled ? editing?.scheduled_at
+    : localInputToIso(String(data.get("scheduled_at") ?? ""));
   if (!title) return { error: `${t("console.room_title")}: required / 必填` };
   if (!host && !editing) return { error: `${t("console.host_handle")}: required / 必填` };
   if (!scheduledAt) return { error: `${t("console.starts_at")}: required / 必填` };
@@ -79,6 +81,7 @@ function setMode(room) {
   button.textContent = room ? button.dataset.labelEdit : button.dataset.labelNew;
   form.querySelector('[data-action="cancel-edit"]').hidden = !room;
   form.elements.host.disabled = Boolean(room);
+  form.elements.scheduled_at.disabled = false;
   if (!room) {
     form.reset();
     defaultTime();
