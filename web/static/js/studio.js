@@ -24,7 +24,7 @@ const video = $("video");
 let camera = null;
 let publisher = null;
 // Moderators get chat moderation and the pin only; the template leaves the rest out.
-const runsRoom = Boolean(data.runs_room);
+const runsRoom = Boolean(pageData().runs_room);
 // Until this studio publishes, it shows the programme viewers see (a test pattern, OBS).
 const programme = videoPlayer(roomId, video);
 
