@@ -22,6 +22,7 @@ from livecommerce.routes import (
     products,
     rooms,
     sales,
+    shows,
     ws,
 )
 from livecommerce.routes._ws_sinks import CaptureSend
@@ -59,14 +60,14 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, sales, orders, media):
+    for module in (auth, products, rooms, shows, sales, orders, media):
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
     app.add_middleware(PurchaseFastLane)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, uploads=shows.UPLOAD_LIMITS)
     app.add_middleware(Observe)
     # Outermost, so it sees the server's own send callable (see routes._ws_sinks).
     app.add_middleware(CaptureSend)

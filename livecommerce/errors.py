@@ -18,6 +18,10 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── IllegalTransition     illegal_transition
     │   ├── SoldOut               sold_out
     │   ├── LimitExceeded         limit_exceeded
+    │   ├── AlreadyPublishing     already_publishing
+    │   ├── SaleOverlaps          sale_overlaps
+    │   ├── ProductOnShelf        product_on_shelf
+    │   ├── ProductInDeal         product_in_deal
     │   ├── SaleNotLive           sale_not_live    (base of the three below)
     │   │   ├── SaleNotStarted    sale_not_started
     │   │   ├── SaleEnded         sale_ended
@@ -104,6 +108,32 @@ class LimitExceeded(Conflict):
     code = "limit_exceeded"
 
 
+class AlreadyPublishing(Conflict):
+    """Another publish (a test pattern, OBS, a second studio) holds the room's video;
+    a manager may take it over."""
+
+    code = "already_publishing"
+
+
+class SaleOverlaps(Conflict):
+    """The room already has a deal open in that window: viewers see one deal at a time."""
+
+    code = "sale_overlaps"
+
+
+class ProductOnShelf(Conflict):
+    """The product is on the shelf of a show that has not ended; take it off first."""
+
+    code = "product_on_shelf"
+
+
+class ProductInDeal(Conflict):
+    """The product has an open flash deal in this room; it stays on the shelf until the
+    deal closes."""
+
+    code = "product_in_deal"
+
+
 class SaleNotLive(Conflict):
     """The flash sale is not selling; the subclasses say why."""
 
@@ -181,6 +211,10 @@ DOMAIN_CODES: dict[str, Answer] = {
     IllegalTransition.code: _CONFLICT,
     SoldOut.code: _CONFLICT,
     LimitExceeded.code: _CONFLICT,
+    AlreadyPublishing.code: _CONFLICT,
+    SaleOverlaps.code: _CONFLICT,
+    ProductOnShelf.code: _CONFLICT,
+    ProductInDeal.code: _CONFLICT,
     SaleNotLive.code: _CONFLICT,
     SaleNotStarted.code: _CONFLICT,
     SaleEnded.code: _CONFLICT,

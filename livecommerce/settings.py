@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     """SQLite file (embedded) or ``postgresql+asyncpg://...`` (scaled)."""
     redis_url: str | None = None
     """Unset: in-process broker and stock gate. Set: Redis for fan-out, presence, gate."""
+    data_dir: str = "./data"
+    """Uploaded files (show covers) live under here."""
     redis_prefix: str = "lc:"
     secret_key: str = "insecure-dev-key-change-me"
     """Signs tokens, session cookies and CSRF tokens; must be equal on every node."""

@@ -91,6 +91,7 @@ def settings(
         "secret_key": "test-secret-key",
         "password_hash_memory_kib": 1024,
         "login_attempts_per_minute": 5,
+        "data_dir": str(tmp_path / "data"),
     }
     if shape == "embedded":
         yield Settings(database_url=services.sqlite_copy(sqlite_template, tmp_path), **base)
@@ -131,6 +132,7 @@ def server_env(settings: Settings) -> dict[str, str]:
         "LIVECOMMERCE_PASSWORD_HASH_MEMORY_KIB": str(settings.password_hash_memory_kib),
         "LIVECOMMERCE_REDIS_PREFIX": settings.redis_prefix,
         "LIVECOMMERCE_PAYMENTS_SANDBOX": str(settings.payments_sandbox).lower(),
+        "LIVECOMMERCE_DATA_DIR": settings.data_dir,
     }
     if settings.redis_url:
         env["LIVECOMMERCE_REDIS_URL"] = settings.redis_url

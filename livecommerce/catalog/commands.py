@@ -28,8 +28,3 @@ async def update_product(
         return await service.update_product(
             uow.session, caller=caller, product_id=product_id, changes=changes
         )
-
-
-async def delete_product(db: Database, *, caller: Principal, product_id: int) -> None:
-    async with db.unit_of_work() as uow:
-        await service.delete_product(uow.session, caller=caller, product_id=product_id)

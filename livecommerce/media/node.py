@@ -37,11 +37,13 @@ class MediaNode(Protocol):
     # Settable after construction, so the app can wire it to objects built later.
     on_stream_ended: StreamEndedCallback | None
 
-    async def publish(self, room_id: int, offer_sdp: str) -> tuple[str, str]:
+    async def publish(
+        self, room_id: int, offer_sdp: str, *, replace: bool = False
+    ) -> tuple[str, str]:
         """Accept the host's WHIP offer; return (resource id, answer SDP).
 
-        Raises InvalidInput for an unusable offer, Conflict if the room already has a
-        publisher.
+        Raises InvalidInput for an unusable offer, AlreadyPublishing if the room already
+        has a publisher, unless ``replace`` (a takeover) ends that one first.
         """
 
     async def unpublish(self, resource_id: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
-from livecommerce.errors import Conflict, InvalidInput, NotFound, Unavailable
+from livecommerce.errors import AlreadyPublishing, InvalidInput, NotFound, Unavailable
 from livecommerce.media.aiortc_hooks import redirect_keyframe_requests
 from livecommerce.media.node import MediaStats, StreamEndedCallback
 from livecommerce.media.peers import Peer, answer_offer, new_peer, stop_watchdog, supervise
@@ -74,11 +74,17 @@ class RelayNode:
         self._stats = MediaStats()
 
     # --- MediaNode -----------------------------------------------------------------
-    async def publish(self, room_id: int, offer_sdp: str) -> tuple[str, str]:
+    async def publish(
+        self, room_id: int, offer_sdp: str, *, replace: bool = False
+    ) -> tuple[str, str]:
         offer = parse_offer(offer_sdp)
         codecs = _host_codecs(offer)
-        if room_id in self._streams:
-            raise Conflict("a host is already publishing in this room")
+        while (current := self._streams.get(room_id)) is not None:
+            if not replace:
+                raise AlreadyPublishing("a host is already publishing in this room")
+            # A takeover: the old publish and its viewers go; viewers rejoin on the
+            # stream.started event that the new publish sends.
+            await self._end_stream(current, notify=False)
         stream = HostStream(
             room_id,
             stats=self._stats,

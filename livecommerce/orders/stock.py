@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import return_product_stock
@@ -26,12 +26,13 @@ from livecommerce.errors import (
     SoldOut,
 )
 from livecommerce.orders._bulk import add_purchases, insert_orders
+from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.scheduler import event_for
 from livecommerce.sales.service import claim_transition
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
+from livecommerce.storage.models import FlashSale, Order, PurchaseCounter, Room
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,8 @@ async def _move_sold(
             s.status.in_(SELLING),
             s.starts_at <= now,
             s.ends_at > now,
+            # A deal sells only while its show is live (not before it starts).
+            s.room_id.in_(select(Room.id).where(Room.status == RoomStatus.LIVE.value)),
         )
     result = await session.execute(
         query.returning(s.sold, s.quantity).execution_options(synchronize_session=False)
@@ -166,6 +169,9 @@ def refusal_of(sale: FlashSale, now: datetime) -> SaleNotLive | None:
         return SaleEnded("the flash sale has ended")
     if now < sale.starts_at:
         return SaleNotStarted("the flash sale has not started yet")
+    if sale.status == SaleStatus.SCHEDULED and sale.sold < sale.quantity:
+        # Its window is open but the scheduler has not started it: its show is not live.
+        return SaleNotStarted("the flash sale starts when its show goes live")
     return None
 
 

@@ -7,11 +7,14 @@ Routes and the WebSocket handler call these, never a unit of work of their own.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.rooms import moderation, service
+from livecommerce.rooms import editing, moderation, service
+from livecommerce.rooms.cover import cover_extension
 from livecommerce.rooms.views import RoomView
 from livecommerce.storage.db import Database
+from livecommerce.storage.files import FileStore
 
 
 async def schedule_room(
@@ -84,3 +87,27 @@ async def set_blocked_words(
 ) -> None:
     async with db.unit_of_work() as uow:
         await moderation.set_blocked_words(uow, caller=caller, room_id=room_id, words=words)
+
+
+async def edit_room(
+    db: Database, *, caller: Principal, room_id: int, changes: dict[str, Any]
+) -> RoomView:
+    """Retitle, reschedule (before it starts) or re-cover a show."""
+    async with db.unit_of_work() as uow:
+        return await editing.update_room(uow, caller=caller, room_id=room_id, changes=changes)
+
+
+async def set_cover(
+    db: Database, store: FileStore, *, caller: Principal, room_id: int, body: bytes,
+    content_type: str, url_prefix: str,
+) -> RoomView:  # fmt: skip
+    """Store an uploaded cover image and make it the show's cover.
+
+    Permission is checked before the bytes are written, so a stranger cannot fill the disk.
+    """
+    extension = cover_extension(content_type, body)
+    async with db.read() as session:
+        await service.require_manager(session, await service.load_room(session, room_id), caller)
+    name = store.save(body, extension)
+    changes = {"cover_url": f"{url_prefix}/{name}"}
+    return await edit_room(db, caller=caller, room_id=room_id, changes=changes)

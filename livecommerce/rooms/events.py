@@ -128,3 +128,11 @@ class ModeratorRemoved(RoomEvent):
 
     def audience(self) -> Audience:
         return Audience(self.user["id"], privileged=self.privileged)
+
+
+class ShelfChanged(RoomEvent):
+    """The merchant changed the show's shelf (小黄车): the whole shelf, in order."""
+
+    type = "shelf.changed"
+    durable = True
+    shelf: list[ProductCard]

@@ -33,7 +33,7 @@ async def _find_host(session: AsyncSession, host: int | str) -> User:
     return user
 
 
-async def _check_shelf(session: AsyncSession, merchant_id: int, product_ids: list[int]) -> None:
+async def check_shelf(session: AsyncSession, merchant_id: int, product_ids: list[int]) -> None:
     if len(product_ids) > MAX_SHELF or len(set(product_ids)) != len(product_ids):
         raise InvalidInput(f"product_ids must be distinct, at most {MAX_SHELF}")
     for product_id in product_ids:
@@ -62,7 +62,7 @@ async def schedule_room(
         raise InvalidInput("scheduled_at needs a time zone (e.g. ...Z)")
     session = uow.session
     host_user = await _find_host(session, host)
-    await _check_shelf(session, caller.user_id, product_ids)
+    await check_shelf(session, caller.user_id, product_ids)
     room = Room(
         merchant_id=caller.user_id,
         host_id=host_user.id,
@@ -238,7 +238,7 @@ async def room_detail(session: AsyncSession, room_id: int) -> RoomDetail:
     shelf = await session.scalars(
         select(Product)
         .join(RoomProduct, RoomProduct.product_id == Product.id)
-        .where(RoomProduct.room_id == room_id)
+        .where(RoomProduct.room_id == room_id, Product.deleted.is_(False))
         .order_by(RoomProduct.position)
     )
     moderators = await session.scalars(

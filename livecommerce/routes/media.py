@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -56,16 +56,24 @@ async def endpoint_options(room_id: RowId) -> Response:
 
 @router.post("/whip", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
 async def publish(
-    room_id: RowId, offer: Offer, caller: CurrentUser, resources: ResourcesDep
+    room_id: RowId,
+    offer: Offer,
+    caller: CurrentUser,
+    resources: ResourcesDep,
+    takeover: bool = Query(default=False, description="replace the room's current publish"),
 ) -> Response:
-    """The host goes live: 201 with the answer and the session URL in Location."""
+    """The host goes live: 201 with the answer and the session URL in Location.
+
+    409 ``already_publishing`` while another publish holds the room (the demo's test
+    pattern, OBS); ``?takeover=true`` replaces it.
+    """
     async with resources.db.read() as session:
         room = await load_room(session, room_id)
         await require_manager(session, room, caller)
         if room.status == RoomStatus.ENDED:
             raise Conflict("the room has ended")
     media = resources.media
-    resource_id, answer = await media.publish(room_id, offer)
+    resource_id, answer = await media.publish(room_id, offer, replace=takeover)
     try:
         await _set_media_node(resources, room_id, _node_url(resources))
     except BaseException:

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from livecommerce.rooms import service as rooms
+from livecommerce.rooms.chat import blocked_words
 from livecommerce.routes import _page_auth
 from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
@@ -66,7 +67,16 @@ async def studio_page(
         # Moderators get the studio too: it is where chat is moderated.
         await rooms.require_manager(session, room, caller, moderators=True)
         detail = (await rooms.room_detail(session, room_id)).as_dict()
-    context: dict[str, Any] = {"room": detail, "page_data": {"room": detail}}
+    # Moderators see chat moderation and the pin; camera, going live, ending and deals
+    # are the host's and merchant's (the API refuses them to moderators).
+    runs = rooms.runs_room(room, caller.user_id, caller.role)
+    context: dict[str, Any] = {
+        "room": detail,
+        "runs_room": runs,
+        "slow_mode_seconds": room.slow_mode_seconds,
+        "blocked_words": blocked_words(room),
+        "page_data": {"room": detail, "runs_room": runs},
+    }
     return render(request, resources, caller, "studio.html", context)
 
 

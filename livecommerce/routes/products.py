@@ -11,6 +11,7 @@ from pydantic.json_schema import SkipJsonSchema
 from livecommerce.catalog import commands, service
 from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
+from livecommerce.sales import commands as shelf_commands
 
 router = APIRouter(prefix="/api/products", tags=["catalog"])
 
@@ -74,4 +75,4 @@ async def update(
 
 @router.delete("/{product_id}", status_code=204)
 async def delete(product_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> None:
-    await commands.delete_product(resources.db, caller=caller, product_id=product_id)
+    await shelf_commands.delete_product(resources.db, caller=caller, product_id=product_id)

@@ -67,14 +67,21 @@ def due_transition(
     ends_at: datetime,
     sold: int,
     quantity: int,
+    room_live: bool = True,
 ) -> SaleStatus | None:
     """The one transition that is due at ``now``, or ``None``.
+
+    A deal sells only while its show is live: a scheduled deal whose start has come
+    waits for the show to go live, and one whose whole window passes before that is
+    cancelled (it never sold).
 
     One step at a time: a scheduled sale whose whole window passed while no node was
     running goes ``live`` first and ``ended`` on the next call, so viewers and the
     event log see the same edges as always.
     """
     if status is SaleStatus.SCHEDULED:
+        if not room_live:
+            return SaleStatus.CANCELLED if now >= ends_at else None
         return SaleStatus.LIVE if now >= starts_at else None
     if status in (SaleStatus.LIVE, SaleStatus.SOLD_OUT) and now >= ends_at:
         return SaleStatus.ENDED

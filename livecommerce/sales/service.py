@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import load_product, return_product_stock, take_product_stock
-from livecommerce.errors import InvalidInput, NotFound
+from livecommerce.errors import InvalidInput, NotFound, SaleOverlaps
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.sales import events
@@ -89,6 +89,7 @@ async def schedule_sale(
         now or utcnow(), starts_at=starts_at, countdown_seconds=countdown_seconds,
         ends_at=ends_at, duration_seconds=duration_seconds,
     )  # fmt: skip
+    await _refuse_overlap(session, room_id, start, end)
     sale = FlashSale(
         room_id=room_id, product_id=product_id, price_cents=price_cents, quantity=quantity,
         sold=0, per_user_limit=per_user_limit, starts_at=start, ends_at=end,
@@ -103,6 +104,25 @@ async def schedule_sale(
     view = SaleView.of(sale)
     uow.emit(room_id, events.SaleScheduled(sale=view.data()))
     return view
+
+
+async def _refuse_overlap(
+    session: AsyncSession, room_id: int, start: datetime, end: datetime
+) -> None:
+    """A room runs one deal at a time: viewers see one banner and one countdown, so a
+    second deal in the same window would sell unseen."""
+    clash = await session.scalar(
+        select(FlashSale.id)
+        .where(
+            FlashSale.room_id == room_id,
+            FlashSale.status.in_([s.value for s in OPEN_STATUSES]),
+            FlashSale.starts_at < end,
+            FlashSale.ends_at > start,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        raise SaleOverlaps(f"flash sale {clash} is open in this room at that time")
 
 
 async def load_sale(session: AsyncSession, sale_id: int) -> FlashSale:

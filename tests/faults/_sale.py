@@ -85,6 +85,8 @@ def open_deal(server: Server, duration: int) -> Deal:
         room = {"title": "Show", "host": "anna", "scheduled_at": "2030-01-01T12:00:00Z",
                 "product_ids": [pid]}  # fmt: skip
         rid = client.post("/api/rooms", json=room, headers=shop).json()["id"]
+        # Deals sell only while their show is live.
+        assert client.post(f"/api/rooms/{rid}/start", headers=shop).status_code == 200
         deal = {"product_id": pid, "price_cents": 990, "quantity": QUANTITY,
                 "per_user_limit": LIMIT, "countdown_seconds": 0,
                 "duration_seconds": duration}  # fmt: skip

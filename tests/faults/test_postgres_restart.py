@@ -50,6 +50,8 @@ def open_sale(server: Server, buyers: int) -> tuple[int, list[str]]:
         room = {"title": "Show", "host": "anna", "scheduled_at": "2030-01-01T12:00:00Z",
                 "product_ids": [pid]}  # fmt: skip
         rid = client.post("/api/rooms", json=room, headers=shop).json()["id"]
+        # Deals sell only while their show is live.
+        assert client.post(f"/api/rooms/{rid}/start", headers=shop).status_code == 200
         deal = {"product_id": pid, "price_cents": 990, "quantity": 100_000,
                 "per_user_limit": 100_000, "countdown_seconds": 0,
                 "duration_seconds": 600}  # fmt: skip

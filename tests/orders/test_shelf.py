@@ -108,7 +108,7 @@ async def test_deal_units_leave_product_stock_and_come_back(
 ) -> None:
     """Scheduling a deal reserves its units from the product; cancelling or ending it
     returns what was not sold."""
-    shop, _, rid, pid = await shop_with_room(client)
+    shop, _, rid, pid = await shop_with_room(client, live=True)
     cancelled = (await launch(client, shop, rid, pid, quantity=20, countdown_seconds=600)).json()
     assert await stock(client, pid) == 30
     too_many = await launch(client, shop, rid, pid, quantity=31)
@@ -134,7 +134,7 @@ async def test_deal_units_leave_product_stock_and_come_back(
 async def test_ending_the_show_closes_its_deals(app: FastAPI, client: httpx.AsyncClient) -> None:
     """When the show ends, its live deal ends (buyers are refused) and its upcoming deal
     is cancelled; their unsold units go back to the product."""
-    shop, host, rid, pid = await shop_with_room(client)
+    shop, host, rid, pid = await shop_with_room(client, live=True)
     live = (await launch(client, shop, rid, pid, quantity=10)).json()
     later = (await launch(client, shop, rid, pid, quantity=5, countdown_seconds=600)).json()
     await advance_sales(app.state.resources.db, now=utcnow())

@@ -14,7 +14,7 @@ from tests.users import Account, signup
 
 
 async def live_sale(client: httpx.AsyncClient, **terms: Any) -> int:
-    shop, _, rid, pid = await shop_with_room(client)
+    shop, _, rid, pid = await shop_with_room(client, live=True)
     response = await launch(client, shop, rid, pid, **terms)
     assert response.status_code == 201, response.text
     sale_id: int = response.json()["id"]

@@ -130,7 +130,7 @@ async def test_a_cancelled_sale_is_refused_alike(
     app: FastAPI, client: httpx.AsyncClient, reached: list[str]
 ) -> None:
     """Once this node knows a sale was cancelled, the fast lane refuses as the route."""
-    shop, _, rid, pid = await shop_with_room(client)
+    shop, _, rid, pid = await shop_with_room(client, live=True)
     sale = (await launch(client, shop, rid, pid, countdown_seconds=600)).json()
     await client.post(f"/api/sales/{sale['id']}/cancel", headers=shop.headers)
     first, second = await signup(client, "bob"), await signup(client, "eve")

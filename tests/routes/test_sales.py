@@ -15,11 +15,18 @@ from tests.servers import free_port
 from tests.users import Account, product, room, signup
 
 
-async def shop_with_room(client: httpx.AsyncClient) -> tuple[Account, Account, int, int]:
+async def shop_with_room(
+    client: httpx.AsyncClient, *, live: bool = False
+) -> tuple[Account, Account, int, int]:
+    """A merchant, a host and a show with one product; ``live`` starts the show (deals
+    sell only while it is live)."""
     shop = await signup(client, "shop", "merchant")
     host = await signup(client, "anna", "host")
     pid = (await product(client, shop, "Tea", stock=50))["id"]
     rid = (await room(client, shop, host, [pid]))["id"]
+    if live:
+        started = await client.post(f"/api/rooms/{rid}/start", headers=host.headers)
+        assert started.status_code == 200, started.text
     return shop, host, rid, pid
 
 

@@ -27,11 +27,15 @@ async function errorOf(response) {
   return new ApiError(response.status, code, message, response.headers.get("Retry-After"));
 }
 
-/** `api("POST", "/api/products", {...})` -> parsed JSON (null for 204). */
+/** `api("POST", "/api/products", {...})` -> parsed JSON (null for 204). A Blob body (an
+ * uploaded file) is sent as it is, with its own type. */
 export async function api(method, path, body = undefined, headers = {}) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
   if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = csrfToken();
-  if (body !== undefined) {
+  if (body instanceof Blob) {
+    init.headers["Content-Type"] = body.type || "application/octet-stream";
+    init.body = body;
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }

@@ -10,6 +10,7 @@ import { currentLang, money, t } from "./i18n.js";
 const form = document.getElementById("deal-form");
 const deals = document.getElementById("deal-list");
 let productTitles = new Map();
+let shelfRequest = 0;
 const message = form.querySelector(".form-message");
 const orders = document.getElementById("order-list");
 
@@ -23,13 +24,36 @@ function fillSelect(select, options) {
 export function setRooms(rooms) {
   const open = rooms.filter((r) => r.status !== "ended");
   fillSelect(form.elements.room_id, open.map((r) => [r.id, r.title]));
-  loadDeals();
+  roomChanged();
 }
 
-// Every product of the merchant is offered; the API refuses one that is not on the show's shelf.
 export function setProducts(products) {
   productTitles = new Map(products.map((p) => [p.id, p.title]));
-  fillSelect(form.elements.product_id, products.map((p) => [p.id, `${p.title} · ${money(p.price_cents, p.currency)}`]));
+  loadShelf();
+}
+
+/** Offer only the chosen show's shelf: a deal is on a product the viewers can see. */
+async function loadShelf() {
+  const roomId = form.elements.room_id.value;
+  const select = form.elements.product_id;
+  const request = ++shelfRequest;  // a slower answer for a show picked earlier is dropped
+  let shelf = [];
+  if (roomId) {
+    try {
+      shelf = (await api("GET", `/api/rooms/${roomId}`)).shelf;
+    } catch (err) {
+      showMessage(message, errorText(err));
+    }
+  }
+  if (request !== shelfRequest) return;
+  fillSelect(select, shelf.map((p) => [p.id, `${p.title} · ${money(p.price_cents, p.currency)}`]));
+  if (roomId && shelf.length === 0) showMessage(message, t("console15.no_shelf"));
+  else if (message.textContent === t("console15.no_shelf")) showMessage(message, "");
+}
+
+function roomChanged() {
+  loadShelf();
+  loadDeals();
 }
 
 function readForm() {
@@ -133,6 +157,6 @@ export function initDeals() {
   form.elements.starts_at.value = toLocalInput(start);
   form.elements.ends_at.value = toLocalInput(new Date(start.getTime() + 10 * 60_000));
   onSubmit(form, submit);
-  form.elements.room_id.addEventListener("change", loadDeals);
+  form.elements.room_id.addEventListener("change", roomChanged);
   return loadOrders();
 }

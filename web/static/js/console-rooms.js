@@ -10,6 +10,7 @@ const shelf = document.getElementById("shelf-options");
 const message = form.querySelector(".form-message");
 
 let onChange = () => {};
+let editing = null;  // the room being edited, or null when scheduling a new one
 
 export function renderShelfOptions(products) {
   const checked = new Set([...shelf.querySelectorAll("input:checked")].map((i) => i.value));
@@ -27,12 +28,28 @@ function readForm() {
   const data = new FormData(form);
   const title = String(data.get("title") ?? "").trim();
   const host = String(data.get("host") ?? "").trim().toLowerCase();
-  const scheduledAt = localInputToIso(String(data.get("scheduled_at") ?? ""));
+  // A started show keeps its time: the field is disabled, so FormData leaves it out.
+  const scheduledAt = form.elements.scheduled_at.disabled ? editing?.scheduled_at
+    : localInputToIso(String(data.get("scheduled_at") ?? ""));
   if (!title) return { error: `${t("console.room_title")}: required / 必填` };
-  if (!host) return { error: `${t("console.host_handle")}: required / 必填` };
+  if (!host && !editing) return { error: `${t("console.host_handle")}: required / 必填` };
   if (!scheduledAt) return { error: `${t("console.starts_at")}: required / 必填` };
   const productIds = data.getAll("product_ids").map(Number);
   return { payload: { title, host, scheduled_at: scheduledAt, product_ids: productIds } };
+}
+
+async function uploadCover(roomId) {
+  const file = form.elements.cover.files[0];
+  if (!file) return;
+  await api("PUT", `/api/rooms/${roomId}/cover`, file);
+}
+
+/** Save an edit: title and time (the time only before the show starts), then the shelf. */
+async function saveEdit(room, payload) {
+  const changes = { title: payload.title };
+  if (room.status === "scheduled") changes.scheduled_at = payload.scheduled_at;
+  await api("PATCH", `/api/rooms/${room.id}`, changes);
+  await api("PUT", `/api/rooms/${room.id}/shelf`, { product_ids: payload.product_ids });
 }
 
 async function submit(event) {
@@ -40,10 +57,57 @@ async function submit(event) {
   const { payload, error } = readForm();
   if (error) return showMessage(message, error);
   try {
-    await api("POST", "/api/rooms", payload);
-    showMessage(message, t("console.scheduled"), true);
+    let roomId;
+    if (editing) {
+      await saveEdit(editing, payload);
+      roomId = editing.id;
+    } else {
+      roomId = (await api("POST", "/api/rooms", payload)).id;
+    }
+    await uploadCover(roomId);
+    showMessage(message, editing ? t("console15.show_saved") : t("console.scheduled"), true);
+    setMode(null);
+    await load();
+  } catch (err) {
+    showMessage(message, errorText(err));
+  }
+}
+
+function setMode(room) {
+  editing = room;
+  const title = form.querySelector(".form-title");
+  title.textContent = room ? title.dataset.edit : title.dataset.new;
+  const button = form.querySelector('button[type="submit"]');
+  button.textContent = room ? button.dataset.labelEdit : button.dataset.labelNew;
+  form.querySelector('[data-action="cancel-edit"]').hidden = !room;
+  form.elements.host.disabled = Boolean(room);
+  form.elements.scheduled_at.disabled = false;
+  if (!room) {
     form.reset();
     defaultTime();
+    return;
+  }
+  form.elements.title.value = room.title;
+  form.elements.host.value = room.host_name;
+  form.elements.scheduled_at.value = toLocalInput(new Date(room.scheduled_at));
+  form.elements.scheduled_at.disabled = room.status !== "scheduled";
+  const onShelf = new Set(room.shelf.map((p) => String(p.id)));
+  for (const box of shelf.querySelectorAll("input")) box.checked = onShelf.has(box.value);
+  form.scrollIntoView({ behavior: "smooth", block: "center" });
+}
+
+async function edit(room) {
+  try {
+    setMode(await api("GET", `/api/rooms/${room.id}`));
+  } catch (err) {
+    showMessage(message, errorText(err));
+  }
+}
+
+async function cancelShow(room) {
+  if (!confirm(`${t("console15.confirm_cancel")}\n${room.title}`)) return;
+  try {
+    await api("POST", `/api/rooms/${room.id}/end`);
     await load();
   } catch (err) {
     showMessage(message, errorText(err));
@@ -61,6 +125,11 @@ function row(room) {
     el("span", { class: `badge badge-${room.status}` }, t(`room.${room.status}`)),
     el("div", { class: "show-links" },
       el("a", { class: "btn btn-ghost btn-sm", href: `/rooms/${room.id}` }, t("console.open_room")),
+      room.status === "ended" ? null
+        : el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "room-edit", onclick: () => edit(room) }, t("console15.edit_show")),
+      room.status === "scheduled"
+        ? el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "room-cancel", onclick: () => cancelShow(room) }, t("console15.cancel_show"))
+        : null,
       room.status === "ended" ? null
         : el("a", { class: "btn btn-primary btn-sm", href: `/studio/${room.id}` }, t("console.open_studio"))));
 }
@@ -92,5 +161,6 @@ export function initRooms(changed) {
   onChange = changed;
   defaultTime();
   onSubmit(form, submit);
+  form.querySelector('[data-action="cancel-edit"]').addEventListener("click", () => setMode(null));
   return load();
 }

@@ -68,12 +68,14 @@ export async function watch(roomId, video) {
   }
 }
 
-/** Publish `stream` (camera) to the room (WHIP). Resolves to {pc, close()}. */
-export async function publish(roomId, stream) {
+/** Publish `stream` (camera) to the room (WHIP). Resolves to {pc, close()}.
+ * `takeover` replaces a publish that holds the room (the server answers 409
+ * already_publishing without it). */
+export async function publish(roomId, stream, { takeover = false } = {}) {
   const pc = new RTCPeerConnection();
   for (const track of stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
   try {
-    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whip`));
+    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whip${takeover ? "?takeover=true" : ""}`));
   } catch (err) {
     pc.close();
     throw err;

@@ -80,6 +80,8 @@ export function applyEvent(state, event) {
     case "room.ended": state.status = "ended"; state.pinned = null; return "status";
     case "product.pinned": state.pinned = data.product ?? null; return "pinned";
     case "product.unpinned": state.pinned = null; return "pinned";
+    // The shelf is drawn with the pinned card, so "pinned" redraws both.
+    case "shelf.changed": state.shelf = data.shelf ?? []; return "pinned";
     case "viewers.count": state.viewers = Number(data.count ?? 0); return "viewers";
     case "likes.count": state.likes = Math.max(state.likes, Number(data.count ?? 0)); return "likes";
     case "order.placed.summary": state.orders += Number(data.count ?? 1); return "orders";

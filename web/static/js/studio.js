@@ -11,7 +11,8 @@ import { publish } from "./media.js";
 import { connectRoom } from "./roomsocket.js";
 import { applyEvent, initialState } from "./roomstate.js";
 import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
-import { connectionStatus, renderStatus, renderViewers } from "./stage.js";
+import { connectionStatus, renderStatus, renderViewers, videoPlayer } from "./stage.js";
+import { bindChatRules, orderNumbers } from "./studio-tools.js";
 import { toast } from "./toast.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +23,10 @@ const message = $("studio-message");
 const video = $("video");
 let camera = null;
 let publisher = null;
+// Moderators get chat moderation and the pin only; the template leaves the rest out.
+const runsRoom = Boolean(pageData().runs_room);
+// Until this studio publishes, it shows the programme viewers see (a test pattern, OBS).
+const programme = videoPlayer(roomId, video);
 
 const MODERATION = { delete: "moderation.delete", mute: "moderation.mute", ban: "moderation.ban" };
 // Only the host, the merchant and admins appoint moderators; a moderator's studio has no
@@ -80,11 +85,46 @@ function pinButton(product) {
     disabled: state.status === "ended", onclick: () => pin(product) }, pinned ? t("studio.unpin") : t("studio.pin"));
 }
 
+function show(id, visible) {
+  const node = $(id);
+  if (node) node.hidden = !visible;
+}
+
+/** The show is over: nothing of going live is left on the page, and the camera is off. */
+function stopCamera() {
+  for (const track of camera?.getTracks() ?? []) track.stop();
+  camera = null;
+  if (video.srcObject) video.srcObject = null;
+  video.classList.remove("playing");
+}
+
+function labelProgramme() {
+  show("programme-label", !camera && state.status === "live" && video.classList.contains("playing"));
+}
+
+function drawControls() {
+  const ended = state.status === "ended";
+  if (ended) {
+    stopCamera();
+    programme.update("ended");
+    if (publisher) { publisher.close(); publisher = null; }
+  } else if (!camera) {
+    programme.update(state.status);
+  }
+  show("studio-ended", ended);
+  show("camera-btn", runsRoom && !ended && !camera);
+  show("golive-btn", runsRoom && (state.status === "scheduled" || (state.status === "live" && camera && !publisher)));
+  show("end-btn", runsRoom && state.status === "live");
+  show("studio-deal-form", runsRoom && !ended);
+  show("chat-rules", !ended);
+  labelProgramme();
+  if (ended) showMessage(message, "");
+}
+
 const draw = {
   status() {
     renderStatus(state);
-    $("golive-btn").hidden = !(state.status === "scheduled" || (state.status === "live" && camera && !publisher));
-    $("end-btn").hidden = state.status !== "live";
+    drawControls();
     if (camera) $("stage-placeholder").hidden = true;
     draw.pinned();
     draw.sales();
@@ -93,17 +133,20 @@ const draw = {
   sales() { renderSaleBanner($("sale-banner"), state, () => {}); renderShelf($("studio-shelf"), state, pinButton); },
   viewers() { renderViewers(state); },
   likes() { $("num-likes").textContent = compactNumber(state.likes); $("like-count").textContent = compactNumber(state.likes); },
-  orders() { $("num-orders").textContent = compactNumber(state.orders); },
+  orders() { numbers.refresh(); },
   all() { draw.status(); draw.viewers(); draw.likes(); draw.orders(); },
 };
 
 async function startCamera() {
+  let stream;
   try {
-    camera = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
+    stream = await navigator.mediaDevices.getUserMedia({ video: { width: 1280, height: 720 }, audio: true });
   } catch (err) {
     showMessage(message, t("studio.camera_failed", { error: err.message || err.name }));
     return;
   }
+  programme.update("ended");  // the preview replaces the programme
+  camera = stream;
   video.srcObject = camera;
   video.classList.add("playing");
   await video.play().catch(() => {});
@@ -116,13 +159,26 @@ async function startPublishing() {
   if (!camera || publisher) return;
   showMessage(message, t("studio.publishing"), true);
   try {
-    publisher = await publish(roomId, camera);
-    showMessage(message, t("studio.published"), true);
+    publisher = await publishOrTakeOver();
+    if (publisher) showMessage(message, t("studio.published"), true);
+    else showMessage(message, t("studio15.takeover_declined"));
   } catch (err) {
     // A refused WHIP offer has our code; a browser WebRTC failure has only its own text.
     showMessage(message, t("studio.publish_failed", { error: err instanceof ApiError ? errorText(err) : err.message }));
   }
   draw.status();
+}
+
+/** Publish; if another publish holds the room (the demo's test pattern, OBS), ask before
+ * replacing it. Resolves to null when the host keeps the other one on air. */
+async function publishOrTakeOver() {
+  try {
+    return await publish(roomId, camera);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "already_publishing") throw err;
+    if (!confirm(t("studio15.confirm_takeover"))) return null;
+    return publish(roomId, camera, { takeover: true });
+  }
 }
 
 async function goLive() {
@@ -147,6 +203,7 @@ async function endShow() {
     state.status = "ended";
     state.pinned = null;
     draw.status();
+    showMessage(message, t("studio15.ended_title"), true);
   } catch (err) {
     showMessage(message, errorText(err));
   }
@@ -180,16 +237,25 @@ function onEvent(event) {
   else applyChatEvent(chat, event);
   moderatorEvent(event);
   if (event.type === "error") toast(errorText(event.data), { error: true });
+  if (event.type === "stream.started" && !camera) programme.streamStarted();
+  if (event.type === "stream.ended" && !camera) programme.streamEnded();
+  if (event.type.startsWith("order.")) numbers.refresh();
+  rules.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
 
+for (const name of ["playing", "emptied"]) video.addEventListener(name, labelProgramme);
+const numbers = orderNumbers(roomId, $("num-orders"), $("num-paid"));
 const socket = connectRoom(roomId, { onEvent, onStatus: connectionStatus });
+const rules = bindChatRules($("chat-rules"), socket);
 bindChatForm($("chat-form"), socket);
-$("camera-btn").addEventListener("click", startCamera);
-$("golive-btn").addEventListener("click", goLive);
-$("end-btn").addEventListener("click", endShow);
-onSubmit($("studio-deal-form"), launchDeal);
+if (runsRoom) {
+  $("camera-btn").addEventListener("click", startCamera);
+  $("golive-btn").addEventListener("click", goLive);
+  $("end-btn").addEventListener("click", endShow);
+  onSubmit($("studio-deal-form"), launchDeal);
+}
 $("like-btn").hidden = false;
 $("shelf-btn").hidden = true;
 chat.replace([]);
