@@ -18,9 +18,11 @@ from typing import Protocol
 from sqlalchemy import select, update
 
 from livecommerce.errors import Conflict, IllegalTransition, NotAuthenticated, NotFound
+from livecommerce.orders import transitions
 from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.service import PENDING, load_own_order
-from livecommerce.orders.views import OrderView, order_news
+from livecommerce.orders.views import OrderView
 from livecommerce.storage.models import Order, Payment
 
 SIGNATURE_TOLERANCE = 300.0
@@ -78,19 +80,13 @@ class WebhookSigner:
 
 
 async def _mark_paid(checkout: Checkout, order_id: int) -> bool:
+    now = checkout.clock()
     async with checkout.db.unit_of_work() as uow:
-        result = await uow.session.execute(
-            update(Order)
-            .where(Order.id == order_id, Order.status == PENDING)
-            .values(status="paid", paid_at=checkout.clock())
-            .returning(Order.room_id, Order.buyer_id, Order.sale_id)
-            .execution_options(synchronize_session=False)
-        )
-        row = result.first()
-        if row is not None and row[0] is not None:
-            news = order_news(order_id, "paid", row[2])
-            uow.emit_to(row[0], row[1], news)
-    return row is not None
+        moved = await transitions.move(
+            uow, order_id, PENDING, OrderStatus.PAID, actor=transitions.PROVIDER, now=now,
+            values={"paid_at": now},
+        )  # fmt: skip
+    return moved is not None
 
 
 async def _order_view(checkout: Checkout, order_id: int) -> OrderView:
@@ -107,7 +103,7 @@ async def pay_order(
     """Start paying the buyer's pending order; paying a paid order again is a no-op."""
     async with checkout.db.read() as session:
         order = OrderView.of(await load_own_order(session, buyer_id=buyer_id, order_id=order_id))
-    if order.status == "paid":
+    if order.status == OrderStatus.PAID:
         return order, None
     if order.status != PENDING:
         raise IllegalTransition(f"an order cannot go from {order.status} to paid")
@@ -129,7 +125,7 @@ async def _settle(checkout: Checkout, order_id: int, provider: str, reference: s
     if await _mark_paid(checkout, order_id):
         return
     order = await _order_view(checkout, order_id)
-    if order.status != "paid":
+    if order.status != OrderStatus.PAID:
         # The money came after the order expired or was cancelled: flag it for refund.
         await _set_payment_status(checkout, provider, reference, "refund_due")
 
