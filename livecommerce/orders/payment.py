@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from livecommerce.orders.views import OrderView
 from livecommerce.storage.models import Order, Payment
 
 SIGNATURE_TOLERANCE = 300.0
+SUCCEEDED = "succeeded"  # a payment whose money arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +37,23 @@ class Charge:
     redirect_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """A provider's answer to a refund: its own reference, and whether it is paid now."""
+
+    reference: str
+    confirmed: bool  # False: the provider's signed refund webhook confirms it later
+
+
 class PaymentProvider(Protocol):
     name: str
 
     async def charge(self, order: OrderView) -> Charge: ...
+
+    async def refund(self, *, reference: str, amount_cents: int) -> Payout:
+        """Pay ``amount_cents`` back; ``reference`` is the idempotency key, so asking
+        again with the same one (a retry after a crash) never pays twice."""
+        ...
 
 
 class SandboxProvider:
@@ -53,10 +68,26 @@ class SandboxProvider:
         reference = f"sbx_{order.id}_{secrets.token_hex(6)}"
         return Charge(reference, confirmed=not self.confirm_by_webhook)
 
+    async def refund(self, *, reference: str, amount_cents: int) -> Payout:
+        return Payout(f"sbx_rf_{reference}", confirmed=not self.confirm_by_webhook)
+
+
+PROVIDERS: dict[str, Callable[[], PaymentProvider]] = {
+    "sandbox": SandboxProvider,
+    "sandbox_webhook": lambda: SandboxProvider(name="sandbox_webhook", confirm_by_webhook=True),
+}
+"""The providers this build knows, by the name stored on payments and refunds."""
+
+
+def build_providers() -> dict[str, PaymentProvider]:
+    return {name: make() for name, make in PROVIDERS.items()}
+
 
 class WebhookSigner:
-    def __init__(self, secret_key: str, provider: str) -> None:
-        self._key = hmac.new(secret_key.encode(), f"webhook:{provider}".encode(), hashlib.sha256)
+    def __init__(self, secret_key: str, provider: str, *, purpose: str = "webhook") -> None:
+        # A purpose of its own per webhook kind: a signed payment body is no refund body.
+        label = f"{purpose}:{provider}".encode()
+        self._key = hmac.new(secret_key.encode(), label, hashlib.sha256)
 
     def _mac(self, timestamp: int, body: bytes) -> str:
         mac = self._key.copy()
