@@ -93,7 +93,8 @@ async def test_the_clock_delivers_then_completes(world: World) -> None:
     assert [(o, str(s)) for o, s in moved] == [(order_id, "delivered")]
     assert await fulfilment.advance_orders(world.db, now=world.clock(), **kw) == []
     world.clock.advance(days=7)
-    assert [str(s) for _, s in await fulfilment.advance_orders(world.db, now=world.clock(), **kw)] == ["completed"]  # fmt: skip
+    moved = await fulfilment.advance_orders(world.db, now=world.clock(), **kw)
+    assert [str(s) for _, s in moved] == ["completed"]
     edges = await audit_edges(world, order_id)
     assert edges[-2:] == [("shipped", "delivered", "system"), ("delivered", "completed", "system")]
 
