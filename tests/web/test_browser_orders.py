@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from livecommerce.routes.auth import SESSION_COOKIE
+from livecommerce.routes.deps import SESSION_COOKIE
 from tests.servers import Server
 from tests.users import Account, product, room, signup
 from tests.web.conftest import new_page, shot
