@@ -17,6 +17,7 @@ from livecommerce.routes import (
     errors,
     health,
     media,
+    order_actions,
     orders,
     pages,
     products,
@@ -60,7 +61,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, shows, sales, orders, media):
+    for module in (auth, products, rooms, shows, sales, orders, order_actions, media):
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
             "LIVECOMMERCE_PAYMENTS_SANDBOX=true turns it on)"
         )
 
+    order_deliver_after_days: float = Field(default=10, gt=0)
+    """A shipped order nobody confirmed is delivered this many days after shipping."""
+    order_return_window_days: float = Field(default=7, gt=0)
+    """Days after delivery in which a buyer may return an order without a reason."""
+    order_retention_days: int = Field(default=3 * 365, ge=1)
+    """How long orders, payments, refunds and their audit rows are kept. The app never
+    deletes them; this is the promise for a purge job run outside normal operations."""
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""

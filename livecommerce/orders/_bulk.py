@@ -22,10 +22,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.models import Order, PurchaseCounter, UTCDateTime
 
-PENDING = "pending_payment"
+PENDING = OrderStatus.PENDING_PAYMENT.value
 _counter = PurchaseCounter.__table__.c
 _order = Order.__table__.c
 _ORDER_COLUMNS = ["buyer_id", "room_id", "product_id", "sale_id", "quantity",

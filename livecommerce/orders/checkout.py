@@ -39,6 +39,10 @@ class Checkout:
     gate: StockGate
     news: SaleNews = field(default_factory=SaleNews)
     payment_ttl: timedelta = timedelta(minutes=15)
+    deliver_after: timedelta = timedelta(days=10)
+    """A shipment nobody confirmed is delivered this long after shipping."""
+    return_window: timedelta = timedelta(days=7)
+    """How long after delivery a buyer may return without a reason."""
     # Stock can come back on another node (an expired order); a short-lived mark means
     # a reopened sale is buyable here again within about a second (``sold_out``).
     sold_out_ttl: float = 1.0

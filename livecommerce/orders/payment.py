@@ -12,18 +12,22 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select, update
 
 from livecommerce.errors import Conflict, IllegalTransition, NotAuthenticated, NotFound
+from livecommerce.orders import transitions
 from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.service import PENDING, load_own_order
-from livecommerce.orders.views import OrderView, order_news
+from livecommerce.orders.views import OrderView
 from livecommerce.storage.models import Order, Payment
 
 SIGNATURE_TOLERANCE = 300.0
+SUCCEEDED = "succeeded"  # a payment whose money arrived
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +37,23 @@ class Charge:
     redirect_url: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Payout:
+    """A provider's answer to a refund: its own reference, and whether it is paid now."""
+
+    reference: str
+    confirmed: bool  # False: the provider's signed refund webhook confirms it later
+
+
 class PaymentProvider(Protocol):
     name: str
 
     async def charge(self, order: OrderView) -> Charge: ...
+
+    async def refund(self, *, reference: str, amount_cents: int) -> Payout:
+        """Pay ``amount_cents`` back; ``reference`` is the idempotency key, so asking
+        again with the same one (a retry after a crash) never pays twice."""
+        ...
 
 
 class SandboxProvider:
@@ -51,10 +68,26 @@ class SandboxProvider:
         reference = f"sbx_{order.id}_{secrets.token_hex(6)}"
         return Charge(reference, confirmed=not self.confirm_by_webhook)
 
+    async def refund(self, *, reference: str, amount_cents: int) -> Payout:
+        return Payout(f"sbx_rf_{reference}", confirmed=not self.confirm_by_webhook)
+
+
+PROVIDERS: dict[str, Callable[[], PaymentProvider]] = {
+    "sandbox": SandboxProvider,
+    "sandbox_webhook": lambda: SandboxProvider(name="sandbox_webhook", confirm_by_webhook=True),
+}
+"""The providers this build knows, by the name stored on payments and refunds."""
+
+
+def build_providers() -> dict[str, PaymentProvider]:
+    return {name: make() for name, make in PROVIDERS.items()}
+
 
 class WebhookSigner:
-    def __init__(self, secret_key: str, provider: str) -> None:
-        self._key = hmac.new(secret_key.encode(), f"webhook:{provider}".encode(), hashlib.sha256)
+    def __init__(self, secret_key: str, provider: str, *, purpose: str = "webhook") -> None:
+        # A purpose of its own per webhook kind: a signed payment body is no refund body.
+        label = f"{purpose}:{provider}".encode()
+        self._key = hmac.new(secret_key.encode(), label, hashlib.sha256)
 
     def _mac(self, timestamp: int, body: bytes) -> str:
         mac = self._key.copy()
@@ -78,19 +111,13 @@ class WebhookSigner:
 
 
 async def _mark_paid(checkout: Checkout, order_id: int) -> bool:
+    now = checkout.clock()
     async with checkout.db.unit_of_work() as uow:
-        result = await uow.session.execute(
-            update(Order)
-            .where(Order.id == order_id, Order.status == PENDING)
-            .values(status="paid", paid_at=checkout.clock())
-            .returning(Order.room_id, Order.buyer_id, Order.sale_id)
-            .execution_options(synchronize_session=False)
-        )
-        row = result.first()
-        if row is not None and row[0] is not None:
-            news = order_news(order_id, "paid", row[2])
-            uow.emit_to(row[0], row[1], news)
-    return row is not None
+        moved = await transitions.move(
+            uow, order_id, PENDING, OrderStatus.PAID, actor=transitions.PROVIDER, now=now,
+            values={"paid_at": now},
+        )  # fmt: skip
+    return moved is not None
 
 
 async def _order_view(checkout: Checkout, order_id: int) -> OrderView:
@@ -107,7 +134,7 @@ async def pay_order(
     """Start paying the buyer's pending order; paying a paid order again is a no-op."""
     async with checkout.db.read() as session:
         order = OrderView.of(await load_own_order(session, buyer_id=buyer_id, order_id=order_id))
-    if order.status == "paid":
+    if order.status == OrderStatus.PAID:
         return order, None
     if order.status != PENDING:
         raise IllegalTransition(f"an order cannot go from {order.status} to paid")
@@ -129,7 +156,7 @@ async def _settle(checkout: Checkout, order_id: int, provider: str, reference: s
     if await _mark_paid(checkout, order_id):
         return
     order = await _order_view(checkout, order_id)
-    if order.status != "paid":
+    if order.status != OrderStatus.PAID:
         # The money came after the order expired or was cancelled: flag it for refund.
         await _set_payment_status(checkout, provider, reference, "refund_due")
 

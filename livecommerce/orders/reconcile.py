@@ -18,13 +18,14 @@ from livecommerce.errors import Unavailable
 from livecommerce.loops import pause, reraise_if_cancelled
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import GateSale, SaleRef
+from livecommerce.orders.lifecycle import RESERVING
 from livecommerce.sales.lifecycle import OPEN_STATUSES, SaleStatus
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.models import FlashSale, Order, PurchaseCounter
 
 log = logging.getLogger(__name__)
 
-HOLDING = ("pending_payment", "paid")  # order states whose units are taken
+HOLDING = RESERVING  # order states whose units the deal counts as taken
 
 
 async def gate_state(session: AsyncSession, sale: SaleView) -> GateSale:

@@ -10,9 +10,12 @@ from redis.asyncio import Redis
 
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
+from livecommerce.orders.fulfilment import run_fulfilment
 from livecommerce.orders.gate import MemoryGate, StockGate
+from livecommerce.orders.payment import build_providers
 from livecommerce.orders.reconcile import watch_gate
 from livecommerce.orders.redis_gate import RedisGate
+from livecommerce.orders.refunds import run_refunds
 from livecommerce.orders.service import run_expiry
 from livecommerce.sales.scheduler import run_scheduler
 from livecommerce.storage.db import Database
@@ -28,12 +31,21 @@ def build_checkout(db: Database, redis: Redis | None, keys: Keys) -> Checkout:
 
 
 def start_order_path(checkout: Checkout, spawn: Spawn, metrics: Metrics | None = None) -> None:
-    """Start the loops every node runs: the sale scheduler, order expiry, the gate
-    watcher (its first pass rebuilds the gate from the database) and sale news."""
+    """Start the loops every node runs: the sale scheduler, order expiry, delivery and
+    completion timers, refund retries, the gate watcher (its first pass rebuilds the
+    gate from the database) and sale news."""
     if metrics is not None:
         checkout.observe_gate = metrics.gate_seconds.observe
         checkout.observe_commit = metrics.commit_seconds.observe
     spawn(run_scheduler(checkout.db, clock=checkout.clock), "sales-scheduler")
     spawn(run_expiry(checkout), "order-expiry")
+    spawn(
+        run_fulfilment(
+            checkout.db, deliver_after=checkout.deliver_after,
+            return_window=checkout.return_window, clock=checkout.clock,
+        ),
+        "order-fulfilment",
+    )  # fmt: skip
+    spawn(run_refunds(checkout.db, build_providers(), clock=checkout.clock), "order-refunds")
     spawn(watch_gate(checkout), "stock-gate-watch")
     spawn(checkout.news.run(checkout.db.deliver), "sale-news")

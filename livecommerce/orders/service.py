@@ -13,18 +13,20 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.errors import IllegalTransition, NotFound, Unavailable
+from livecommerce.errors import IllegalTransition, NotFound, NotYourOrder, Unavailable
 from livecommerce.loops import pass_failed, pause
+from livecommerce.orders import transitions
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.stock import return_stock
-from livecommerce.orders.views import OrderView, order_news
+from livecommerce.orders.views import OrderView
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Order, Product, User
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending_payment"
+PENDING = OrderStatus.PENDING_PAYMENT
 EXPIRY_BATCH = 200
 
 
@@ -58,6 +60,17 @@ async def load_own_order(session: AsyncSession, *, buyer_id: int, order_id: int)
     return order
 
 
+async def load_merchant_order(session: AsyncSession, *, merchant_id: int, order_id: int) -> Order:
+    """An order of one of the merchant's products; another merchant's is refused."""
+    order = await session.get(Order, order_id, populate_existing=True)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    owner = await session.scalar(select(Product.merchant_id).where(Product.id == order.product_id))
+    if owner != merchant_id:
+        raise NotYourOrder(f"order {order_id} is not an order of your products")
+    return order
+
+
 async def claim_order(session: AsyncSession, order_id: int, current: str, target: str) -> bool:
     result = await session.execute(
         update(Order)
@@ -68,13 +81,19 @@ async def claim_order(session: AsyncSession, order_id: int, current: str, target
     return bool(getattr(result, "rowcount", 0))
 
 
-async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str) -> bool:
+async def _close(
+    checkout: Checkout,
+    uow: UnitOfWork,
+    order: Order,
+    target: OrderStatus,
+    actor: transitions.Actor,
+) -> bool:
     """Move a pending order to ``target`` and return its stock; False if it was not pending."""
-    if not await claim_order(uow.session, order.id, PENDING, target):
+    moved = await transitions.move(
+        uow, order.id, PENDING, target, actor=actor, now=checkout.clock()
+    )
+    if moved is None:
         return False
-    if order.room_id is not None:
-        news = order_news(order.id, target, order.sale_id)
-        uow.emit_to(order.room_id, order.buyer_id, news)
     level = await return_stock(uow, order, now=checkout.clock())
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)
@@ -97,7 +116,8 @@ async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str)
 async def cancel_order(checkout: Checkout, *, buyer_id: int, order_id: int) -> OrderView:
     async with checkout.db.unit_of_work() as uow:
         order = await load_own_order(uow.session, buyer_id=buyer_id, order_id=order_id)
-        if not await _close(checkout, uow, order, "cancelled"):
+        actor = transitions.buyer(buyer_id)
+        if not await _close(checkout, uow, order, OrderStatus.CANCELLED, actor):
             await uow.session.refresh(order)
             raise IllegalTransition(f"an order cannot go from {order.status} to cancelled")
         await uow.session.refresh(order)
@@ -118,7 +138,7 @@ async def expire_due_orders(checkout: Checkout, *, now: datetime) -> int:
     expired = 0
     for order in due:
         async with checkout.db.unit_of_work() as uow:
-            expired += await _close(checkout, uow, order, "expired")
+            expired += await _close(checkout, uow, order, OrderStatus.EXPIRED, transitions.SYSTEM)
     return expired
 
 

@@ -14,6 +14,7 @@ from livecommerce.catalog.service import load_product, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.views import OrderView, PlacedOrder, order_news
 from livecommerce.orders.writer import Target, find_order
 from livecommerce.rooms.lifecycle import RoomStatus
@@ -81,7 +82,7 @@ async def _write(
         sale_id=None,
         quantity=quantity,
         unit_price_cents=product.price_cents,
-        status="pending_payment",
+        status=OrderStatus.PENDING_PAYMENT.value,
         idempotency_key=key,
         created_at=now,
         expires_at=now + checkout.payment_ttl,

@@ -26,6 +26,7 @@ from livecommerce.errors import (
     SoldOut,
 )
 from livecommerce.orders._bulk import add_purchases, insert_orders
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.scheduler import event_for
@@ -33,6 +34,8 @@ from livecommerce.sales.service import claim_transition
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import FlashSale, Order, PurchaseCounter, Room
+
+PENDING = OrderStatus.PENDING_PAYMENT.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +116,7 @@ async def take_stock(
     await _count_purchases(session, sale, {buyer_id: quantity})
     order = Order(
         buyer_id=buyer_id, room_id=sale.room_id, product_id=sale.product_id, sale_id=sale.id,
-        quantity=quantity, unit_price_cents=sale.price_cents, status="pending_payment",
+        quantity=quantity, unit_price_cents=sale.price_cents, status=PENDING,
         idempotency_key=key, created_at=now, expires_at=expires_at,
     )  # fmt: skip
     session.add(order)

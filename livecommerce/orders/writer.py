@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import KeyReused, Unavailable
 from livecommerce.orders.checkout import Checkout
-from livecommerce.orders.stock import Take, take_stock, take_stock_many
+from livecommerce.orders.stock import PENDING, Take, take_stock, take_stock_many
 from livecommerce.orders.views import OrderView, PlacedOrder, order_news
 from livecommerce.sales.views import SaleView
 from livecommerce.storage.db import AfterCommit
@@ -96,7 +96,7 @@ async def _write_together(
         ids, level = await take_stock_many(uow, sale, takes, now=now, expires_at=expires_at)
         views = [
             OrderView(order_id, t.buyer_id, sale.room_id, sale.product_id, sale.id,
-                      t.quantity, sale.price_cents, "pending_payment", t.key, now,
+                      t.quantity, sale.price_cents, PENDING, t.key, now,
                       expires_at, None)
             for order_id, t in zip(ids, takes, strict=True)
         ]  # fmt: skip

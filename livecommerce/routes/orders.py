@@ -8,7 +8,6 @@ attempt never touches the database.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -24,12 +23,7 @@ from livecommerce.routes.deps import CurrentUser, ResourcesDep
 router = APIRouter(tags=["orders"])
 
 SIGNATURE_HEADER = "X-Livecommerce-Signature"
-PROVIDERS: dict[str, Callable[[], payment.PaymentProvider]] = {
-    "sandbox": payment.SandboxProvider,
-    "sandbox_webhook": lambda: payment.SandboxProvider(
-        name="sandbox_webhook", confirm_by_webhook=True
-    ),
-}
+PROVIDERS = payment.PROVIDERS
 
 
 class PayIn(BaseModel):

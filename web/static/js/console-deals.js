@@ -6,6 +6,7 @@ import { clear, el, fill, localInputToIso, onSubmit, showMessage, toLocalInput, 
 import { countdown } from "./countdown.js";
 import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
+import { orderActions } from "./console-orders.js";
 
 const form = document.getElementById("deal-form");
 const deals = document.getElementById("deal-list");
@@ -135,7 +136,8 @@ function orderRow(order) {
     el("span", {}, `${productTitles.get(order.product_id) ?? `#${order.product_id}`} × ${order.quantity}`),
     el("span", { class: "muted" }, order.buyer ?? ""),
     el("span", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity)),
-    el("span", { class: `badge badge-order-${order.status}` }, t(`orders.status_${order.status}`)));
+    el("span", { class: `badge badge-order-${order.status}`, "data-testid": "order-row-status" }, t(`orders.status_${order.status}`)),
+    orderActions(order, { onDone: loadOrders }));
 }
 
 export async function loadOrders() {

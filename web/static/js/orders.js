@@ -1,4 +1,6 @@
-// "My orders": the buyer's orders, with pay and cancel for the ones awaiting payment.
+// "My orders": the buyer's orders, each with its timeline (placed, paid, shipped with
+// tracking, delivered, return, refund) and the actions that apply now: pay or cancel
+// while unpaid, confirm receipt once shipped, ask for a return after delivery.
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
@@ -19,11 +21,13 @@ async function product(id) {
 const when = (iso) => new Intl.DateTimeFormat(currentLang() === "zh" ? "zh-CN" : "en", {
   month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
 
-async function act(order, action) {
+const DONE = { pay: "buy.paid", receipt: "oc.received", return: "oc.return_sent" };
+
+async function act(order, action, body) {
   if (action === "cancel" && !confirm(t("orders.confirm_cancel"))) return;
   try {
-    await api("POST", `/api/orders/${order.id}/${action}`, action === "pay" ? {} : undefined);
-    if (action === "pay") toast(t("buy.paid"));
+    await api("POST", `/api/orders/${order.id}/${action}`, action === "pay" ? {} : body);
+    if (DONE[action]) toast(t(DONE[action]));
     await load();
   } catch (err) {
     toast(errorText(err), { error: true });
@@ -39,8 +43,45 @@ function pendingActions(order) {
     el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "order-pay", onclick: () => act(order, "pay") }, t("buy.pay")));
 }
 
+function afterPaymentActions(order) {
+  if (order.status === "shipped") {
+    return el("div", { class: "order-actions" },
+      el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "order-receipt", onclick: () => act(order, "receipt") }, t("oc.confirm_receipt")));
+  }
+  const left = order.quantity - order.refunded_quantity;
+  if ((order.status === "delivered" || order.status === "partially_refunded") && left > 0) {
+    const units = el("input", { type: "number", min: 1, max: left, value: left, class: "input-sm", "aria-label": t("oc.return_units"), "data-testid": "return-quantity" });
+    return el("div", { class: "order-actions" }, units,
+      el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "order-return",
+        onclick: () => act(order, "return", { quantity: Number(units.value) }) }, t("oc.request_return")));
+  }
+  return null;
+}
+
+function stepText(step, order) {
+  const label = t(`oc.step_${step.status}`);
+  if (step.status === "shipped" && order.tracking_number) {
+    return `${label} · ${t("oc.tracking", { carrier: order.carrier, number: order.tracking_number })}`;
+  }
+  return step.reason && step.actor === "merchant" ? `${label} · ${step.reason}` : label;
+}
+
+async function timeline(order) {
+  try {
+    const { timeline: steps } = await api("GET", `/api/orders/${order.id}/timeline`);
+    return el("ol", { class: "order-timeline", "data-testid": "order-timeline" },
+      ...steps.map((step) => el("li", { "data-step": step.status },
+        el("small", { class: "muted" }, when(step.at)), " ", stepText(step, order))));
+  } catch {
+    return null;
+  }
+}
+
 async function card(order) {
   const item = await product(order.product_id);
+  const refunded = order.refunded_cents > 0
+    ? el("small", { class: "muted", "data-testid": "order-refunded" }, t("oc.refunded_amount", { amount: money(order.refunded_cents) }))
+    : null;
   return el("article", { class: "order-card", "data-testid": "order-card", dataset: { orderId: order.id } },
     thumb(item),
     el("div", { class: "order-main" },
@@ -50,7 +91,9 @@ async function card(order) {
       el("div", { class: "order-top" },
         el("span", {}, money(order.unit_price_cents), " ", el("small", { class: "muted" }, t("orders.quantity", { count: order.quantity }))),
         el("b", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity))),
-      order.status === "pending_payment" ? pendingActions(order) : null));
+      refunded,
+      await timeline(order),
+      order.status === "pending_payment" ? pendingActions(order) : afterPaymentActions(order)));
 }
 
 async function load() {

@@ -1,0 +1,168 @@
+"""Refunds as durable work items: written with the approval, paid by whichever node
+holds the lease, settled once.
+
+A ``refund`` row is written in the transaction that approves the return. A node claims
+it with ``UPDATE refund SET leased_until = now + LEASE WHERE status = 'pending' AND
+leased_until <= now`` and asks the provider, outside any transaction, with the row's
+``reference`` as the idempotency key. A node that dies in between leaves the lease to
+run out; the next claim asks again with the same key, so the buyer is paid once and the
+refund is never lost. Settling is one more conditional update (``status`` not yet
+``succeeded``), in the transaction that moves the order out of ``refunding`` and puts
+the units back on hand, so a repeated confirmation (the provider's webhook retried, a
+slow node finishing late) changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from livecommerce.catalog.service import return_product_stock
+from livecommerce.errors import NotFound
+from livecommerce.loops import pass_failed, pause
+from livecommerce.orders import transitions
+from livecommerce.orders.lifecycle import OrderStatus, refund_outcome
+from livecommerce.orders.payment import PaymentProvider
+from livecommerce.storage.db import Database
+from livecommerce.storage.models import Order, Refund, utcnow
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"  # to ask the provider (again, after a lease ran out)
+SENT = "sent"  # the provider took it and confirms by webhook
+SUCCEEDED = "succeeded"  # paid back; the order's units are on hand again
+LEASE = timedelta(seconds=30)
+BATCH = 50
+
+Providers = Mapping[str, PaymentProvider]
+
+
+async def claim(db: Database, refund_id: int, *, now: datetime) -> Refund | None:
+    """Take the refund's lease if it is free; None if another node holds it or it is done."""
+    async with db.unit_of_work() as uow:
+        result = await uow.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == PENDING, Refund.leased_until <= now)
+            .values(leased_until=now + LEASE, attempts=Refund.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return None
+        return await uow.session.get(Refund, refund_id, populate_existing=True)
+
+
+async def pay(db: Database, providers: Providers, refund_id: int, *, now: datetime) -> bool:
+    """Claim the refund, ask its provider, settle or wait for the webhook; True if claimed."""
+    refund = await claim(db, refund_id, now=now)
+    if refund is None:
+        return False
+    provider = providers.get(refund.provider)
+    if provider is None:
+        log.error("refund %d: no provider %r on this node", refund.id, refund.provider)
+        return True
+    payout = await provider.refund(reference=refund.reference, amount_cents=refund.amount_cents)
+    if payout.confirmed:
+        await settle(db, refund.id, provider_reference=payout.reference, now=now)
+    else:
+        await _mark_sent(db, refund.id, payout.reference)
+    return True
+
+
+async def _mark_sent(db: Database, refund_id: int, provider_reference: str) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == PENDING)
+            .values(status=SENT, provider_reference=provider_reference)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def settle(
+    db: Database, refund_id: int, *, provider_reference: str | None, now: datetime
+) -> bool:
+    """The money is back: finish the order's refund once; False if it already was."""
+    async with db.unit_of_work() as uow:
+        session = uow.session
+        result = await session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status.in_([PENDING, SENT]))
+            .values(status=SUCCEEDED, settled_at=now, provider_reference=provider_reference)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(result, "rowcount", 0):
+            return False
+        refund = await session.get(Refund, refund_id, populate_existing=True)
+        assert refund is not None
+        order = await session.get(Order, refund.order_id, populate_existing=True)
+        assert order is not None
+        target = refund_outcome(
+            quantity=order.quantity, refunded_quantity=order.refunded_quantity + refund.quantity
+        )
+        moved = await transitions.move(
+            uow, order.id, OrderStatus.REFUNDING, target, actor=transitions.PROVIDER, now=now,
+            reason=f"refunded {refund.quantity} unit(s)",
+            values={"refunded_quantity": Order.refunded_quantity + refund.quantity,
+                    "return_quantity": 0},
+        )  # fmt: skip
+        if moved is None:  # cannot happen while refunds are one per order at a time
+            raise RuntimeError(f"refund {refund_id}: order {order.id} is not refunding")
+        await return_product_stock(session, order.product_id, refund.quantity)
+    return True
+
+
+async def confirm_by_webhook(
+    db: Database, *, provider: str, reference: str, now: datetime | None = None
+) -> tuple[Refund, bool]:
+    """Apply a provider's (already verified) refund webhook: the refund, and whether this
+    call settled it (False: a replay, nothing changed)."""
+    async with db.read() as session:
+        refund = await session.scalar(
+            select(Refund).where(
+                Refund.provider == provider,
+                (Refund.provider_reference == reference) | (Refund.reference == reference),
+            )
+        )
+    if refund is None:
+        raise NotFound(f"refund {reference!r} not found")
+    settled = await settle(db, refund.id, provider_reference=reference, now=now or utcnow())
+    async with db.read() as session:
+        fresh = await session.get(Refund, refund.id)
+        assert fresh is not None
+        return fresh, settled
+
+
+async def pay_due(db: Database, providers: Providers, *, now: datetime) -> int:
+    """Pay every pending refund whose lease is free (a node died, a provider failed)."""
+    async with db.read() as session:
+        ids = list(
+            await session.scalars(
+                select(Refund.id)
+                .where(Refund.status == PENDING, Refund.leased_until <= now)
+                .order_by(Refund.id)
+                .limit(BATCH)
+            )
+        )
+    paid = 0
+    for refund_id in ids:
+        try:
+            paid += await pay(db, providers, refund_id, now=now)
+        except Exception as exc:  # the lease runs out and a later pass retries it
+            pass_failed(log, f"refund {refund_id} failed", exc)
+    return paid
+
+
+async def run_refunds(
+    db: Database, providers: Providers, *, interval: float = 5.0,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:  # fmt: skip
+    """Retry refunds left pending, every ``interval`` seconds until the app stops."""
+    while True:
+        try:
+            await pay_due(db, providers, now=clock())
+        except Exception as exc:
+            pass_failed(log, "refund pass failed", exc)
+        await pause(interval)
