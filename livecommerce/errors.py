@@ -15,6 +15,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
+    │   └── NotYourOrder          not_your_order
     ├── NotFound                  not_found
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
@@ -26,7 +27,11 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   │   ├── SaleNotStarted    sale_not_started
     │   │   ├── SaleEnded         sale_ended
     │   │   └── SaleCancelled     sale_cancelled
-    │   └── KeyReused             idempotency_key_reused
+    │   ├── KeyReused             idempotency_key_reused
+    │   ├── ReturnWindowClosed    return_window_closed
+    │   ├── ReturnExcluded        return_excluded
+    │   ├── ReturnTooMany         return_too_many
+    │   └── AlreadyRefunded       already_refunded
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -111,6 +116,12 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
+class NotYourOrder(PermissionDenied):
+    """A merchant acted on an order of another merchant's product."""
+
+    code = "not_your_order"
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -173,6 +184,30 @@ class KeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class ReturnWindowClosed(Conflict):
+    """The no-reason return window after delivery has passed (or not begun)."""
+
+    code = "return_window_closed"
+
+
+class ReturnExcluded(Conflict):
+    """The product is excluded from no-reason returns (made to order, perishable, digital)."""
+
+    code = "return_excluded"
+
+
+class ReturnTooMany(Conflict):
+    """More units asked back than the order has left to refund."""
+
+    code = "return_too_many"
+
+
+class AlreadyRefunded(Conflict):
+    """The refund was already approved or paid; a second one would pay twice."""
+
+    code = "already_refunded"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -223,6 +258,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
+    NotYourOrder.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
@@ -235,6 +271,10 @@ DOMAIN_CODES: dict[str, Answer] = {
     SaleEnded.code: _CONFLICT,
     SaleCancelled.code: _CONFLICT,
     KeyReused.code: _CONFLICT,
+    ReturnWindowClosed.code: _CONFLICT,
+    ReturnExcluded.code: _CONFLICT,
+    ReturnTooMany.code: _CONFLICT,
+    AlreadyRefunded.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

@@ -16,6 +16,22 @@ class OrderUpdated(RoomEvent):
     sale_id: int | None
 
 
+class OrderMoved(RoomEvent):
+    """An order moved along its lifecycle, for the merchant whose product it is: each
+    edge of ``orders.lifecycle`` after placement (the buyer hears ``order.updated``).
+
+    A commerce event, so it goes through the outbox."""
+
+    type = "order.moved"
+    delivery = Delivery.PRIVATE
+    durable = True
+    order_id: int
+    from_status: str
+    to_status: str
+    actor: str
+    reason: str
+
+
 class OrdersPlaced(RoomEvent):
     """How many orders a sale took since the last news tick ("N people just bought").
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.addresses import shipping_dict
-from livecommerce.errors import IllegalTransition, NotFound, Unavailable
+from livecommerce.errors import IllegalTransition, NotFound, NotYourOrder, Unavailable
 from livecommerce.loops import pass_failed, pause
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
@@ -62,6 +62,17 @@ async def load_own_order(session: AsyncSession, *, buyer_id: int, order_id: int)
     order = await session.get(Order, order_id)
     if order is None or order.buyer_id != buyer_id:
         raise NotFound(f"order {order_id} not found")
+    return order
+
+
+async def load_merchant_order(session: AsyncSession, *, merchant_id: int, order_id: int) -> Order:
+    """An order of one of the merchant's products; another merchant's is refused."""
+    order = await session.get(Order, order_id, populate_existing=True)
+    if order is None:
+        raise NotFound(f"order {order_id} not found")
+    owner = await session.scalar(select(Product.merchant_id).where(Product.id == order.product_id))
+    if owner != merchant_id:
+        raise NotYourOrder(f"order {order_id} is not an order of your products")
     return order
 
 

@@ -24,14 +24,27 @@ class OrderView:
     created_at: datetime
     expires_at: datetime
     paid_at: datetime | None
+    shipped_at: datetime | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    delivered_at: datetime | None = None
+    completed_at: datetime | None = None
+    return_quantity: int = 0
+    refunded_quantity: int = 0
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
         return cls(
             order.id, order.buyer_id, order.room_id, order.product_id, order.sale_id,
             order.quantity, order.unit_price_cents, order.status, order.idempotency_key,
-            order.created_at, order.expires_at, order.paid_at,
+            order.created_at, order.expires_at, order.paid_at, order.shipped_at,
+            order.carrier, order.tracking_number, order.delivered_at, order.completed_at,
+            order.return_quantity or 0, order.refunded_quantity or 0,
         )  # fmt: skip
+
+    @property
+    def refunded_cents(self) -> int:
+        return self.refunded_quantity * self.unit_price_cents
 
     @property
     def total_cents(self) -> int:
@@ -47,8 +60,16 @@ class OrderView:
             "unit_price_cents": self.unit_price_cents, "status": self.status,
             "idempotency_key": self.idempotency_key, "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(), "paid_at": paid_at,
-            "total_cents": self.total_cents,
+            "total_cents": self.total_cents, "shipped_at": _iso(self.shipped_at),
+            "carrier": self.carrier, "tracking_number": self.tracking_number,
+            "delivered_at": _iso(self.delivered_at), "completed_at": _iso(self.completed_at),
+            "return_quantity": self.return_quantity, "refunded_quantity": self.refunded_quantity,
+            "refunded_cents": self.refunded_cents,
         }  # fmt: skip
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
 
 
 def order_news(order_id: int, status: str, sale_id: int | None) -> OrderUpdated:

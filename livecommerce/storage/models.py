@@ -68,7 +68,9 @@ class Base(DeclarativeBase):
 ROLES = ("merchant", "host", "viewer", "admin")
 ROOM_STATUSES = ("scheduled", "live", "ended")
 SALE_STATUSES = ("scheduled", "live", "sold_out", "ended", "cancelled")
-ORDER_STATUSES = ("pending_payment", "paid", "cancelled", "expired", "refunded")
+# Order statuses live in ``livecommerce.orders.lifecycle`` only: storage imports no domain,
+# so the ``order.status`` CHECK is written by the migrations (a test ties the two).
+RETURN_EXCLUSIONS = ("made_to_order", "perishable", "digital")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -106,6 +108,9 @@ class Product(Base):
     stock_on_hand: Mapped[int] = mapped_column(Integer)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    return_exclusion: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Why a buyer may not return it without a reason (one of ``RETURN_EXCLUSIONS``);
+    None: returnable within the window."""
 
 
 class Room(Base):
@@ -192,7 +197,10 @@ class Order(Base):
     __tablename__ = "order"
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint(_one_of("status", ORDER_STATUSES), name="status"),
+        CheckConstraint("refunded_quantity >= 0", name="refunded_non_negative"),
+        CheckConstraint("refunded_quantity <= quantity", name="refund_within_quantity"),
+        CheckConstraint("return_quantity >= 0", name="return_non_negative"),
+        CheckConstraint("refunded_quantity + return_quantity <= quantity", name="return_bounded"),
         UniqueConstraint("buyer_id", "idempotency_key", name="uq_order_buyer_key"),
         Index("ix_order_status_expires_at", "status", "expires_at"),
     )
@@ -204,11 +212,70 @@ class Order(Base):
     sale_id: Mapped[int | None] = mapped_column(ForeignKey("flash_sale.id"), nullable=True)
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(16), default="pending_payment")
+    status: Mapped[str] = mapped_column(String(20))
+    """One of ``livecommerce.orders.lifecycle.OrderStatus``."""
     idempotency_key: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    carrier: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    return_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units of the return in flight (requested or being refunded); 0 when none."""
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Units whose money is back with the buyer (and whose stock is back on hand)."""
+
+
+class OrderAudit(Base):
+    """One row per order transition: who, when, from, to, why. Never deleted by the app
+    (retention: README); ``actor_user_id`` is None for the clock and the provider."""
+
+    __tablename__ = "order_audit"
+    __table_args__ = (Index("ix_order_audit_order_id_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
+    actor: Mapped[str] = mapped_column(String(16))
+    """buyer | merchant | system (a timer) | provider (a webhook)."""
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Refund(Base):
+    """A refund to pay: a durable work item, claimed with a lease like the outbox.
+
+    Written in the transaction that approves the return; a node claims it (``leased_until``),
+    asks the provider with ``reference`` as the idempotency key (a retry after a crash
+    asks again with the same key, so the buyer is paid once) and settles it. The
+    ``status`` values live in ``livecommerce.orders.refunds``.
+    """
+
+    __tablename__ = "refund"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("amount_cents > 0", name="amount_positive"),
+        UniqueConstraint("reference", name="uq_refund_reference"),
+        Index("ix_refund_status_leased_until", "status", "leased_until"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), index=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(120))
+    provider_reference: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    leased_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Payment(Base):

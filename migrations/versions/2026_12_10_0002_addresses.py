@@ -1,7 +1,7 @@
 """buyers' address books, and the address each paid order ships to
 
 Revision ID: c16b0e000001
-Revises: 3f1c9a7d2b64
+Revises: c16a0e000001
 Create Date: 2026-12-10 09:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "c16b0e000001"
-down_revision: str | None = "3f1c9a7d2b64"
+down_revision: str | None = "c16a0e000001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
