@@ -18,6 +18,7 @@ from livecommerce.routes import (
     errors,
     health,
     media,
+    merchant_orders,
     orders,
     pages,
     products,
@@ -60,14 +61,18 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, addresses, products, rooms, sales, orders, media):
+    for module in (auth, addresses, products, rooms, sales, orders, merchant_orders, media):
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
     app.add_middleware(PurchaseFastLane)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_request_bytes,
+        uploads={merchant_orders.SHIPMENTS_PATH: merchant_orders.UPLOAD_BYTES},
+    )
     app.add_middleware(Observe)
     # Outermost, so it sees the server's own send callable (see routes._ws_sinks).
     app.add_middleware(CaptureSend)

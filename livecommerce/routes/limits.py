@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,23 +11,28 @@ _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, uploads: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = dict(uploads or {})
+        """Paths that take files, each with its own (larger) limit."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope["path"], self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self.refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self.refuse(send, limit)
             return
-        await _Counted(self, receive, send).run(scope)
+        await _Counted(self, limit, receive, send).run(scope)
 
-    async def refuse(self, send: Send) -> None:
+    async def refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
-            {"error": {"code": "too_large", "message": f"body over {self.max_bytes} bytes"}}
+            {"error": {"code": "too_large", "message": f"body over {limit} bytes"}}
         ).encode()
         headers = [
             (b"content-type", b"application/json"),
@@ -43,8 +49,9 @@ class _Counted:
     length to check up front). Past the limit it answers 413 at once and, to the app,
     the client has gone: the app stops reading, and whatever it answers is dropped."""
 
-    def __init__(self, limit: BodyLimit, receive: Receive, send: Send) -> None:
+    def __init__(self, limit: BodyLimit, max_bytes: int, receive: Receive, send: Send) -> None:
         self._limit, self._receive, self._send = limit, receive, send
+        self._max_bytes = max_bytes
         self._seen = 0
         self._started = self._refused = self._answered = False
 
@@ -56,12 +63,12 @@ class _Counted:
             return _DISCONNECT
         message = await self._receive()
         self._seen += len(message.get("body", b""))
-        if self._seen <= self._limit.max_bytes:
+        if self._seen <= self._max_bytes:
             return message
         self._refused = True
         if not self._started:  # a streamed answer already under way cannot become a 413
             self._answered = True
-            await self._limit.refuse(self._send)
+            await self._limit.refuse(self._send, self._max_bytes)
         return _DISCONNECT
 
     async def send(self, message: Message) -> None:

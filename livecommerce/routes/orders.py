@@ -78,16 +78,6 @@ async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     return {"orders": [o.as_dict() for o in orders]}
 
 
-@router.get("/api/merchant/orders")
-async def merchant_orders(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    """Orders of the caller's products (the merchant console's list)."""
-    if caller.role not in ("merchant", "admin"):
-        raise PermissionDenied("only merchants see orders of their products")
-    async with resources.db.read() as session:
-        rows = await service.list_merchant_orders(session, merchant_id=caller.user_id)
-    return {"orders": [{**order.as_dict(), "buyer": handle} for order, handle in rows]}
-
-
 @router.get("/api/orders/{order_id}")
 async def detail(order_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
