@@ -42,8 +42,12 @@ async def test_a_clean_file_ships_every_order_with_audit(
     shop = await shop_with_orders(client, count=3, paid=3)
     first, second, third = (o["id"] for o in shop.orders)
     before = await audit_rows(app)
-    text = ("\ufefforder_id,carrier,tracking_number\r\n"
-            f"{first},SF Express,SF001\n#{second},\"ZTO, Shanghai\",ZT002\n\n{third},EMS,E3\n")  # fmt: skip
+    text = (
+        "\ufefforder_id,carrier,tracking_number\r\n"
+        f"{first},SF Express,SF001\n"
+        f'#{second},"ZTO, Shanghai",ZT002\n\n'
+        f"{third},EMS,E3\n"
+    )
     response = await upload(client, shop.merchant, text)
     assert response.status_code == 200, response.text
     assert response.json() == {"shipped": 3, "skipped": []}
@@ -99,7 +103,7 @@ async def test_someone_elses_orders_are_refused(client: httpx.AsyncClient) -> No
         ("", "invalid_header"),
         ("id,carrier\n1,SF\n", "invalid_header"),
         ("order_id,carrier,tracking_number\n", "no_rows"),
-    ],  # fmt: skip
+    ],
 )
 async def test_files_without_rows_are_refused(
     client: httpx.AsyncClient, text: str, code: str
