@@ -12,8 +12,8 @@ from tests.web.conftest import new_page, shot
 from tests.web.test_browser_room import api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
-HOME = {"name": "Mei Han", "phone": "13812345678", "region": "Shanghai", "detail": "1 Nanjing Rd"}
-WORK = {**HOME, "detail": "9 Office Park", "is_default": False}
+HOME: dict[str, object] = {"name": "Mei Han", "phone": "13812345678", "region": "Shanghai", "detail": "1 Nanjing Rd"}
+WORK: dict[str, object] = {**HOME, "detail": "9 Office Park", "is_default": False}
 
 
 async def deal(server: Server) -> tuple[int, int]:
@@ -95,7 +95,7 @@ async def test_buy_sheet_asks_a_buyer_without_an_address_for_one(
     await sheet.get_by_test_id("buy-pay").click()
     await expect(sheet.get_by_test_id("address-message")).to_contain_text("请先添加收货地址")
     for name, value in HOME.items():
-        await sheet.get_by_test_id(f"address-{name}").fill(value)
+        await sheet.get_by_test_id(f"address-{name}").fill(str(value))
     await shot(page, "buy-sheet-new-address-zh", full_page=False)
     await sheet.get_by_test_id("address-save").click()
     await expect(sheet.get_by_test_id("address-chosen")).to_contain_text("1 Nanjing Rd")
