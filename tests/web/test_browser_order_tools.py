@@ -12,7 +12,12 @@ from tests.web.conftest import new_page, shot
 from tests.web.test_browser_room import api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
-HOME: dict[str, object] = {"name": "Mei Han", "phone": "13812345678", "region": "Shanghai", "detail": "1 Nanjing Rd"}
+HOME: dict[str, object] = {
+    "name": "Mei Han",
+    "phone": "13812345678",
+    "region": "Shanghai",
+    "detail": "1 Nanjing Rd",
+}
 WORK: dict[str, object] = {**HOME, "detail": "9 Office Park", "is_default": False}
 
 
