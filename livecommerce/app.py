@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
@@ -13,10 +14,12 @@ from fastapi.templating import Jinja2Templates
 from livecommerce.paths import web_dir
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
+    addresses,
     auth,
     errors,
     health,
     media,
+    merchant_orders,
     order_actions,
     orders,
     pages,
@@ -61,14 +64,30 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, shows, sales, orders, order_actions, media):
+    routers = (
+        auth,
+        addresses,
+        products,
+        rooms,
+        shows,
+        sales,
+        orders,
+        order_actions,
+        merchant_orders,
+        media,
+    )
+    for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
     app.add_middleware(PurchaseFastLane)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, uploads=shows.UPLOAD_LIMITS)
+    uploads = {
+        **shows.UPLOAD_LIMITS,
+        re.escape(merchant_orders.SHIPMENTS_PATH): merchant_orders.UPLOAD_BYTES,
+    }
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, uploads=uploads)
     app.add_middleware(Observe)
     # Outermost, so it sees the server's own send callable (see routes._ws_sinks).
     app.add_middleware(CaptureSend)

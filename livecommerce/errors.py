@@ -8,7 +8,10 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
 
     DomainError                   code
     ├── InvalidInput              invalid_input
-    │   └── BlockedWord           blocked_word
+    │   ├── BlockedWord           blocked_word
+    │   ├── InvalidAddress        invalid_address
+    │   ├── AddressRequired       address_required
+    │   └── BadShipmentFile       bad_shipment_file  (carries the bad rows)
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
@@ -23,6 +26,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── SaleOverlaps          sale_overlaps
     │   ├── ProductOnShelf        product_on_shelf
     │   ├── ProductInDeal         product_in_deal
+    │   ├── TooManyAddresses      too_many_addresses
     │   ├── SaleNotLive           sale_not_live    (base of the three below)
     │   │   ├── SaleNotStarted    sale_not_started
     │   │   ├── SaleEnded         sale_ended
@@ -61,6 +65,41 @@ class BlockedWord(InvalidInput):
     """A chat message contains a word the room blocks."""
 
     code = "blocked_word"
+
+
+class InvalidAddress(InvalidInput):
+    """An address field is empty, too long or not of its form (the message says which)."""
+
+    code = "invalid_address"
+
+
+class AddressRequired(InvalidInput):
+    """Paying needs an address to ship to, and the buyer has none (or named none)."""
+
+    code = "address_required"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One refused line of an uploaded file: its 1-based line number and a stable code."""
+
+    line: int
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "code": self.code, "message": self.message}
+
+
+class BadShipmentFile(InvalidInput):
+    """A shipment upload has bad rows; none of it was applied. ``rows`` lists each."""
+
+    code = "bad_shipment_file"
+
+    def __init__(self, message: str, *, rows: list[RowError]) -> None:
+        super().__init__(message)
+        self.rows = rows
+        self.extra = {"rows": [row.as_dict() for row in rows]}
 
 
 class NotAuthenticated(DomainError):
@@ -143,6 +182,12 @@ class ProductInDeal(Conflict):
     deal closes."""
 
     code = "product_in_deal"
+
+
+class TooManyAddresses(Conflict):
+    """The buyer's address book is full."""
+
+    code = "too_many_addresses"
 
 
 class SaleNotLive(Conflict):
@@ -237,6 +282,9 @@ DOMAIN_CODES: dict[str, Answer] = {
     DomainError.code: Answer(400, 4400),
     InvalidInput.code: _INVALID,
     BlockedWord.code: _INVALID,
+    InvalidAddress.code: _INVALID,
+    AddressRequired.code: _INVALID,
+    BadShipmentFile.code: _INVALID,
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
@@ -251,6 +299,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     SaleOverlaps.code: _CONFLICT,
     ProductOnShelf.code: _CONFLICT,
     ProductInDeal.code: _CONFLICT,
+    TooManyAddresses.code: _CONFLICT,
     SaleNotLive.code: _CONFLICT,
     SaleNotStarted.code: _CONFLICT,
     SaleEnded.code: _CONFLICT,

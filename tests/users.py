@@ -66,3 +66,15 @@ async def room(
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+ADDRESS = {"name": "Li Lei", "phone": "13812345678", "region": "Shanghai", "detail": "1 Nanjing Rd"}
+
+
+async def address(client: httpx.AsyncClient, buyer: Account, **fields: Any) -> dict[str, Any]:
+    """Add an address to the buyer's book (the first one becomes the default)."""
+    payload = {**ADDRESS, **fields}
+    response = await client.post("/api/me/addresses", json=payload, headers=buyer.headers)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result

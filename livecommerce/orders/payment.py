@@ -17,14 +17,22 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.errors import Conflict, IllegalTransition, NotAuthenticated, NotFound
+from livecommerce.accounts.addresses import for_checkout
+from livecommerce.errors import (
+    AddressRequired,
+    Conflict,
+    IllegalTransition,
+    NotAuthenticated,
+    NotFound,
+)
 from livecommerce.orders import transitions
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.service import PENDING, load_own_order
 from livecommerce.orders.views import OrderView
-from livecommerce.storage.models import Order, Payment
+from livecommerce.storage.models import Order, OrderAddress, Payment
 
 SIGNATURE_TOLERANCE = 300.0
 SUCCEEDED = "succeeded"  # a payment whose money arrived
@@ -128,18 +136,37 @@ async def _order_view(checkout: Checkout, order_id: int) -> OrderView:
         return OrderView.of(order)
 
 
+async def _ship_to(session: AsyncSession, buyer_id: int, address_id: int | None) -> OrderAddress:
+    """The snapshot of where the order ships: the address named, else the default."""
+    found = await for_checkout(session, user_id=buyer_id, address_id=address_id)
+    if found is None:
+        raise AddressRequired("add an address to ship to before paying")
+    return OrderAddress(name=found.name, phone=found.phone, region=found.region,
+                        detail=found.detail)  # fmt: skip
+
+
 async def pay_order(
-    checkout: Checkout, provider: PaymentProvider, *, buyer_id: int, order_id: int
+    checkout: Checkout,
+    provider: PaymentProvider,
+    *,
+    buyer_id: int,
+    order_id: int,
+    address_id: int | None = None,
 ) -> tuple[OrderView, Charge | None]:
-    """Start paying the buyer's pending order; paying a paid order again is a no-op."""
+    """Start paying the buyer's pending order; paying a paid order again is a no-op.
+
+    The address (``address_id``, else the buyer's default) is copied onto the order
+    here rather than when it was placed, so a flash-sale purchase stays one tap and
+    its hot path never reads the address book."""
     async with checkout.db.read() as session:
         order = OrderView.of(await load_own_order(session, buyer_id=buyer_id, order_id=order_id))
-    if order.status == OrderStatus.PAID:
-        return order, None
-    if order.status != PENDING:
-        raise IllegalTransition(f"an order cannot go from {order.status} to paid")
-    if checkout.clock() >= order.expires_at:
-        raise Conflict("the order's payment window has passed")
+        if order.status == OrderStatus.PAID:
+            return order, None
+        if order.status != PENDING:
+            raise IllegalTransition(f"an order cannot go from {order.status} to paid")
+        if checkout.clock() >= order.expires_at:
+            raise Conflict("the order's payment window has passed")
+        ship_to = await _ship_to(session, buyer_id, address_id)
     charge = await provider.charge(order)  # outside any transaction: it may be slow
     async with checkout.db.unit_of_work() as uow:
         status = "succeeded" if charge.confirmed else "pending"
@@ -147,6 +174,8 @@ async def pay_order(
             Payment(order_id=order.id, provider=provider.name, reference=charge.reference,
                     status=status, created_at=checkout.clock())
         )  # fmt: skip
+        ship_to.order_id = order.id
+        await uow.session.merge(ship_to)  # paying again may pick another address
     if charge.confirmed:
         await _settle(checkout, order.id, provider.name, charge.reference)
     return await _order_view(checkout, order.id), charge

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.accounts.addresses import shipping_dict
 from livecommerce.errors import IllegalTransition, NotFound, NotYourOrder, Unavailable
 from livecommerce.loops import pass_failed, pause
 from livecommerce.orders import transitions
@@ -22,7 +23,7 @@ from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.stock import return_stock
 from livecommerce.orders.views import OrderView
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import Order, Product, User
+from livecommerce.storage.models import Order, OrderAddress, Product, User
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,12 @@ async def list_merchant_orders(
         .limit(limit)
     )
     return [(OrderView.of(order), handle) for order, handle in rows]
+
+
+async def ship_to(session: AsyncSession, order_id: int, *, masked: bool) -> dict[str, str] | None:
+    """The address the order ships to (copied when it was paid), or None before that."""
+    row = await session.get(OrderAddress, order_id)
+    return shipping_dict(row, masked=masked) if row is not None else None
 
 
 async def load_own_order(session: AsyncSession, *, buyer_id: int, order_id: int) -> Order:

@@ -108,15 +108,18 @@ def _page(request: Request, status: int, code: str) -> Response:
     return page
 
 
-def error_response(request: Request, status: int, code: str, message: str) -> Response:
+def error_response(
+    request: Request, status: int, code: str, message: str, **extra: Any
+) -> Response:
     if _wants_html(request):
         return _page(request, status, code)
-    return JSONResponse(error_body(code, message), status_code=status)
+    return JSONResponse(error_body(code, message, **extra), status_code=status)
 
 
 async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
-    response = error_response(request, status_of(exc), exc.code, exc.message)
+    extra: dict[str, Any] = getattr(exc, "extra", {})  # e.g. the bad rows of an upload
+    response = error_response(request, status_of(exc), exc.code, exc.message, **extra)
     retry_after = getattr(exc, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(max(1, round(retry_after)))

@@ -17,7 +17,7 @@ from livecommerce.errors import InvalidInput, NotAuthenticated, NotFound, Permis
 from livecommerce.orders import payment, service
 from livecommerce.orders.views import OrderView
 from livecommerce.routes import _purchase
-from livecommerce.routes._fields import RowId, text
+from livecommerce.routes._fields import BodyId, RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(tags=["orders"])
@@ -30,6 +30,9 @@ class PayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     provider: str = Field(default="sandbox", max_length=32)
+    address_id: BodyId | None = Field(
+        default=None, description="where to ship; omitted: the caller's default address"
+    )
 
 
 class WebhookIn(BaseModel):
@@ -69,21 +72,18 @@ async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     return {"orders": [o.as_dict() for o in orders]}
 
 
-@router.get("/api/merchant/orders")
-async def merchant_orders(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    """Orders of the caller's products (the merchant console's list)."""
-    if caller.role not in ("merchant", "admin"):
-        raise PermissionDenied("only merchants see orders of their products")
-    async with resources.db.read() as session:
-        rows = await service.list_merchant_orders(session, merchant_id=caller.user_id)
-    return {"orders": [{**order.as_dict(), "buyer": handle} for order, handle in rows]}
-
-
 @router.get("/api/orders/{order_id}")
 async def detail(order_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         order = await service.load_own_order(session, buyer_id=caller.user_id, order_id=order_id)
-        return OrderView.of(order).as_dict()
+    return await _with_address(resources, OrderView.of(order))
+
+
+async def _with_address(resources: ResourcesDep, order: OrderView) -> dict[str, Any]:
+    """The buyer's own order with the address it ships to (null until paid)."""
+    async with resources.db.read() as session:
+        address = await service.ship_to(session, order.id, masked=False)
+    return {**order.as_dict(), "address": address}
 
 
 @router.post("/api/orders/{order_id}/pay")
@@ -96,9 +96,13 @@ async def pay(
     if name.startswith("sandbox") and not resources.settings.payments_sandbox:
         raise PermissionDenied("the sandbox payment provider is switched off here")
     order, charge = await payment.pay_order(
-        resources.checkout, PROVIDERS[name](), buyer_id=caller.user_id, order_id=order_id
+        resources.checkout,
+        PROVIDERS[name](),
+        buyer_id=caller.user_id,
+        order_id=order_id,
+        address_id=body.address_id if body else None,
     )
-    result = order.as_dict()
+    result = await _with_address(resources, order)
     if charge is not None:
         result["payment"] = {
             "reference": charge.reference,

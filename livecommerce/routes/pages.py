@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.rooms import service as rooms
 from livecommerce.rooms.chat import blocked_words
 from livecommerce.routes import _page_auth
@@ -93,4 +94,5 @@ async def console(request: Request, resources: ResourcesDep, caller: OptionalUse
         return to_login(request)
     allowed = caller.role in ("merchant", "admin")
     status = 200 if allowed else 403
-    return render(request, resources, caller, "console.html", {"allowed": allowed}, status=status)
+    context = {"allowed": allowed, "order_statuses": [s.value for s in OrderStatus]}
+    return render(request, resources, caller, "console.html", context, status=status)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -320,3 +321,40 @@ class EventOutbox(Base):
     audience: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     leased_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Address(Base):
+    """An entry of a buyer's address book; at most one per buyer is the default."""
+
+    __tablename__ = "address"
+    __table_args__ = (
+        Index(
+            "uq_address_one_default",
+            "user_id",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(200))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OrderAddress(Base):
+    """Where an order ships: a copy taken when it was paid, so editing or deleting the
+    address book entry later never moves a parcel already on its way."""
+
+    __tablename__ = "order_address"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(200))

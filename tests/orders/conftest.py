@@ -19,7 +19,7 @@ from livecommerce.orders.redis_gate import RedisGate
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
-from livecommerce.storage.models import FlashSale, Product, Room, RoomProduct, User
+from livecommerce.storage.models import Address, FlashSale, Product, Room, RoomProduct, User
 from tests import services
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -128,6 +128,12 @@ async def world(settings: Settings) -> AsyncIterator[World]:
         uow.session.add(room)
         await uow.session.flush()
         uow.session.add(RoomProduct(room_id=room.id, product_id=product.id, position=0))
+        # Every buyer has a default address, so paying needs no extra step in these tests.
+        uow.session.add_all(
+            Address(user_id=u.id, name=f"U{i}", phone="13812345678", region="Shanghai",
+                    detail=f"{i} Nanjing Road", is_default=True)
+            for i, u in enumerate(users[1:], 1)
+        )  # fmt: skip
     room_id, product_id = room.id, product.id
 
     async def make_sale(

@@ -12,7 +12,7 @@ from livecommerce.sales.scheduler import advance_sales
 from livecommerce.storage.models import utcnow
 from tests.routes._live import serve, viewer
 from tests.routes.test_sales import launch, shop_with_room
-from tests.users import Account, signup
+from tests.users import Account, address, signup
 
 
 async def buy(
@@ -162,6 +162,7 @@ async def test_buyer_hears_their_own_order_on_the_room_socket(
     viewers of the room hear nothing of it."""
     _, _, rid, pid = await shop_with_room(client)
     buyer, other = await signup(client, "bob"), await signup(client, "eve")
+    await address(client, buyer)
     async with (
         serve(app) as base,
         viewer(base, rid, f"?token={buyer.token}") as mine,

@@ -12,7 +12,7 @@ from livecommerce.app import create_app
 from livecommerce.settings import Settings
 from tests.routes.test_orders import live_sale, order
 from tests.servers import running
-from tests.users import signup
+from tests.users import address, signup
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ async def test_embedded_app_without_the_setting_pays_with_the_sandbox(
     client = unset_client
     sale_id = await live_sale(client)
     buyer = await signup(client, "bob")
+    await address(client, buyer)
     placed = (await order(client, buyer, sale_id, "k")).json()
     paid = await client.post(f"/api/orders/{placed['id']}/pay", headers=buyer.headers)
     assert paid.status_code == 200 and paid.json()["status"] == "paid"

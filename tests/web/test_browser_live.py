@@ -87,6 +87,12 @@ async def test_live_show(browser: Browser, server: Server) -> None:
     await shot(room, "live-buy-sheet", full_page=False)
     await sheet.get_by_test_id("buy-confirm").click()
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Ordered!")
+    # A first purchase: the sheet asks where to ship before paying.
+    fields = {"name": "Mei", "phone": "13812345678", "region": "Shanghai", "detail": "1 Rd"}
+    for name, value in fields.items():
+        await sheet.get_by_test_id(f"address-{name}").fill(value)
+    await sheet.get_by_test_id("address-save").click()
+    await expect(sheet.get_by_test_id("address-chosen")).to_contain_text("1 Rd")
     await sheet.get_by_test_id("buy-pay").click()
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Paid")
     await room.keyboard.press("Escape")

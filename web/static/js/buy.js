@@ -1,6 +1,8 @@
 // The buy sheet: the flash deal's price, a quantity stepper, one order per tap with an
-// idempotency key (a double tap or a retry after a timeout never buys twice), then pay.
+// idempotency key (a double tap or a retry after a timeout never buys twice), then pay
+// to the address picked (the buyer's default unless changed; address-picker.js).
 
+import { AddressPicker } from "./address-picker.js";
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
@@ -20,6 +22,7 @@ export class BuySheet {
     this.loggedIn = loggedIn;
     this.loginUrl = loginUrl;
     this.product = null;
+    this.picker = loggedIn ? new AddressPicker() : null;
   }
 
   open(state, product) {
@@ -30,6 +33,7 @@ export class BuySheet {
     this.button = null;
     this.note = null; // {text, ok}: the last outcome, kept across redraws
     this.render(state);
+    this.picker?.load();
     this.sheet.hidden = false;
     this.scrim.hidden = false;
   }
@@ -76,6 +80,7 @@ export class BuySheet {
           el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))) : null,
       live ? el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total) : null,
       this.result,
+      this.picker && this.placed?.status !== "paid" ? this.picker.root : null,
       this.action(deal, live, left));
   }
 
@@ -139,10 +144,17 @@ export class BuySheet {
     this.busy = true;
     this.button.disabled = true;
     try {
-      this.placed = await api("POST", `/api/orders/${this.placed.id}/pay`, {});
+      const addressId = this.picker?.chosenId;
+      this.placed = await api("POST", `/api/orders/${this.placed.id}/pay`,
+        addressId ? { address_id: addressId } : {});
       this.show(t("buy.paid"), true);
+      this.picker?.root.remove();
     } catch (err) {
-      this.show(errorText(err), false);
+      if (err.code === "address_required" && this.picker) {
+        this.picker.ask(errorText(err)); // the form says it, beside the fields to fill
+        this.note = null;
+        this.result.hidden = true;
+      } else this.show(errorText(err), false);
     } finally {
       this.busy = false;
       if (this.placed.status === "paid") this.button.remove();

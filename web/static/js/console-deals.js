@@ -1,19 +1,15 @@
-// Console: flash deals (POST /api/rooms/{id}/sales) and orders of the merchant's
-// products (GET /api/merchant/orders).
-// Both APIs belong to the orders engineer; a 404/405 means "not on this server yet".
+// Console: flash deals (POST /api/rooms/{id}/sales); the orders are console-order-list.js.
 import { api } from "./api.js";
 import { clear, el, fill, localInputToIso, onSubmit, showMessage, toLocalInput, yuanToCents } from "./dom.js";
 import { countdown } from "./countdown.js";
 import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
-import { orderActions } from "./console-orders.js";
 
 const form = document.getElementById("deal-form");
 const deals = document.getElementById("deal-list");
 let productTitles = new Map();
 let shelfRequest = 0;
 const message = form.querySelector(".form-message");
-const orders = document.getElementById("order-list");
 
 function fillSelect(select, options) {
   const previous = select.value;
@@ -130,29 +126,6 @@ export async function loadDeals() {
   }
 }
 
-function orderRow(order) {
-  return el("div", { class: "order-row", "data-testid": "order-row" },
-    el("b", {}, `#${order.id}`),
-    el("span", {}, `${productTitles.get(order.product_id) ?? `#${order.product_id}`} × ${order.quantity}`),
-    el("span", { class: "muted" }, order.buyer ?? ""),
-    el("span", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity)),
-    el("span", { class: `badge badge-order-${order.status}`, "data-testid": "order-row-status" }, t(`orders.status_${order.status}`)),
-    orderActions(order, { onDone: loadOrders }));
-}
-
-export async function loadOrders() {
-  clear(orders);
-  try {
-    const body = await api("GET", "/api/merchant/orders");
-    const list = body?.orders ?? [];
-    if (list.length === 0) orders.append(el("div", { class: "empty" }, t("console.no_orders")));
-    else orders.append(...list.map(orderRow));
-  } catch (err) {
-    const missing = err.status === 404 || err.status === 405;
-    orders.append(el("div", { class: "empty" }, missing ? t("console.orders_unavailable") : errorText(err)));
-  }
-}
-
 export function initDeals() {
   const start = new Date(Date.now() + 10 * 60_000);
   start.setSeconds(0, 0);
@@ -160,5 +133,4 @@ export function initDeals() {
   form.elements.ends_at.value = toLocalInput(new Date(start.getTime() + 10 * 60_000));
   onSubmit(form, submit);
   form.elements.room_id.addEventListener("change", roomChanged);
-  return loadOrders();
 }

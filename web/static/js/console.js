@@ -1,8 +1,10 @@
 // Merchant console: wires the products, shows, deals and orders sections together.
 import { initDeals, setProducts, setRooms } from "./console-deals.js";
+import { initOrderList, setOrderProducts, setOrderRooms } from "./console-order-list.js";
 import { initProducts } from "./console-products.js";
 import { initRooms, renderShelfOptions } from "./console-rooms.js";
 
-initProducts((products) => { renderShelfOptions(products); setProducts(products); });
-initRooms(setRooms);
+initProducts((products) => { renderShelfOptions(products); setProducts(products); setOrderProducts(products); });
+initRooms((rooms) => { setRooms(rooms); setOrderRooms(rooms); });
 initDeals();
+initOrderList();
