@@ -48,7 +48,7 @@ def test_unusable_servers_fail_at_start_with_the_reason(entry: object, reason: s
     assert reason in str(refused.value)
 
 
-def test_node_peers_use_the_configured_turn_credentials() -> None:
+async def test_node_peers_use_the_configured_turn_credentials() -> None:
     """The node's peer connections get the TURN username and credential."""
     stun, turn = IceServer.model_validate("stun:127.0.0.1:3478"), IceServer.model_validate(TURN)
     pc = new_peer(1, "host", [stun, turn]).pc
@@ -58,6 +58,7 @@ def test_node_peers_use_the_configured_turn_credentials() -> None:
     assert agent.stun_server == ("127.0.0.1", 3478)
     assert agent.turn_server == ("turn.example.net", 3478)
     assert (agent.turn_username, agent.turn_password) == ("u", "p")
+    await pc.close()
 
 
 def test_cors_origins_take_commas_or_json(monkeypatch: pytest.MonkeyPatch) -> None:
