@@ -55,8 +55,16 @@ async def endpoint_options(room_id: RowId) -> Response:
     return Response(status_code=200, headers={"Accept-Post": SDP, "Allow": ENDPOINT_METHODS})
 
 
-@router.api_route("/whip", methods=["GET", "HEAD"])
-@router.api_route("/whep", methods=["GET", "HEAD"])
+_PROBE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {SDP: {}}, "description": "a WHIP/WHEP endpoint: POST an SDP offer"}
+}
+
+
+# One route per method: FastAPI gives a route of two methods one duplicated operation id.
+@router.get("/whip", responses=_PROBE)
+@router.head("/whip", responses=_PROBE)
+@router.get("/whep", responses=_PROBE)
+@router.head("/whep", responses=_PROBE)
 async def endpoint_probe(room_id: RowId, resources: ResourcesDep) -> Response:
     """Discovery (WHEP draft 03 section 4.2): 200 and ``Content-Type: application/sdp``
     say "POST an SDP offer here"; the endpoint has no representation, so no body."""
@@ -72,8 +80,10 @@ async def session_options(room_id: RowId, resource_id: str) -> Response:
     return Response(status_code=200, headers={"Allow": SESSION_METHODS})
 
 
-@router.api_route("/whip/{resource_id}", methods=["GET", "HEAD"])
-@router.api_route("/whep/{resource_id}", methods=["GET", "HEAD"])
+@router.get("/whip/{resource_id}", status_code=204)
+@router.head("/whip/{resource_id}", status_code=204)
+@router.get("/whep/{resource_id}", status_code=204)
+@router.head("/whep/{resource_id}", status_code=204)
 async def session_probe(room_id: RowId, resource_id: str, resources: ResourcesDep) -> Response:
     """A session has no representation either: 204 while it exists on this node."""
     _session_node(resources, room_id, resource_id)
