@@ -32,6 +32,7 @@ from livecommerce.routes import (
 from livecommerce.routes._ws_sinks import CaptureSend
 from livecommerce.routes.fast_lane import PurchaseFastLane
 from livecommerce.routes.limits import BodyLimit
+from livecommerce.routes.media_cors import MediaCors
 from livecommerce.routes.observe import Observe
 from livecommerce.settings import Settings
 
@@ -89,6 +90,8 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     }
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_bytes, uploads=uploads)
     app.add_middleware(Observe)
+    # Outside the body limit, so a cross-origin client can read its 413 too.
+    app.add_middleware(MediaCors, origins=settings.media_cors_origins)
     # Outermost, so it sees the server's own send callable (see routes._ws_sinks).
     app.add_middleware(CaptureSend)
     return app

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 import secrets
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from livecommerce.ice_servers import IceServer
+
+# scheme://host[:port], what a browser sends in Origin (no path, no trailing slash).
+_ORIGIN = re.compile(r"https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?")
 
 
 def _node_id() -> str:
@@ -68,8 +74,12 @@ class Settings(BaseSettings):
     sample (the host and moderators see everything)."""
     media_max_viewers: int = 200
     """WebRTC viewers one node relays to; past it WHEP answers 503 with Retry-After."""
-    media_ice_servers: list[str] = Field(default_factory=list)
-    """STUN/TURN URLs for the node's peer connections (JSON list in the environment)."""
+    media_ice_servers: list[IceServer] = Field(default_factory=list)
+    """STUN/TURN servers for the node's peer connections, also sent to WHIP/WHEP clients
+    (a JSON list of URLs, or of ``{"urls", "username", "credential"}`` for TURN)."""
+    media_cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    """Origins whose pages may publish and watch over WHIP/WHEP (a JSON list or commas);
+    ``*`` is any. Media requests carry bearer tokens, never cookies, so no credentials."""
     media_connect_timeout: float = 20.0
     """Seconds a new peer connection gets to connect before it is closed."""
 
@@ -88,7 +98,7 @@ class Settings(BaseSettings):
     """``LIVECOMMERCE_REDIS_URL`` names one node of a Redis Cluster: talk to it with a
     cluster client and sharded pub/sub (the other nodes are discovered from it)."""
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "media_cors_origins", mode="before")
     @classmethod
     def _proxy_list(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -105,6 +115,17 @@ class Settings(BaseSettings):
     def _proxy_networks(cls, value: list[str]) -> list[str]:
         for entry in value:
             ipaddress.ip_network(entry, strict=False)  # a typo fails at start, not silently
+        return value
+
+    @field_validator("media_cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry != "*" and not _ORIGIN.fullmatch(entry):
+                raise ValueError(
+                    f"{entry!r} is not an origin: give scheme://host[:port] "
+                    "(no path, no trailing slash) or *"
+                )
         return value
 
     @model_validator(mode="before")

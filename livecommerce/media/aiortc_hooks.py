@@ -1,4 +1,4 @@
-"""The three places where the relay reaches inside aiortc (1.16), kept together.
+"""The places where the project reaches inside aiortc (1.16), kept together.
 
 1. Receive side. ``RTCRtpReceiver`` reassembles encoded frames in its jitter buffer and
    puts ``(codec, JitterFrame)`` on a ``queue.Queue`` read by a decoder thread. We swap
@@ -11,6 +11,12 @@
 3. Keyframe requests from a viewer: ``RTCRtpSender`` answers a PLI/FIR by setting a
    flag for its encoder, which packed frames ignore; we redirect ``_send_keyframe`` to
    the relay, which asks the publisher instead.
+4. DTLS cipher suites. aiortc offers ECDSA suites only, so as the DTLS client (it is
+   whenever it answers an offer, i.e. always on this node) it cannot handshake with a
+   server holding an RSA certificate: GStreamer's webrtcbin, ZLMediaKit and others
+   answer "no shared cipher". A peer connection's certificate is swapped for one whose
+   DTLS context also offers ECDHE-RSA suites; our own certificate stays ECDSA, so as a
+   DTLS server nothing changes. (aiortc PR #1392 proposes the same upstream.)
 
 A test exercises each of them, so an aiortc upgrade that moves them fails loudly.
 """
@@ -21,10 +27,22 @@ import queue
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from aiortc import RTCRtpReceiver, RTCRtpSender
+from aiortc import RTCCertificate, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtcdtlstransport import SRTPProtectionProfile
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from OpenSSL import SSL
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
+_CERTIFICATES = "_RTCPeerConnection__certificates"
+
+# aiortc's own four ECDSA suites first (what browsers pick), then ECDHE-RSA ones. Kept
+# short: a long list fragments the ClientHello, which mbedTLS peers (OBS) cannot take.
+DTLS_CIPHERS = (
+    b"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305:"
+    b"ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:"
+    b"ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:"
+    b"ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-SHA:ECDHE-RSA-AES256-SHA"
+)
 
 
 class FrameSink(Protocol):
@@ -71,3 +89,19 @@ async def request_keyframe(receiver: RTCRtpReceiver) -> None:
 def redirect_keyframe_requests(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
     """Call ``callback`` when the viewer behind ``sender`` asks for a keyframe."""
     sender._send_keyframe = callback  # type: ignore[method-assign]
+
+
+class _WideCipherCertificate(RTCCertificate):
+    def _create_ssl_context(self, srtp_profiles: list[SRTPProtectionProfile]) -> SSL.Context:
+        context = super()._create_ssl_context(srtp_profiles)
+        context.set_cipher_list(DTLS_CIPHERS)
+        return context
+
+
+def widen_dtls_ciphers(pc: RTCPeerConnection) -> None:
+    """Let ``pc`` (not yet negotiated) handshake with DTLS servers holding RSA certificates."""
+    certificates = getattr(pc, _CERTIFICATES, None)
+    if not isinstance(certificates, list) or len(certificates) != 1:
+        raise RuntimeError("this aiortc version keeps no certificate list to widen")
+    current = certificates[0]
+    setattr(pc, _CERTIFICATES, [_WideCipherCertificate(key=current._key, cert=current._cert)])

@@ -11,6 +11,8 @@ from typing import Literal
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
 from livecommerce.errors import InvalidInput
+from livecommerce.ice_servers import IceServer
+from livecommerce.media.aiortc_hooks import widen_dtls_ciphers
 from livecommerce.media.sdp import Offer
 from livecommerce.media.tracks import RelayTrack
 
@@ -27,16 +29,18 @@ class Peer:
     watchdog: asyncio.Task[None] | None = None
 
 
-def new_peer(room_id: int, role: Role, ice_servers: Sequence[str]) -> Peer:
+def new_peer(room_id: int, role: Role, ice_servers: Sequence[IceServer]) -> Peer:
     # An explicit empty list matters: aiortc falls back to a public Google STUN
     # server when none is configured.
-    config = RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in ice_servers])
-    return Peer(
-        resource_id=secrets.token_urlsafe(16),
-        room_id=room_id,
-        role=role,
-        pc=RTCPeerConnection(configuration=config),
+    config = RTCConfiguration(
+        iceServers=[
+            RTCIceServer(urls=server.urls, username=server.username, credential=server.credential)
+            for server in ice_servers
+        ]
     )
+    pc = RTCPeerConnection(configuration=config)
+    widen_dtls_ciphers(pc)
+    return Peer(resource_id=secrets.token_urlsafe(16), room_id=room_id, role=role, pc=pc)
 
 
 async def answer_offer(pc: RTCPeerConnection, offer: Offer) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 
 from livecommerce.errors import AlreadyPublishing, InvalidInput, NotFound, Unavailable
+from livecommerce.ice_servers import IceServer
 from livecommerce.media.aiortc_hooks import redirect_keyframe_requests
 from livecommerce.media.node import MediaStats, StreamEndedCallback
 from livecommerce.media.peers import Peer, answer_offer, new_peer, stop_watchdog, supervise
@@ -45,7 +46,7 @@ class RelayNode:
         connect_timeout: float = 20.0,
         keyframe_interval: float = 1.0,
         retry_after: float = 5.0,
-        ice_servers: Sequence[str] = (),
+        ice_servers: Sequence[IceServer] = (),
         on_stream_ended: StreamEndedCallback | None = None,
         video_buffer_frames: int = 8,
         audio_buffer_frames: int = 16,

@@ -108,12 +108,20 @@ def _page(request: Request, status: int, code: str) -> Response:
     return page
 
 
+# RFC 9110 section 15.5.2: a 401 names the scheme to use (RFC 6750's Bearer here).
+WWW_AUTHENTICATE = 'Bearer realm="livecommerce"'
+
+
 def error_response(
     request: Request, status: int, code: str, message: str, **extra: Any
 ) -> Response:
     if _wants_html(request):
-        return _page(request, status, code)
-    return JSONResponse(error_body(code, message, **extra), status_code=status)
+        response = _page(request, status, code)
+    else:
+        response = JSONResponse(error_body(code, message, **extra), status_code=status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
 
 
 async def _domain(request: Request, exc: Exception) -> Response:

@@ -23,6 +23,7 @@ from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.routes._fields import RowId
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
+from livecommerce.routes.media_cors import ENDPOINT_METHODS, SESSION_METHODS
 
 router = APIRouter(prefix="/api/rooms/{room_id}", tags=["media"])
 
@@ -47,11 +48,46 @@ async def sdp_offer(request: Request) -> str:
 Offer = Annotated[str, Depends(sdp_offer)]
 
 
-@router.options("/whip", status_code=204)
-@router.options("/whep", status_code=204)
+@router.options("/whip")
+@router.options("/whep")
 async def endpoint_options(room_id: RowId) -> Response:
     """CORS preflight and discovery: the endpoints take SDP offers by POST."""
-    return Response(status_code=204, headers={"Accept-Post": SDP, "Allow": "OPTIONS, POST"})
+    return Response(status_code=200, headers={"Accept-Post": SDP, "Allow": ENDPOINT_METHODS})
+
+
+_PROBE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {SDP: {}}, "description": "a WHIP/WHEP endpoint: POST an SDP offer"}
+}
+
+
+# One route per method: FastAPI gives a route of two methods one duplicated operation id.
+@router.get("/whip", responses=_PROBE)
+@router.head("/whip", responses=_PROBE)
+@router.get("/whep", responses=_PROBE)
+@router.head("/whep", responses=_PROBE)
+async def endpoint_probe(room_id: RowId, resources: ResourcesDep) -> Response:
+    """Discovery (WHEP draft 03 section 4.2): 200 and ``Content-Type: application/sdp``
+    say "POST an SDP offer here"; the endpoint has no representation, so no body."""
+    async with resources.db.read() as session:
+        await load_room(session, room_id)
+    return Response(status_code=200, media_type=SDP, headers={"Accept-Post": SDP})
+
+
+@router.options("/whip/{resource_id}")
+@router.options("/whep/{resource_id}")
+async def session_options(room_id: RowId, resource_id: str) -> Response:
+    """CORS preflight of a session's DELETE (a preflight carries no token to check)."""
+    return Response(status_code=200, headers={"Allow": SESSION_METHODS})
+
+
+@router.get("/whip/{resource_id}", status_code=204)
+@router.head("/whip/{resource_id}", status_code=204)
+@router.get("/whep/{resource_id}", status_code=204)
+@router.head("/whep/{resource_id}", status_code=204)
+async def session_probe(room_id: RowId, resource_id: str, resources: ResourcesDep) -> Response:
+    """A session has no representation either: 204 while it exists on this node."""
+    _session_node(resources, room_id, resource_id)
+    return Response(status_code=204)
 
 
 @router.post("/whip", status_code=201, openapi_extra=_SDP_BODY, responses=_SDP_ANSWER)
@@ -133,10 +169,11 @@ def _created(
 ) -> Response:
     base = resources.settings.public_url.rstrip("/")
     headers = {"Location": f"{base}/api/rooms/{room_id}/{kind}/{resource_id}"}
-    ice = ", ".join(f'<{url}>; rel="ice-server"' for url in resources.settings.media_ice_servers)
-    if ice:
-        headers["Link"] = ice
-    return Response(answer, status_code=201, media_type=SDP, headers=headers)
+    response = Response(answer, status_code=201, media_type=SDP, headers=headers)
+    for server in resources.settings.media_ice_servers:
+        for link in server.links():
+            response.headers.append("Link", link)
+    return response
 
 
 async def _set_media_node(resources: Resources, room_id: int, node_url: str) -> None:

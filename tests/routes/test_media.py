@@ -123,7 +123,7 @@ async def test_whep_without_a_stream_is_not_found(client: httpx.AsyncClient) -> 
 
 
 async def test_unsupported_methods_and_discovery(client: httpx.AsyncClient) -> None:
-    """PATCH on a session is 405 with Allow (no trickle ICE); OPTIONS advertises SDP."""
+    """PATCH on a session is 405 with Allow (no trickle ICE); OPTIONS (200) advertises SDP."""
     host, rid = await _live_room(client)
     session = await _go_live(client, host, rid)
     try:
@@ -132,7 +132,7 @@ async def test_unsupported_methods_and_discovery(client: httpx.AsyncClient) -> N
         assert patched.status_code == 405
         assert "DELETE" in patched.headers["Allow"]
         options = await client.options(f"/api/rooms/{rid}/whep")
-        assert options.status_code == 204
+        assert options.status_code == 200
         assert options.headers["Accept-Post"] == "application/sdp"
     finally:
         await session.close()

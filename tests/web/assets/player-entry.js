@@ -1,0 +1,1 @@
+export { WebRTCPlayer } from "@eyevinn/webrtc-player";

@@ -1,0 +1,1 @@
+export { WHIPClient } from "@eyevinn/whip-web-client";
