@@ -58,9 +58,11 @@ export class BuySheet {
     this.product = null;
   }
 
-  /** True when the sheet is open on order `orderId`: it shows that order's news itself. */
+  /** True when the sheet is open on order `orderId` (or placing one: the order's news may
+   * arrive before the answer does); the sheet shows that order's news itself. */
   holds(orderId) {
-    return Boolean(this.product) && !this.sheet.hidden && this.placed?.id === orderId;
+    if (!this.product || this.sheet.hidden) return false;
+    return this.busy || this.placed?.id === orderId;
   }
 
   /** Redraw when stock or deal state changes while the sheet is open. */
