@@ -70,7 +70,9 @@ async def launch_deal(server: Server, room_id: int, product_id: int) -> int:
     deal = {"product_id": product_id, "price_cents": 5990, "quantity": 20,
             "per_user_limit": 2, "countdown_seconds": 0, "duration_seconds": 600}  # fmt: skip
     async with httpx.AsyncClient(base_url=server.url) as api:
-        made = await api.post(f"/api/rooms/{room_id}/sales", json=deal, headers=await bearer(api, "teashop"))
+        made = await api.post(
+            f"/api/rooms/{room_id}/sales", json=deal, headers=await bearer(api, "teashop")
+        )
     assert made.status_code == 201, made.text
     sale_id: int = made.json()["id"]
     return sale_id
@@ -91,18 +93,18 @@ async def test_buy_at_shelf_price(browser: Browser, server: Server) -> None:
     await page.get_by_test_id("shelf-btn").click()
     await page.get_by_test_id("shelf-buy").nth(1).click()
     sheet = page.get_by_test_id("buy-sheet")
-    await expect(sheet.get_by_test_id("buy-price")).to_have_text("¥39")
+    await expect(sheet.locator(".buy-meta .price")).to_have_text("¥39")
+    await expect(sheet.get_by_test_id("buy-confirm")).to_be_enabled()
     await sheet.get_by_role("button", name="+").click()
     await expect(sheet.get_by_test_id("buy-total")).to_have_text("¥78")
-    await expect(sheet.get_by_test_id("buy-confirm")).to_be_enabled()
     await shot(page, "viewer-shelf-buy-phone", full_page=False)
     await sheet.get_by_test_id("buy-confirm").click()
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Ordered!")
     await sheet.get_by_test_id("buy-pay").click()
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Paid")
     [order] = await orders_of(server, "mei")
-    assert (order["product_id"], order["quantity"], order["unit_price_cents"], order["sale_id"]) == (
-        show.room_products[1], 2, 3900, None)  # fmt: skip
+    bought = (order["product_id"], order["quantity"], order["unit_price_cents"], order["sale_id"])
+    assert bought == (show.room_products[1], 2, 3900, None)
     await page.keyboard.press("Escape")
 
     await launch_deal(server, room_id, show.room_products[0])
@@ -112,7 +114,10 @@ async def test_buy_at_shelf_price(browser: Browser, server: Server) -> None:
     await sheet.get_by_test_id("buy-confirm").click()
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Ordered!")
     deal_order = next(o for o in await orders_of(server, "mei") if o["sale_id"] is not None)
-    assert (deal_order["product_id"], deal_order["unit_price_cents"]) == (show.room_products[0], 5990)
+    assert (deal_order["product_id"], deal_order["unit_price_cents"]) == (
+        show.room_products[0],
+        5990,
+    )
     await context.close()
 
 
@@ -126,14 +131,18 @@ PAY_CLEAR = """() => {
   const toast = document.getElementById('toast');
   if (!toast.hidden) {
     const t = toast.getBoundingClientRect();
-    if (t.left < box.right && box.left < t.right && t.top < box.bottom && box.top < t.bottom) return 'toast over pay';
+    const apart = t.right <= box.left || box.right <= t.left
+      || t.bottom <= box.top || box.bottom <= t.top;
+    if (!apart) return 'toast over pay';
   }
   return 'clear';
 }"""
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["desktop", "phone"])
-async def test_order_toast_leaves_pay_now_clear(browser: Browser, server: Server, phone: bool) -> None:
+async def test_order_toast_leaves_pay_now_clear(
+    browser: Browser, server: Server, phone: bool
+) -> None:
     """Right after ordering, "Pay now" is tappable: no order toast sits on it."""
     show = await make_show(server, live=True)
     context, page = await viewer_login(browser, server, show.room["id"], "mei", phone=phone)
@@ -201,28 +210,40 @@ async def test_ended_room(browser: Browser, server: Server, phone: bool) -> None
     buyer_context, buyer = await viewer_login(browser, server, room_id, "mei", phone=phone)
     await buyer.locator("#chat-form input").fill("Lovely cups")
     await buyer.locator("#chat-form input").press("Enter")
-    await expect(buyer.get_by_test_id("chat-message").filter(has_text="Lovely cups")).to_have_count(1)
+    await expect(buyer.get_by_test_id("chat-message").filter(has_text="Lovely cups")).to_have_count(
+        1
+    )
     async with httpx.AsyncClient(base_url=server.url) as api:
         headers = {**await bearer(api, "mei"), "Idempotency-Key": "cups"}
         product = show.room_products[1]
         placed = await api.post(f"/api/rooms/{room_id}/products/{product}/orders",
                                 json={"quantity": 2}, headers=headers)  # fmt: skip
         await api.post(f"/api/orders/{placed.json()['id']}/pay", json={}, headers=headers)
-        ended = await api.post(f"/api/rooms/{room_id}/end", headers={"Authorization": f"Bearer {show.host_token}"})
+        ended = await api.post(
+            f"/api/rooms/{room_id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
+        )
         assert ended.is_success, ended.text
     # The open page: chat closes, the sales appear.
     await expect(buyer.get_by_test_id("room-status")).to_have_text("Ended")
-    await expect(buyer.get_by_test_id("chat-closed")).to_have_text("The show has ended; chat is closed.")
-    await expect(buyer.get_by_test_id("sold-line")).to_have_text(["Celadon tea cup, hand made2 sold"])
+    await expect(buyer.get_by_test_id("chat-closed")).to_have_text(
+        "The show has ended; chat is closed."
+    )
+    await expect(buyer.get_by_test_id("sold-line")).to_have_text(
+        ["Celadon tea cup, hand made2 sold"]
+    )
     await buyer_context.close()
 
     context, page = await viewer_login(browser, server, room_id, "lan", phone=phone)
-    await expect(page.get_by_test_id("chat-message").filter(has_text="Lovely cups")).to_have_count(1)
+    await expect(page.get_by_test_id("chat-message").filter(has_text="Lovely cups")).to_have_count(
+        1
+    )
     await expect(page.get_by_test_id("chat-closed")).to_be_visible()
     await expect(page.locator("#chat-form")).to_have_count(0)
     notice = page.get_by_test_id("stage-notice")
     await expect(notice).to_contain_text("Sold in this show")
-    await expect(notice.get_by_test_id("sold-line")).to_have_text(["Celadon tea cup, hand made2 sold"])
+    await expect(notice.get_by_test_id("sold-line")).to_have_text(
+        ["Celadon tea cup, hand made2 sold"]
+    )
     await shot(page, f"viewer-ended-{'phone' if phone else 'desktop'}", full_page=False)
     await page.get_by_test_id("shelf-btn").click()
     await expect(page.get_by_test_id("shelf-buy")).to_have_count(0)
@@ -247,7 +268,7 @@ async def test_visitor_like_asks_to_log_in(browser: Browser, server: Server) -> 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_chat_lines_read_right(browser: Browser, server: Server, lang: str) -> None:
-    """"1 person just bought" in the singular, and moderation lines name users as chat does."""
+    """ "1 person just bought" in the singular, and moderation lines name users as chat does."""
     show = await make_show(server, live=True)
     room_id = show.room["id"]
     sale_id = await launch_deal(server, room_id, show.room_products[0])
@@ -257,13 +278,17 @@ async def test_chat_lines_read_right(browser: Browser, server: Server, lang: str
     async with httpx.AsyncClient(base_url=server.url) as api:
         await api_signup(api, "mei", "viewer", "Mei 小美")
         headers = {**await bearer(api, "mei"), "Idempotency-Key": "one"}
-        bought = await api.post(f"/api/sales/{sale_id}/orders", json={"quantity": 1}, headers=headers)
+        bought = await api.post(
+            f"/api/sales/{sale_id}/orders", json={"quantity": 1}, headers=headers
+        )
         assert bought.status_code == 201, bought.text
     chat = page.get_by_test_id("chat-list")
     await expect(chat).to_contain_text("1 person just bought" if lang == "en" else "1 人刚刚下单")
     await expect(chat).not_to_contain_text("1 people")
     await moderate(server, room_id, "moderation.mute", {"user": "mei", "seconds": 300})
-    await expect(chat).to_contain_text("Mei 小美 was muted" if lang == "en" else "Mei 小美 已被禁言")
+    await expect(chat).to_contain_text(
+        "Mei 小美 was muted" if lang == "en" else "Mei 小美 已被禁言"
+    )
     await expect(chat).not_to_contain_text("mei was muted")
     await shot(page, f"viewer-chat-lines-{lang}", full_page=False)
     await context.close()
@@ -285,8 +310,12 @@ async def test_host_sees_peak_and_unique(browser: Browser, server: Server, phone
         context, page = await new_page(browser, server, phone=phone)
         await login(page, handle, f"/rooms/{room_id}")
         chip = page.get_by_test_id("audience-stats")
-        await expect(chip).to_have_text(re.compile(r"^Peak [1-9]\d* · Unique [1-9]\d*$"), timeout=15_000)
-        await shot(page, f"viewer-audience-{handle}-{'phone' if phone else 'desktop'}", full_page=False)
+        await expect(chip).to_have_text(
+            re.compile(r"^Peak [1-9]\d* · Unique [1-9]\d*$"), timeout=15_000
+        )
+        await shot(
+            page, f"viewer-audience-{handle}-{'phone' if phone else 'desktop'}", full_page=False
+        )
         await context.close()
     for visitor_context in visitors:
         await visitor_context.close()
