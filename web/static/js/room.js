@@ -19,16 +19,16 @@ import { toast } from "./toast.js";
 const CLOSE_BANNED = 4403;
 
 const $ = (id) => document.getElementById(id);
-const data = pageData();
-const me = data.me ?? {};
-const state = initialState(data.room);
+const page = pageData();
+const me = page.me ?? {};
+const state = initialState(page.room);
 const roomId = state.room.id;
-let sold = data.sold ?? null; // what an ended show sold, per product
+let sold = page.sold ?? null; // what an ended show sold, per product
 
-const chat = new ChatView($("chat-list"), { me: data.user, hostId: state.room.host_id });
+const chat = new ChatView($("chat-list"), { me: page.user, hostId: state.room.host_id });
 const sheets = drawers();
 const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
-  loggedIn: Boolean(data.user),
+  loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
 });
 const player = videoPlayer(roomId, $("video"));
@@ -100,7 +100,7 @@ function onEvent(event) {
   if (event.type === "order.updated" && !buy.holds(event.data?.order_id)) {
     toast(`${t("orders.order")} #${event.data?.order_id}: ${t(`orders.status_${event.data?.status}`)}`);
   }
-  if (event.type === "moderation.banned" && data.user && event.data?.user?.id === data.user.id) {
+  if (event.type === "moderation.banned" && page.user && event.data?.user?.id === page.user.id) {
     banned(event.data.until);
   }
   if (event.type === "stream.started") player.streamStarted();
@@ -110,17 +110,17 @@ function onEvent(event) {
 }
 
 function onStatus(status, detail = {}) {
-  if (status === "closed" && detail.code === CLOSE_BANNED && data.user) banned();
+  if (status === "closed" && detail.code === CLOSE_BANNED && page.user) banned();
   // The notice says why the socket is gone; the connection banner would only say "⚠".
   if (state.banned) $("connection-banner").hidden = true;
   else connectionStatus(status, detail);
 }
 
-chat.replace(data.chat ?? []);
+chat.replace(page.chat ?? []);
 let socket = null;
 if (me.banned) banned(me.banned_until);
 else socket = connectRoom(roomId, { onEvent, onStatus });
-const likes = new Likes($("like-btn"), $("like-count"), $("hearts"), data.user ? socket : null, $("like-login"));
+const likes = new Likes($("like-btn"), $("like-count"), $("hearts"), page.user ? socket : null, $("like-login"));
 bindChatForm($("chat-form"), socket);
 $("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
 audienceStats(roomId, $("audience-stats"));
