@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 class UserRef(TypedDict):
     id: int
     handle: str
+    name: str  # the display name: moderation lines name a user as chat does
 
 
 class ChatAuthor(TypedDict):

@@ -8,6 +8,7 @@ deleted message or show "slow mode: 10 s" without polling.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -132,3 +133,17 @@ async def set_blocked_words(
     await require_manager(uow.session, room, caller, moderators=True)
     room.blocked_words = "\n".join(cleaned)
     uow.emit(room_id, events.BlockedWordsChanged(count=len(cleaned)))
+
+
+async def standing(session: AsyncSession, room: Room, who: Principal | None) -> dict[str, Any]:
+    """What the room page knows of its viewer before the socket says anything: whether
+    they run the room (and see its audience figures) and whether a ban keeps them out."""
+    if who is None:
+        return {"runs_room": False, "banned": False, "banned_until": None}
+    ban = await active_restriction(session, room.id, who.user_id, kind="ban")
+    until = ban.until.isoformat() if ban is not None and ban.until is not None else None
+    return {
+        "runs_room": runs_room(room, who.user_id, who.role),
+        "banned": ban is not None,
+        "banned_until": until,
+    }

@@ -202,7 +202,7 @@ async def remove_moderator(
 
 def user_ref(user: User) -> UserRef:
     """How events name a user."""
-    return UserRef(id=user.id, handle=user.handle)
+    return UserRef(id=user.id, handle=user.handle, name=user.display_name)
 
 
 async def room_view(session: AsyncSession, room: Room) -> RoomView:

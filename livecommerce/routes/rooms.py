@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.orders import commands as deals
+from livecommerce.orders.summary import show_sold
 from livecommerce.rooms import commands, service
 from livecommerce.routes._fields import BodyId, RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
@@ -71,6 +72,30 @@ async def my_rooms(caller: CurrentUser, resources: ResourcesDep) -> dict[str, An
 async def detail(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     async with resources.db.read() as session:
         return (await service.room_detail(session, room_id)).as_dict()
+
+
+@router.get("/{room_id}/stats")
+async def stats(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+    """The room's audience for its host and merchant: watching now, the peak of the
+    show, unique viewers (logged-in users and anonymous addresses) and likes."""
+    async with resources.db.read() as session:
+        await service.require_manager(session, await service.load_room(session, room_id), caller)
+    figures = await resources.hub.stats(room_id)
+    return {
+        "viewers": figures.viewers,
+        "peak_viewers": figures.peak,
+        "unique_viewers": figures.unique,
+        "likes": figures.likes,
+    }
+
+
+@router.get("/{room_id}/sold")
+async def sold(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
+    """What the show sold: paid units and orders per product, most sold first."""
+    async with resources.db.read() as session:
+        await service.load_room(session, room_id)
+        lines = await show_sold(session, room_id)
+    return {"sold": [line.as_dict() for line in lines]}
 
 
 @router.post("/{room_id}/start")

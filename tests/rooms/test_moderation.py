@@ -57,7 +57,8 @@ async def test_ban_is_active_and_announced(world: RoomWorld) -> None:
         assert found is not None
     [event] = await world.resources.hub.events_since(world.room_id, 0) or []
     assert event.type == "moderation.banned"
-    assert event.data == {"user": {"id": world.fan.user_id, "handle": "fan"}, "until": None}
+    fan = {"id": world.fan.user_id, "handle": "fan", "name": "Fan"}
+    assert event.data == {"user": fan, "until": None}
 
 
 async def test_delete_hides_only_this_rooms_message(world: RoomWorld) -> None:
@@ -103,7 +104,7 @@ async def _moderator_events(world: RoomWorld) -> list[tuple[str, Mapping[str, An
 async def test_moderator_changes_are_announced_once(world: RoomWorld) -> None:
     """Adding and removing a moderator are events (open sockets act on them); adding
     twice or removing a non-moderator announces nothing."""
-    fan = {"id": world.fan.user_id, "handle": "fan"}
+    fan = {"id": world.fan.user_id, "handle": "fan", "name": "Fan"}
     for _ in range(2):
         async with world.resources.db.unit_of_work() as uow:
             await rooms.add_moderator(uow, caller=world.host, room_id=world.room_id,

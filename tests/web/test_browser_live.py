@@ -71,11 +71,11 @@ async def test_live_show(browser: Browser, server: Server) -> None:
     # The host appoints the viewer from her message; the open room is told, no reload.
     appoint = studio_message.get_by_test_id("moderator-btn")
     await appoint.click()
-    await expect(room.locator("#chat-list")).to_contain_text("mei is now a moderator")
+    await expect(room.locator("#chat-list")).to_contain_text("Mei 小美 is now a moderator")
     await expect(appoint).to_have_text("Remove moderator")
     await shot(studio, "live-studio-moderator", full_page=False)
     await appoint.click()
-    await expect(room.locator("#chat-list")).to_contain_text("mei is no longer a moderator")
+    await expect(room.locator("#chat-list")).to_contain_text("Mei 小美 is no longer a moderator")
     await expect(appoint).to_have_text("Make moderator")
     await studio_message.get_by_role("button", name="Delete").click()
     await expect(mine).to_have_count(0)

@@ -1,6 +1,7 @@
-// The buy sheet: the flash deal's price, a quantity stepper, one order per tap with an
-// idempotency key (a double tap or a retry after a timeout never buys twice), then pay
-// to the address picked (the buyer's default unless changed; address-picker.js).
+// The buy sheet: the live flash deal's price, else the shelf's list price; a quantity
+// stepper, one order per tap with an idempotency key (a double tap or a retry after a
+// timeout never buys twice), then pay to the address picked (the buyer's default unless
+// changed; address-picker.js).
 
 import { AddressPicker } from "./address-picker.js";
 import { api } from "./api.js";
@@ -12,6 +13,22 @@ import { dealFor, remaining } from "./roomstate.js";
 
 function newKey() {
   return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`;
+}
+
+// Units one shelf order may hold (livecommerce/orders/shelf.py).
+const MAX_SHELF_UNITS = 99;
+
+/** What a tap on the sheet buys: the live deal at its price, else the shelf at the list price. */
+function offerOf(state, product) {
+  const deal = dealFor(state, product.id);
+  if (deal?.status === "live") {
+    const left = remaining(deal);
+    return { deal, live: true, price: deal.price_cents, left, cap: deal.per_user_limit ?? 1,
+      path: `/api/sales/${deal.id}/orders`, target: `sale:${deal.id}` };
+  }
+  const left = Number.isFinite(product.stock) ? product.stock : null;
+  return { deal, live: false, price: product.price_cents, left, cap: MAX_SHELF_UNITS,
+    path: `/api/rooms/${state.room.id}/products/${product.id}/orders`, target: `shelf:${product.id}` };
 }
 
 export class BuySheet {
@@ -27,11 +44,13 @@ export class BuySheet {
 
   open(state, product) {
     this.product = product;
-    this.key = newKey();
+    // One idempotency key per thing bought (this deal, or the shelf), kept across retries.
+    this.keys = new Map();
     this.quantity = 1;
     this.placed = null; // the order once placed: the sheet then offers to pay it
     this.button = null;
     this.note = null; // {text, ok}: the last outcome, kept across redraws
+    this.offer = null;
     this.render(state);
     this.picker?.load();
     this.sheet.hidden = false;
@@ -43,6 +62,13 @@ export class BuySheet {
     this.product = null;
   }
 
+  /** True when the sheet is open on order `orderId` (or placing one: the order's news may
+   * arrive before the answer does); the sheet shows that order's news itself. */
+  holds(orderId) {
+    if (!this.product || this.sheet.hidden) return false;
+    return this.busy || this.placed?.id === orderId;
+  }
+
   /** Redraw when stock or deal state changes while the sheet is open. */
   refresh(state) {
     if (this.product && !this.sheet.hidden && !this.busy) this.render(state);
@@ -50,14 +76,17 @@ export class BuySheet {
 
   render(state) {
     const product = this.product;
-    const deal = dealFor(state, product.id);
-    const live = deal?.status === "live";
-    const price = live ? deal.price_cents : product.price_cents;
-    const left = live ? remaining(deal) : null;
-    const max = Math.max(1, Math.min(deal?.per_user_limit ?? 1, left ?? Infinity));
+    const offer = offerOf(state, product);
+    // The price under the buyer's thumb changed (the deal ended or sold out): say so.
+    if (this.offer?.live && !offer.live && !this.placed) {
+      this.note = { text: t("viewer.deal_over", { price: money(offer.price, product.currency) }), ok: false };
+    }
+    this.offer = offer;
+    const { deal, live, price, left } = offer;
+    const max = Math.max(1, Math.min(offer.cap, left ?? Infinity));
     this.quantity = Math.min(this.quantity, max);
-    const output = el("output", {}, String(this.quantity));
-    const total = el("b", { class: "price" }, money(price * this.quantity, product.currency));
+    const output = el("output", { "data-testid": "buy-quantity" }, String(this.quantity));
+    const total = el("b", { class: "price", "data-testid": "buy-total" }, money(price * this.quantity, product.currency));
     const step = (delta) => () => {
       this.quantity = Math.min(max, Math.max(1, this.quantity + delta));
       output.textContent = String(this.quantity);
@@ -69,37 +98,35 @@ export class BuySheet {
       el("div", { class: "buy-product" }, thumb(product),
         el("div", { class: "buy-meta" },
           el("b", {}, product.title),
-          el("span", { class: "price" }, money(price, product.currency),
+          el("span", { class: "price", "data-testid": "buy-price" }, money(price, product.currency),
             live ? el("span", { class: "strike" }, money(product.price_cents, product.currency)) : null),
-          deal ? el("small", { class: "muted" }, t("sale.limit", { count: deal.per_user_limit ?? 1 })) : null,
+          live ? el("small", { class: "muted" }, t("sale.limit", { count: deal.per_user_limit ?? 1 })) : null,
           live && left !== null ? el("small", { class: "deal-tag" }, t("sale.left", { count: left })) : null)),
-      this.dealLine(deal),
-      live ? el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
+      this.dealLine(deal, product),
+      el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
         el("div", { class: "stepper" },
           el("button", { type: "button", onclick: step(-1), "aria-label": "-" }, "−"), output,
-          el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))) : null,
-      live ? el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total) : null,
+          el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))),
+      el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total),
       this.result,
       this.picker && this.placed?.status !== "paid" ? this.picker.root : null,
-      this.action(deal, live, left));
+      this.action());
   }
 
-  dealLine(deal) {
-    if (!deal) return el("p", { class: "buy-note" }, t("buy.no_deal"));
-    if (deal.status === "scheduled") {
-      const timer = el("b", {}, "--:--");
-      countdown(timer, deal.starts_at, "00:00");
-      return el("p", { class: "buy-note" }, `⚡ ${t("sale.flash")} · ${t("sale.starts_in")} `, timer);
-    }
-    return null;
+  /** A deal still to come: the buyer may wait for it or buy now at the list price. */
+  dealLine(deal, product) {
+    if (deal?.status !== "scheduled") return null;
+    const timer = el("b", {}, "--:--");
+    countdown(timer, deal.starts_at, "00:00");
+    return el("p", { class: "buy-note" },
+      `⚡ ${t("sale.flash")} ${money(deal.price_cents, product.currency)} · ${t("sale.starts_in")} `, timer);
   }
 
   /** The sheet's one action button. It is the same element across redraws (stock updates
    * arrive while the buyer taps): replacing it mid-tap would swallow the tap. */
-  action(deal, live, left) {
+  action() {
     if (!this.loggedIn) return el("a", { class: "btn btn-primary btn-block", href: this.loginUrl }, t("buy.login"));
     if (this.placed?.status === "paid") return null;
-    this.deal = deal;
     const button = this.button ??= el("button", { type: "button", class: "btn btn-primary btn-block",
       onclick: () => (this.placed ? this.pay() : this.order()) });
     if (this.placed) {
@@ -107,10 +134,10 @@ export class BuySheet {
       button.textContent = t("buy.pay");
       button.disabled = Boolean(this.busy);
     } else {
-      const soldOut = deal?.status === "sold_out" || left === 0;
+      const soldOut = this.offer.left === 0;
       button.setAttribute("data-testid", "buy-confirm");
-      button.textContent = soldOut ? t("sale.sold_out") : t("buy.confirm");
-      button.disabled = Boolean(this.busy) || !live || soldOut;
+      button.textContent = soldOut ? t("sale.sold_out") : t(this.offer.live ? "buy.confirm" : "viewer.buy_now");
+      button.disabled = Boolean(this.busy) || soldOut;
     }
     return button;
   }
@@ -123,20 +150,22 @@ export class BuySheet {
   }
 
   async order() {
+    const { path, target } = this.offer;
+    if (!this.keys.has(target)) this.keys.set(target, newKey());
     this.busy = true;
     this.button.disabled = true;
     try {
-      const order = await api("POST", `/api/sales/${this.deal.id}/orders`, { quantity: this.quantity },
-        { "Idempotency-Key": this.key });
+      const order = await api("POST", path, { quantity: this.quantity },
+        { "Idempotency-Key": this.keys.get(target) });
       this.placed = order;
       this.show(t("buy.ordered_short", { id: order.id ?? "" }), true);
     } catch (err) {
       this.show(errorText(err), false);
       // A refusal is final for this key; a fresh tap is a fresh attempt.
-      if (err.status && err.status < 500) this.key = newKey();
+      if (err.status && err.status < 500) this.keys.delete(target);
     } finally {
       this.busy = false;
-      this.action(this.deal, this.deal?.status === "live", null);
+      this.action();
     }
   }
 
@@ -158,7 +187,7 @@ export class BuySheet {
     } finally {
       this.busy = false;
       if (this.placed.status === "paid") this.button.remove();
-      else this.action(this.deal, true, null);
+      else this.action();
     }
   }
 }

@@ -2,7 +2,7 @@
 // never innerHTML, so a message can never become markup.
 
 import { el } from "./dom.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 
 const MAX_MESSAGES = 200;
 const STICK_TO_BOTTOM_PX = 80;
@@ -108,6 +108,12 @@ export class ChatView {
   }
 }
 
+/** "1 person just bought" / "3 people just bought", by the language's plural rules. */
+export function boughtText(count) {
+  const one = new Intl.PluralRules(currentLang()).select(count) === "one";
+  return t(one ? "viewer.bought_one" : "chat.bought", { count });
+}
+
 /** Chat-related events -> the view. Returns true when the event was a chat event. */
 export function applyChatEvent(view, event) {
   const data = event.data ?? {};
@@ -124,9 +130,18 @@ export function applyChatEvent(view, event) {
     case "moderation.moderator_removed": view.system(t("chat.moderator_removed", { user: who })); return true;
     case "moderation.slow_mode_changed":
       view.system(data.seconds ? t("chat.slow_mode", { seconds: data.seconds }) : t("chat.slow_mode_off")); return true;
-    case "order.placed.summary": view.system(t("chat.bought", { count: data.count ?? 1 }), "order"); return true;
+    case "order.placed.summary": view.system(boughtText(data.count ?? 1), "order"); return true;
     default: return false;
   }
+}
+
+/** Put a note where the chat input was: the show ended, or the viewer was banned. */
+export function closeChatForm(panel, text) {
+  const note = panel.querySelector("#chat-closed")
+    ?? el("p", { class: "chat-closed", id: "chat-closed", "data-testid": "chat-closed" });
+  note.textContent = text;
+  for (const node of panel.querySelectorAll("#chat-form, .chat-login")) node.remove();
+  if (!note.isConnected) panel.append(note);
 }
 
 /** Wire the chat input to the socket. The input ships disabled, so nothing is typed

@@ -5,16 +5,27 @@ import { compactNumber } from "./i18n.js";
 
 const FLUSH_MS = 1000;
 const HEARTS = ["❤️", "💖", "💗", "🧡", "💕"];
+const PROMPT_MS = 4000; // how long "log in to like" stays up after a visitor's tap
+
 
 export class Likes {
-  constructor(button, counter, heartsBox, socket) {
+  /** `socket` null: a visitor's tap counts nowhere, so it asks them to log in (`prompt`). */
+  constructor(button, counter, heartsBox, socket, prompt = null) {
     this.counter = counter;
     this.heartsBox = heartsBox;
     this.socket = socket;
+    this.prompt = prompt;
     this.shown = 0;
     this.pending = 0;
-    button.addEventListener("click", () => this.tap(button));
+    button.addEventListener("click", () => (this.socket ? this.tap(button) : this.askLogin()));
     setInterval(() => this.flush(), FLUSH_MS);
+  }
+
+  askLogin() {
+    if (!this.prompt) return;
+    this.prompt.hidden = false;
+    clearTimeout(this.promptTimer);
+    this.promptTimer = setTimeout(() => { this.prompt.hidden = true; }, PROMPT_MS);
   }
 
   tap(button) {
@@ -38,7 +49,6 @@ export class Likes {
 
   flush() {
     if (this.pending === 0) return;
-    // Visitors who are not logged in may tap for fun; only members' likes are counted.
     this.socket?.send("like.send", { count: this.pending });
     this.pending = 0;
   }

@@ -37,9 +37,10 @@ async function negotiate(pc, url) {
   return location ? new URL(location, response.url).toString() : null;
 }
 
-function session(pc, resource) {
+function session(pc, resource, stream = null) {
   return {
     pc,
+    stream,
     async close() {
       pc.close();
       if (resource) {
@@ -50,18 +51,16 @@ function session(pc, resource) {
   };
 }
 
-/** Watch the room's video in `video` (WHEP). Resolves to {pc, close()}. */
-export async function watch(roomId, video) {
+/** Watch the room's video (WHEP). Resolves to {pc, stream, close()}; the caller puts
+ * `stream` in its <video>, so a session it no longer wants never takes the picture. */
+export async function watch(roomId) {
   const pc = new RTCPeerConnection();
   pc.addTransceiver("video", { direction: "recvonly" });
   pc.addTransceiver("audio", { direction: "recvonly" });
   const stream = new MediaStream();
-  pc.addEventListener("track", (event) => {
-    stream.addTrack(event.track);
-    video.srcObject = stream;
-  });
+  pc.addEventListener("track", (event) => stream.addTrack(event.track));
   try {
-    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whep`));
+    return session(pc, await negotiate(pc, `/api/rooms/${roomId}/whep`), stream);
   } catch (err) {
     pc.close();
     throw err;

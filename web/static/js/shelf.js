@@ -49,7 +49,7 @@ export function renderShelf(list, state, action) {
 /** The pinned card over the video; `onBuy(product)` opens the buy sheet. */
 export function renderPinned(card, state, onBuy) {
   const product = state.pinned;
-  card.hidden = !product || state.status === "ended";
+  card.hidden = !product || state.status === "ended" || Boolean(state.banned);
   if (card.hidden) return;
   fill(card, 
     thumb(product),
@@ -64,7 +64,7 @@ export function renderPinned(card, state, onBuy) {
 /** The flash-deal banner: the live deal counting down to its end, or the next one to its start. */
 export function renderSaleBanner(banner, state, onOpen) {
   const deal = featuredDeal(state);
-  banner.hidden = !deal || state.status === "ended";
+  banner.hidden = !deal || state.status === "ended" || Boolean(state.banned);
   if (banner.hidden) return;
   const product = state.shelf.find((p) => p.id === deal.product_id);
   const live = deal.status === "live";

@@ -76,27 +76,51 @@ export function videoPlayer(roomId, video) {
     $("unmute").hidden = !on || !video.muted;
   });
   let current = null;
+  // One negotiation at a time: the page asks for the stream from several places at
+  // start (first draw, snapshot, stream.started) while the first offer is still out.
+  let negotiating = false;
+  // Bumped by stop(): a negotiation that finishes after it is stale and hung up.
+  let generation = 0;
   let wanted = false;
   let delay = 2000;
   let timer = null;
 
   async function attempt() {
-    if (!wanted || current) return;
+    if (!wanted || current || negotiating) return;
+    clearTimeout(timer);
+    negotiating = true;
+    const mine = generation;
+    let session;
     try {
-      current = await watch(roomId, video);
-      delay = 2000;
-      current.pc.addEventListener("connectionstatechange", () => {
-        if (["failed", "closed", "disconnected"].includes(current?.pc.connectionState)) stop(true);
-      });
-      await video.play().catch(() => {});
+      session = await watch(roomId);
     } catch {
-      current = null;
+      if (mine !== generation) return;
+      negotiating = false;
       timer = setTimeout(attempt, delay);
       delay = Math.min(delay * 2, 15000);
+      return;
     }
+    if (mine !== generation) {
+      session.close();
+      return;
+    }
+    negotiating = false;
+    if (!wanted) {
+      session.close();
+      return;
+    }
+    current = session;
+    delay = 2000;
+    video.srcObject = session.stream;
+    session.pc.addEventListener("connectionstatechange", () => {
+      if (current === session && ["failed", "closed", "disconnected"].includes(session.pc.connectionState)) stop(true);
+    });
+    await video.play().catch(() => {});
   }
 
   function stop(retry = false) {
+    generation += 1;
+    negotiating = false;
     clearTimeout(timer);
     current?.close();
     current = null;
