@@ -98,7 +98,7 @@ async def test_stopping_the_app_mid_pass_lets_the_pass_finish(settings: Settings
         resources.hub.publish = slow_publish  # type: ignore[method-assign]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            shop, _, rid, pid = await shop_with_room(client)
+            shop, _, rid, pid = await shop_with_room(client, live=True)
             sale = await launch(client, shop, rid, pid, countdown_seconds=0, duration_seconds=1)
             sale_id = sale.json()["id"]
             async with asyncio.timeout(10):

@@ -33,7 +33,7 @@ class Shop:
 
 async def shop_with_orders(client: httpx.AsyncClient, count: int = 4, paid: int = 2) -> Shop:
     """``count`` buyers with one order each from a live deal; the first ``paid`` paid."""
-    merchant, host, rid, pid = await shop_with_room(client)
+    merchant, host, rid, pid = await shop_with_room(client, live=True)
     sale = (await launch(client, host, rid, pid, quantity=count, per_user_limit=1)).json()
     buyers, orders = [], []
     for i in range(count):

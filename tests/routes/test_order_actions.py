@@ -11,23 +11,25 @@ from sqlalchemy import select
 from livecommerce.orders.payment import WebhookSigner
 from livecommerce.storage.models import Payment, Refund
 from tests.routes.test_sales import shop_with_room
-from tests.users import Account, signup
+from tests.users import Account, address, signup
 
 
 async def bought(
     client: httpx.AsyncClient, provider: str = "sandbox"
 ) -> tuple[Account, Account, int]:
-    shop, _, rid, pid = await shop_with_room(client)
+    shop, _, rid, pid = await shop_with_room(client, live=True)
     bob = await signup(client, "bob")
+    await address(client, bob)
     headers = {**bob.headers, "Idempotency-Key": "k1"}
     placed = await client.post(
         f"/api/rooms/{rid}/products/{pid}/orders", json={"quantity": 3}, headers=headers
     )
     assert placed.status_code == 201, placed.text
     order_id: int = placed.json()["id"]
-    await client.post(
+    paid = await client.post(
         f"/api/orders/{order_id}/pay", json={"provider": provider}, headers=bob.headers
     )
+    assert paid.status_code == 200, paid.text
     return shop, bob, order_id
 
 

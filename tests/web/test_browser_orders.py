@@ -12,7 +12,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from livecommerce.routes.deps import SESSION_COOKIE
 from tests.servers import Server
-from tests.users import Account, product, room, signup
+from tests.users import Account, address, product, room, signup
 from tests.web.conftest import new_page, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -31,6 +31,7 @@ async def paid_order(server: Server) -> tuple[Account, Account]:
         pid = (await product(api, shop, "Longjing tea", stock=10))["id"]
         rid = (await room(api, shop, host, [pid]))["id"]
         bob = await signup(api, "bob")
+        await address(api, bob)
         api.cookies.clear()
         headers = {**bob.headers, "Idempotency-Key": "k1"}
         placed = await api.post(
