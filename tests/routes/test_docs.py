@@ -3,16 +3,18 @@ docs pages load their assets from this server."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 pytestmark = pytest.mark.parametrize("shape", ["embedded"], indirect=True)
 
 
-async def _schema(client: httpx.AsyncClient) -> dict:  # type: ignore[type-arg]
+async def _schema(client: httpx.AsyncClient) -> dict[str, Any]:
     response = await client.get("/openapi.json")
     assert response.status_code == 200
-    found: dict = response.json()  # type: ignore[type-arg]
+    found: dict[str, Any] = response.json()
     return found
 
 
@@ -25,7 +27,7 @@ async def test_security_schemes_and_requirements(client: httpx.AsyncClient) -> N
     assert (schemes["session"]["in"], schemes["session"]["name"]) == ("cookie", "lc_session")
     assert (schemes["csrf"]["in"], schemes["csrf"]["name"]) == ("header", "X-CSRF-Token")
     paths = schema["paths"]
-    write = [{"bearer": []}, {"session": [], "csrf": []}]
+    write: list[dict[str, list[str]]] = [{"bearer": []}, {"session": [], "csrf": []}]
     assert paths["/api/products"]["post"]["security"] == write
     assert paths["/api/me"]["get"]["security"] == [{"bearer": []}, {"session": []}]
     assert paths["/api/sales/{sale_id}/orders"]["post"]["security"] == write
