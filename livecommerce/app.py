@@ -16,6 +16,7 @@ from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
     auth,
+    docs,
     errors,
     health,
     media,
@@ -62,6 +63,9 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         version="0.1.0",
         description="Live-stream shopping: rooms, chat, flash deals, WebRTC video.",
         lifespan=lifespan,
+        # Served by routes/docs.py from the vendored assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
@@ -81,6 +85,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
+    docs.install(app)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
     app.add_middleware(PurchaseFastLane)

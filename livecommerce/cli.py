@@ -1,4 +1,5 @@
 """Command line: ``livecommerce serve | demo | db | events | loadtest``. Thin; delegates."""
+# The module docstring is for developers; --help prints DESCRIPTION and EPILOG.
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from livecommerce._cli_help import HelpFormatter as _Help
 from livecommerce.logs import configure as configure_logs
 from livecommerce.logs import uvicorn_config
 from livecommerce.server import DRAIN_SECONDS, GRACEFUL_SECONDS
@@ -15,6 +17,17 @@ from livecommerce.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 log = logging.getLogger("livecommerce.cli")
+
+DESCRIPTION = "livecommerce: a live-stream shopping server (rooms, chat, flash deals, video)."
+EPILOG = """\
+examples:
+  livecommerce demo                       a demo shop with a live room on http://127.0.0.1:8000
+  livecommerce serve --port 8080          run a node (settings: LIVECOMMERCE_* variables)
+  livecommerce db upgrade                 migrate LIVECOMMERCE_DATABASE_URL to the latest schema
+  livecommerce loadtest fanout --url URL  drive a running node and report
+
+Every command takes --help. Settings are environment variables (see the README)."""
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,6 +37,7 @@ def _serve(args: argparse.Namespace) -> int:
     from livecommerce.storage.migrate import upgrade
 
     settings = Settings(host=args.host, port=args.port)
+    libraries = args.log_level if args.verbose else settings.library_log_level
     if args.workers > 1 and not settings.redis_url:
         print("--workers > 1 needs LIVECOMMERCE_REDIS_URL: workers share events through Redis")
         return 2
@@ -39,7 +53,7 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
-        log_config=uvicorn_config(args.log_level),
+        log_config=uvicorn_config(args.log_level, libraries),
         # Observe logs each request; uvicorn's own access line (muted in the log config)
         # would still be formatted for every request, flash-sale losers included.
         access_log=False,
@@ -62,15 +76,31 @@ def _db(args: argparse.Namespace) -> int:
     if args.action == "upgrade":
         migrate.upgrade(url, args.revision or "head")
     else:
-        migrate.downgrade(url, args.revision or "-1")
+        revision = args.revision or "-1"
+        if not args.yes and not _confirmed(f"downgrade {url} to {revision}"):
+            return 2
+        migrate.downgrade(url, revision)
     print(f"database {args.action}d: {url}")
     return 0
+
+
+def _confirmed(action: str) -> bool:
+    """Ask on a terminal; anywhere else (a script, CI) refuse: only --yes goes ahead."""
+    warning = f"{action}: this drops tables and the data in them"
+    if not sys.stdin.isatty():
+        print(f"refusing to {warning}; pass --yes to go ahead", file=sys.stderr)
+        return False
+    answer = input(f"{warning}. Type 'yes' to go ahead: ")
+    if answer.strip().lower() != "yes":
+        print("nothing changed", file=sys.stderr)
+        return False
+    return True
 
 
 def _demo(args: argparse.Namespace) -> int:
     from livecommerce.demo import run_demo
 
-    return run_demo(host=args.host, port=args.port, fresh=not args.keep)
+    return run_demo(host=args.host, port=args.port, fresh=not args.keep, verbose=args.verbose)
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -88,21 +118,37 @@ def _events(args: argparse.Namespace) -> int:
     return 0
 
 
+def _subparser(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], name: str, text: str
+) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=text, description=text, formatter_class=_Help)
+
+
 def _add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    events = sub.add_parser("events", help="the event catalogue (the WebSocket protocol)")
-    events.add_argument("action", choices=["schema"])
+    events = _subparser(sub, "events", "print the event catalogue (the WebSocket protocol)")
+    events.add_argument("action", choices=["schema"], help="what to print: its JSON Schema")
     events.add_argument("--write", action="store_true", help="update the schema file and README")
     events.add_argument("--readme", default="README.md", help="README to update with --write")
     events.set_defaults(handler=_events)
 
 
+def _add_listen(parser: argparse.ArgumentParser, host: str, port: int) -> None:
+    parser.add_argument("--host", default=host, help="address to listen on")
+    parser.add_argument("--port", type=int, default=port, help="port to listen on")
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="also log the libraries' INFO lines (aioice and aiortc ICE states, alembic); "
+        "otherwise they log at LIVECOMMERCE_LIBRARY_LOG_LEVEL",
+    )  # fmt: skip
+
+
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    serve = sub.add_parser("serve", help="run the server (settings from LIVECOMMERCE_*)")
-    serve.add_argument("--host", default=Settings.model_fields["host"].default)
-    serve.add_argument("--port", type=int, default=Settings.model_fields["port"].default)
-    serve.add_argument("--workers", type=int, default=1, help="processes (needs Redis if > 1)")
-    serve.add_argument("--migrate", action="store_true", help="upgrade PostgreSQL first")
-    serve.add_argument("--log-level", default="info")
+    serve = _subparser(sub, "serve", "run a node (settings from LIVECOMMERCE_* variables)")
+    defaults = Settings.model_fields
+    _add_listen(serve, str(defaults["host"].default), int(defaults["port"].default))
+    serve.add_argument("--workers", type=int, default=1, help="processes (more than 1 needs Redis)")
+    serve.add_argument("--migrate", action="store_true", help="upgrade the database schema first")
+    serve.add_argument("--log-level", default="info", choices=LOG_LEVELS, help="the node's logs")
     serve.add_argument(
         "--drain-seconds", type=float, default=DRAIN_SECONDS,
         help="at SIGTERM, keep open connections serving (with Connection: close) this long",
@@ -115,23 +161,32 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _add_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    db = sub.add_parser("db", help="database schema migrations")
-    db.add_argument("action", choices=["upgrade", "downgrade"])
-    db.add_argument("revision", nargs="?", help="default: head (upgrade) or -1 (downgrade)")
+    db = _subparser(sub, "db", "migrate the schema of LIVECOMMERCE_DATABASE_URL")
+    db.add_argument("action", choices=["upgrade", "downgrade"], help="which way to migrate")
+    db.add_argument("revision", nargs="?", help="target; default: head (upgrade), -1 (downgrade)")
+    db.add_argument(
+        "--yes", action="store_true",
+        help="downgrade without asking (needed when standard input is not a terminal)",
+    )  # fmt: skip
     db.set_defaults(handler=_db)
 
 
 def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = sub.add_parser("demo", help="run a demo shop with a live room on SQLite")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--keep", action="store_true", help="keep the previous demo database")
+    demo = _subparser(sub, "demo", "run a demo shop with a live room, on SQLite in this folder")
+    _add_listen(demo, "127.0.0.1", 8000)
+    demo.add_argument(
+        "--keep", action="store_true",
+        help="keep livecommerce-demo.db from the last run (its accounts, orders and chat) "
+        "instead of starting afresh",
+    )  # fmt: skip
     demo.set_defaults(handler=_demo)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="livecommerce", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="livecommerce", description=DESCRIPTION, epilog=EPILOG, formatter_class=_Help
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_serve(sub)
     _add_db(sub)
     _add_demo(sub)

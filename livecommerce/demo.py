@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import logging
+import socket
+import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 from livecommerce.accounts import service as accounts
 from livecommerce.accounts.passwords import Passwords
+from livecommerce.accounts.service import UserView
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog import service as catalog
+from livecommerce.errors import NotFound
 from livecommerce.logs import uvicorn_config
 from livecommerce.media.client import publish_test_pattern
 from livecommerce.resources import Resources
 from livecommerce.rooms import service as rooms
 from livecommerce.sales import service as sales
 from livecommerce.settings import Settings
-from livecommerce.storage.db import Database
+from livecommerce.storage.db import Database, UnitOfWork
 from livecommerce.storage.migrate import upgrade
 from livecommerce.storage.models import utcnow
 from livecommerce.supervisor import until_stopped
@@ -27,6 +33,7 @@ from livecommerce.supervisor import until_stopped
 log = logging.getLogger(__name__)
 
 DEMO_DB = Path("livecommerce-demo.db")
+LOCK_FILE = Path("livecommerce-demo.lock")
 DEAL_COUNTDOWN_SECONDS = 60
 """Long enough to open the room and watch the countdown; short enough to wait for."""
 PASSWORD = "demo-password"
@@ -43,63 +50,74 @@ PRODUCTS = (
 )
 
 
+async def _people(uow: UnitOfWork, passwords: Passwords) -> list[UserView]:
+    """The demo's three accounts, signed up unless a kept database has them already."""
+    people = []
+    for handle, name, role in USERS:
+        try:
+            people.append(await accounts.find_by_handle(uow.session, handle))
+        except NotFound:
+            made = await accounts.signup(
+                uow.session, passwords=passwords, handle=handle,
+                password=PASSWORD, display_name=name, role=role,
+            )  # fmt: skip
+            people.append(made)
+    return people
+
+
+async def _products(uow: UnitOfWork, merchant: Principal) -> list[int]:
+    kept = await catalog.list_products(uow.session, merchant_id=merchant.user_id)
+    if kept:
+        return [p.id for p in kept]
+    made = [
+        await catalog.create_product(uow.session, caller=merchant, title=t, price_cents=p, stock=s)
+        for t, p, s in PRODUCTS
+    ]
+    return [product.id for product in made]
+
+
+async def _schedule_rooms(uow: UnitOfWork, merchant: Principal, host: int, ids: list[int]) -> int:
+    """A room to go live now and one two hours ahead; the first one's id."""
+    live = await rooms.schedule_room(
+        uow, caller=merchant, title="Spring tea tasting 春茶品鉴", host=host,
+        scheduled_at=utcnow(), product_ids=ids,
+    )  # fmt: skip
+    await rooms.schedule_room(
+        uow, caller=merchant, title="Scarf styling 围巾搭配", host=host,
+        scheduled_at=utcnow() + timedelta(hours=2), product_ids=ids[1:3],
+    )  # fmt: skip
+    return live.id
+
+
+async def _go_live(db: Database, host: Principal, room_id: int, product_id: int) -> None:
+    async with db.unit_of_work() as uow:
+        await rooms.start_room(uow, caller=host, room_id=room_id)
+        await rooms.pin_product(uow, caller=host, room_id=room_id, product_id=product_id)
+        # The app rebuilds its gate from the database at startup.
+        await sales.schedule_sale(
+            uow, caller=host, room_id=room_id, product_id=product_id, price_cents=990,
+            quantity=50, per_user_limit=2, countdown_seconds=DEAL_COUNTDOWN_SECONDS,
+            duration_seconds=10 * 60,
+        )  # fmt: skip
+
+
 async def seed(settings: Settings) -> dict[str, int]:
-    """Users, products, one live room with a pinned product, one upcoming room."""
+    """Users, products, one live room with a pinned product, one upcoming room; a kept
+    database's live demo room is used as it is (its accounts and products too)."""
     db = Database(settings.database_url)
     passwords = Passwords(memory_kib=settings.password_hash_memory_kib)
     try:
         async with db.unit_of_work() as uow:
-            users = [
-                await accounts.signup(
-                    uow.session,
-                    passwords=passwords,
-                    handle=h,
-                    password=PASSWORD,
-                    display_name=n,
-                    role=r,
-                )
-                for h, n, r in USERS
-            ]
-            merchant, host = users[0].principal(), users[1].principal()
-            products = [
-                await catalog.create_product(
-                    uow.session, caller=merchant, title=t, price_cents=p, stock=s
-                )
-                for t, p, s in PRODUCTS
-            ]
-            ids = [p.id for p in products]
-            live = await rooms.schedule_room(
-                uow,
-                caller=merchant,
-                title="Spring tea tasting 春茶品鉴",
-                host=host.user_id,
-                scheduled_at=utcnow(),
-                product_ids=ids,
-            )
-            await rooms.schedule_room(
-                uow,
-                caller=merchant,
-                title="Scarf styling 围巾搭配",
-                host=host.user_id,
-                scheduled_at=utcnow() + timedelta(hours=2),
-                product_ids=ids[1:3],
-            )
-        async with db.unit_of_work() as uow:
-            await rooms.start_room(uow, caller=host, room_id=live.id)
-            await rooms.pin_product(uow, caller=host, room_id=live.id, product_id=ids[0])
-            # The app rebuilds its gate from the database at startup.
-            await sales.schedule_sale(
-                uow,
-                caller=host,
-                room_id=live.id,
-                product_id=ids[0],
-                price_cents=990,
-                quantity=50,
-                per_user_limit=2,
-                countdown_seconds=DEAL_COUNTDOWN_SECONDS,
-                duration_seconds=10 * 60,
-            )
-        return {"room_id": live.id, "product_id": ids[0], "host_id": host.user_id}
+            merchant, host = [user.principal() for user in await _people(uow, passwords)][:2]
+            ids = await _products(uow, merchant)
+            live = await rooms.list_rooms(uow.session, status="live", host_id=host.user_id)
+            if live:
+                room_id = live[0].id
+            else:
+                room_id = await _schedule_rooms(uow, merchant, host.user_id, ids)
+        if not live:
+            await _go_live(db, host, room_id, ids[0])
+        return {"room_id": room_id, "product_id": ids[0], "host_id": host.user_id}
     finally:
         await db.dispose()
 
@@ -139,7 +157,51 @@ async def _broadcast_test_pattern(resources: Resources, room_id: int, host_id: i
         await session.close()
 
 
-def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
+def _say(text: str) -> None:
+    """Progress on stderr, so stdout keeps only the banner."""
+    print(f"demo: {text}", file=sys.stderr, flush=True)
+
+
+def _lock(path: Path) -> IO[str] | None:
+    """An exclusive lock beside the demo database, held while the demo runs; None when
+    another demo in this folder holds it (whose database must not be wiped)."""
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return None
+    return handle
+
+
+def _listen(host: str, port: int) -> socket.socket | None:
+    """The server's listening socket, bound before anything is touched; None if taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)  # listening at once: a second demo's bind fails right here
+    except OSError as exc:
+        sock.close()
+        _say(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port")
+        return None
+    return sock
+
+
+def run_demo(*, host: str, port: int, fresh: bool = True, verbose: bool = False) -> int:
+    lock = _lock(LOCK_FILE)
+    if lock is None:
+        _say(f"another demo is running in this folder ({LOCK_FILE} is locked); stop it first")
+        return 1
+    with lock:
+        sock = _listen(host, port)
+        if sock is None:
+            return 1
+        return _run(sock, host=host, port=port, fresh=fresh, verbose=verbose)
+
+
+def _run(sock: socket.socket, *, host: str, port: int, fresh: bool, verbose: bool) -> int:
     import uvicorn
 
     from livecommerce.app import create_app
@@ -152,7 +214,9 @@ def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
     settings = Settings(
         database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", host=host, port=port, payments_sandbox=True
     )
+    _say(f"migrating {DEMO_DB}")
     upgrade(settings.database_url)
+    _say("creating the demo shop (accounts, products, a live room)")
     seeded = asyncio.run(seed(settings))
     print(_banner(settings, seeded), flush=True)
     log.info(settings.sandbox_notice())
@@ -162,5 +226,7 @@ def run_demo(*, host: str, port: int, fresh: bool = True) -> int:
         resources.spawn(video, "demo-test-pattern")
 
     app = create_app(settings, on_startup=[go_live])
-    uvicorn.run(app, host=host, port=port, log_config=uvicorn_config())
+    libraries = "info" if verbose else settings.library_log_level
+    config = uvicorn.Config(app, log_config=uvicorn_config("info", libraries))
+    uvicorn.Server(config).run(sockets=[sock])
     return 0

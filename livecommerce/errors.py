@@ -15,11 +15,13 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
-    │   └── NotYourOrder          not_your_order
+    │   ├── NotYourOrder          not_your_order
+    │   └── Muted                 muted            (carries until, None: the show's end)
     ├── NotFound                  not_found
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
     │   ├── IllegalTransition     illegal_transition
+    │   ├── RoomEnded             room_ended
     │   ├── SoldOut               sold_out
     │   ├── LimitExceeded         limit_exceeded
     │   ├── AlreadyPublishing     already_publishing
@@ -43,6 +45,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class DomainError(Exception):
@@ -126,6 +129,16 @@ class NotYourOrder(PermissionDenied):
     code = "not_your_order"
 
 
+class Muted(PermissionDenied):
+    """A moderator muted the caller in this room: watching is fine, chatting is not."""
+
+    code = "muted"
+
+    def __init__(self, message: str, *, until: datetime | None) -> None:
+        super().__init__(message)
+        self.until = until
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -146,6 +159,12 @@ class IllegalTransition(Conflict):
     """A lifecycle was asked to move along an edge it does not have."""
 
     code = "illegal_transition"
+
+
+class RoomEnded(Conflict):
+    """The show is over: no more chat, pins or deals in it."""
+
+    code = "room_ended"
 
 
 class SoldOut(Conflict):
@@ -289,10 +308,12 @@ DOMAIN_CODES: dict[str, Answer] = {
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
     NotYourOrder.code: Answer(403, 4403),
+    Muted.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
     IllegalTransition.code: _CONFLICT,
+    RoomEnded.code: _CONFLICT,
     SoldOut.code: _CONFLICT,
     LimitExceeded.code: _CONFLICT,
     AlreadyPublishing.code: _CONFLICT,

@@ -8,6 +8,11 @@ from typing import Any
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
+QUIET_LIBRARIES = ("aioice", "aiortc", "alembic")
+"""Libraries that narrate at INFO: ICE state changes of every peer connection (aioice,
+aiortc; most of a demo's log otherwise), each migration step (alembic). They log at
+``Settings.library_log_level`` (warning), or at the node's level with ``--verbose``."""
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -23,18 +28,19 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure(level: str = "info") -> None:
+def configure(level: str = "info", libraries: str = "warning") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Alembic narrates every migration step at INFO; only its warnings matter here.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(libraries.upper())
 
 
-def uvicorn_config(level: str = "info") -> dict[str, Any]:
+def uvicorn_config(level: str = "info", libraries: str = "warning") -> dict[str, Any]:
     """A ``logging.config`` dict for uvicorn, so worker processes log JSON too."""
+    quiet = {name: {"level": libraries.upper()} for name in QUIET_LIBRARIES}
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -43,6 +49,6 @@ def uvicorn_config(level: str = "info") -> dict[str, Any]:
         "root": {"handlers": ["out"], "level": level.upper()},
         "loggers": {
             "uvicorn.access": {"level": "WARNING"},  # Observe logs each request already
-            "alembic": {"level": "WARNING"},
+            **quiet,
         },
     }

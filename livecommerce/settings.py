@@ -10,7 +10,7 @@ import ipaddress
 import json
 import re
 import secrets
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -82,6 +82,11 @@ class Settings(BaseSettings):
     ``*`` is any. Media requests carry bearer tokens, never cookies, so no credentials."""
     media_connect_timeout: float = 20.0
     """Seconds a new peer connection gets to connect before it is closed."""
+
+    library_log_level: Literal["debug", "info", "warning", "error"] = "warning"
+    """Level of the chatty libraries' loggers (aioice and aiortc log every ICE state
+    change at INFO; alembic every migration step); ``serve --verbose`` logs them at
+    the node's level."""
 
     heap_freeze: bool = True
     """Freeze long-lived objects so full garbage collections stay short (livecommerce.heap);

@@ -88,3 +88,5 @@ class ErrorReported(_Reply):
     code: str
     message: str
     retry_after: float | None = None
+    until: str | None = None
+    """``muted``: when the caller may chat again (null: after the show)."""

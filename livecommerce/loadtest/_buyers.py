@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.tokens import Principal, TokenSigner
 from livecommerce.loadtest._http import Connection, expect
+from livecommerce.loadtest.progress import Progress, note
 from livecommerce.storage.models import User
 
 PASSWORD = "load-test-password"
@@ -40,12 +41,14 @@ async def _through_api(
 ) -> list[tuple[int, str]]:
     handles = iter(range(count))
     made: list[tuple[int, str]] = []
+    progress = Progress("accounts signed up", count)
 
     async def worker() -> None:
         conn = Connection(url)
         for i in handles:
             _, token, user_id = await signup(conn, f"lt_b{tag}_{i}", "viewer")
             made.append((user_id, token))
+            progress.update(len(made))
         await conn.close()
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -78,5 +81,6 @@ async def prepare(args: argparse.Namespace) -> list[tuple[int, str]]:
     if args.database_url:
         if not args.secret_key:
             raise SystemExit("--database-url needs --secret-key to mint the buyers' tokens")
+        note(f"inserting {args.buyers} accounts into the database")
         return await _in_bulk(args.database_url, args.secret_key, args.buyers, tag)
     return await _through_api(args.url, args.buyers, tag)

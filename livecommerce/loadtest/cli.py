@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import importlib
 
+from livecommerce._cli_help import HelpFormatter
+
 GENERATORS = ("fanout", "flashsale", "media")
 
 
 def add_loadtest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    loadtest = sub.add_parser("loadtest", help="drive a running deployment and report")
+    text = "drive a running deployment on this machine and report (progress on stderr)"
+    loadtest = sub.add_parser("loadtest", help=text, description=text)
     generators = loadtest.add_subparsers(dest="generator", required=True)
     for name in GENERATORS:
         try:
@@ -19,3 +22,5 @@ def add_loadtest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
                 raise
             continue  # a generator not written yet
         module.add_parser(generators)
+        made = generators.choices[name]
+        made.formatter_class = HelpFormatter

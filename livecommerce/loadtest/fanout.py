@@ -25,45 +25,14 @@ from urllib.parse import urlsplit
 
 import websockets
 
-from livecommerce.loadtest import _buyers
-from livecommerce.loadtest._http import Connection, expect
+from livecommerce.loadtest._http import Connection
+from livecommerce.loadtest._rooms import FanoutRooms, end_rooms, setup_fanout_rooms
 from livecommerce.loadtest._wsclient import Tally, open_viewer
+from livecommerce.loadtest.progress import Progress, note
 from livecommerce.loadtest.report import emit, latency_summary
 
 SAMPLE_EVERY = 50
 """One viewer in this many decodes JSON to measure latency; the rest only count."""
-
-
-async def _setup_rooms(args: argparse.Namespace) -> tuple[list[int], list[str]]:
-    if args.bare:
-        return list(range(1, args.rooms + 1)), ["" for _ in range(args.chatters)]
-    conn = Connection(args.url)
-    tag = f"{int(time.time()) % 10**6}"
-    _, merchant, _ = await _buyers.signup(conn, f"lt_fm{tag}", "merchant")
-    host, host_token, _ = await _buyers.signup(conn, f"lt_fh{tag}", "host")
-    product = await expect(
-        conn,
-        "POST",
-        "/api/products",
-        {"title": "Fan-out test", "price_cents": 100, "stock": 1},
-        token=merchant,
-        status=201,
-    )
-    rooms = []
-    for i in range(args.rooms):
-        body = {
-            "title": f"Fan-out {tag}-{i}",
-            "host": host,
-            "scheduled_at": "2030-01-01T00:00:00Z",
-            "product_ids": [product["id"]],
-        }
-        room = await expect(conn, "POST", "/api/rooms", body, token=merchant, status=201)
-        await expect(conn, "POST", f"/api/rooms/{room['id']}/start", token=host_token)
-        rooms.append(int(room["id"]))
-    await conn.close()
-    args.buyers = args.chatters
-    chatters = [token for _, token in await _buyers.prepare(args)]
-    return rooms, chatters
 
 
 def _proc_rss(pid: int) -> float | None:
@@ -184,7 +153,17 @@ async def _drain(ws: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    rooms, chatters = asyncio.run(_setup_rooms(args))
+    setup = FanoutRooms()
+    try:
+        asyncio.run(setup_fanout_rooms(args, setup))
+        report = _measure(args, setup.rooms, setup.chatters)
+    finally:
+        asyncio.run(end_rooms(args.url, setup.host_token, setup.rooms))
+    emit(report, as_json=args.json)
+    return 0
+
+
+def _measure(args: argparse.Namespace, rooms: list[int], chatters: list[str]) -> dict[str, Any]:
     rss_before = asyncio.run(_server_rss(args))
     ctx = multiprocessing.get_context("fork")
     ready, go = ctx.Value("i", 0), ctx.Event()
@@ -201,19 +180,21 @@ def run(args: argparse.Namespace) -> int:
     for worker in workers:
         worker.start()
     deadline = time.time() + args.connect_timeout
+    joined = Progress("viewers joined", args.viewers)
     while ready.value < args.viewers and time.time() < deadline:
+        joined.update(ready.value)
         time.sleep(0.2)
+    joined.update(ready.value)
     time.sleep(2.0)  # let the server settle before reading its memory
     rss_after = asyncio.run(_server_rss(args))
     connected = ready.value
     go.set()
+    note(f"chatting at {args.chat_rate:g} messages/s for {args.duration:g} s")
     sent = asyncio.run(_chat(args, rooms, chatters))
     tallies = [out.get() for _ in workers]
     for worker in workers:
         worker.join()
-    report = _report(args, rooms, connected, sent, tallies, rss_before, rss_after)
-    emit(report, as_json=args.json)
-    return 0
+    return _report(args, rooms, connected, sent, tallies, rss_before, rss_after)
 
 
 def _report(
@@ -257,18 +238,20 @@ def _report(
 def add_parser(generators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = generators.add_parser("fanout", help="viewers and chatters in live rooms")
     p.add_argument("--url", required=True, help="base URL of a running node (loopback)")
-    p.add_argument("--viewers", type=int, default=1000)
-    p.add_argument("--rooms", type=int, default=1)
+    p.add_argument("--viewers", type=int, default=1000, help="WebSocket viewers in all")
+    p.add_argument("--rooms", type=int, default=1, help="live rooms the viewers share")
     p.add_argument("--chat-rate", type=float, default=20.0, help="messages/s, all rooms")
     p.add_argument("--duration", type=float, default=10.0, help="seconds of chat")
     p.add_argument("--chatters", type=int, default=0, help="default: 2 per message/s")
     p.add_argument("--processes", type=int, default=2, help="viewer processes")
-    p.add_argument("--connect-timeout", type=float, default=120.0)
+    p.add_argument(
+        "--connect-timeout", type=float, default=120.0, help="seconds for the viewers to join"
+    )
     p.add_argument("--bare", action="store_true", help="no setup: rooms 1..R, no tokens")
     p.add_argument("--server-pid", type=int, help="read server memory from /proc")
     p.add_argument("--database-url", help="bulk-insert chatters (see flashsale)")
-    p.add_argument("--secret-key")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--secret-key", help="with --database-url: mint the chatters' tokens")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_run_with_defaults)
 
 

@@ -23,6 +23,8 @@ from typing import Any
 
 from livecommerce.loadtest import _buyers
 from livecommerce.loadtest._http import Connection, expect
+from livecommerce.loadtest._rooms import end_rooms
+from livecommerce.loadtest.progress import note
 from livecommerce.loadtest.report import emit, latency_summary
 
 
@@ -47,8 +49,12 @@ class Attempt:
     order_id: int | None
 
 
-async def setup(args: argparse.Namespace) -> tuple[int, float]:
-    """A live room with one product and a sale starting ``--lead`` seconds from now."""
+async def setup(
+    args: argparse.Namespace, made: list[tuple[str, int]] | None = None
+) -> tuple[int, float]:
+    """A live room with one product and a sale starting ``--lead`` seconds from now; the
+    room (with its host's token) goes into ``made`` as soon as it exists."""
+    note("setting up a live room and its flash sale")
     conn = Connection(args.url)
     tag = f"{int(time.time()) % 10**6}{random.randint(0, 999):03d}"
     merchant = await _buyers.signup(conn, f"lt_m{tag}", "merchant")
@@ -74,6 +80,8 @@ async def setup(args: argparse.Namespace) -> tuple[int, float]:
         token=merchant[1],
         status=201,
     )
+    if made is not None:
+        made.append((host[1], int(room["id"])))
     await expect(conn, "POST", f"/api/rooms/{room['id']}/start", token=host[1])
     starts = datetime.now(UTC) + timedelta(seconds=args.lead)
     sale = await expect(
@@ -208,10 +216,16 @@ def summarise(attempts: list[Attempt], elapsed: float) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    sale_id, starts_at = asyncio.run(setup(args))
-    buyers = asyncio.run(_buyers.prepare(args))
-    attempts, elapsed = attack(args.url, sale_id, starts_at, buyers, args)
-    sale = asyncio.run(read_back(args.url, sale_id))
+    made: list[tuple[str, int]] = []
+    try:
+        sale_id, starts_at = asyncio.run(setup(args, made))
+        buyers = asyncio.run(_buyers.prepare(args))
+        note(f"{len(buyers)} buyers rush the sale")
+        attempts, elapsed = attack(args.url, sale_id, starts_at, buyers, args)
+        sale = asyncio.run(read_back(args.url, sale_id))
+    finally:
+        for token, room in made:
+            asyncio.run(end_rooms(args.url, token, [room]))
     check = verdict(attempts, sale, args.limit)
     report: dict[str, Any] = {
         "sale_id": sale_id,
@@ -226,15 +240,15 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(generators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = generators.add_parser("flashsale", help="many buyers rush one flash sale")
     p.add_argument("--url", required=True, help="base URL of a running node (loopback)")
-    p.add_argument("--buyers", type=int, default=2000)
+    p.add_argument("--buyers", type=int, default=2000, help="buyers in the crowd")
     p.add_argument("--stock", type=int, default=100, help="units in the sale")
     p.add_argument("--limit", type=int, default=2, help="per-buyer limit")
     p.add_argument("--attempts", type=int, default=1, help="attempts per buyer")
-    p.add_argument("--processes", type=int, default=2)
+    p.add_argument("--processes", type=int, default=2, help="buyer processes")
     p.add_argument("--connections", type=int, default=64, help="per process")
     p.add_argument("--lead", type=float, default=3.0, help="seconds until the sale starts")
     p.add_argument("--window", type=float, default=600.0, help="sale duration, seconds")
     p.add_argument("--database-url", help="insert buyers directly (fast) instead of signup")
     p.add_argument("--secret-key", help="with --database-url: mint the buyers' tokens")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run)

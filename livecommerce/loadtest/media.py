@@ -24,6 +24,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from livecommerce.loadtest import _buyers
 from livecommerce.loadtest._http import Connection, expect
+from livecommerce.loadtest._rooms import end_rooms
+from livecommerce.loadtest.progress import Progress, note
 from livecommerce.loadtest.report import emit, latency_summary, percentile
 from livecommerce.media.aiortc_hooks import tap_receiver
 from livecommerce.media.client import MediaSession, publish_test_pattern, viewer, whep_watch
@@ -110,17 +112,22 @@ async def run_load(
 ) -> dict[str, Any]:
     """Drive ``viewers`` WHEP viewers for ``duration`` seconds and return the report."""
     host: MediaSession | None = None
+    token = ""
     if room is None:
+        note("setting up a live room and publishing the test pattern")
         room, token = await _setup_room(url)
-        host = await publish_test_pattern(f"{url}/api/rooms/{room}/whip", token)
     whep = f"{url}/api/rooms/{room}/whep"
     try:
+        if token:
+            host = await publish_test_pattern(f"{url}/api/rooms/{room}/whip", token)
         async with httpx.AsyncClient(timeout=30) as client:
             sent_before = _host_frames(host)
             began = time.perf_counter()
             tasks = []
-            for _ in range(viewers):
+            joining = Progress("viewers joining", viewers)
+            for number in range(1, viewers + 1):
                 tasks.append(asyncio.create_task(watch_one(whep, client, duration)))
+                joining.update(number)
                 await asyncio.sleep(1 / ramp)
             results = await asyncio.gather(*tasks)
             elapsed = time.perf_counter() - began
@@ -128,6 +135,7 @@ async def run_load(
     finally:
         if host is not None:
             await host.close()
+        await end_rooms(url, token, [room])  # only a room set up here: it has the token
     return _report(results, viewers=viewers, duration=duration, host_fps=host_fps)
 
 
@@ -187,9 +195,9 @@ def run(args: argparse.Namespace) -> int:
 def add_parser(generators: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = generators.add_parser("media", help="many WHEP viewers on one live stream")
     p.add_argument("--url", required=True, help="base URL of a running node")
-    p.add_argument("--viewers", type=int, default=20)
+    p.add_argument("--viewers", type=int, default=20, help="WHEP viewers")
     p.add_argument("--duration", type=float, default=10.0, help="seconds each viewer counts")
     p.add_argument("--ramp", type=float, default=10.0, help="viewers joining per second")
     p.add_argument("--room", type=int, help="watch this streaming room instead of setting one up")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run)

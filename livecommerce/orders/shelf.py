@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 
 from livecommerce.catalog.service import load_product, take_product_stock
-from livecommerce.errors import InvalidInput, NotFound, SoldOut
+from livecommerce.errors import InvalidInput, NotFound, RoomEnded, SoldOut
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
 from livecommerce.orders.lifecycle import OrderStatus
@@ -67,7 +67,7 @@ async def _write(
     session = uow.session
     room = await load_room(session, room_id)
     if room.status == RoomStatus.ENDED:
-        raise InvalidInput("the room has ended")
+        raise RoomEnded("the room has ended")
     if await session.get(RoomProduct, (room_id, product_id)) is None:
         raise NotFound(f"product {product_id} is not on this room's shelf")
     product = await load_product(session, product_id)

@@ -22,9 +22,11 @@ from livecommerce.errors import (
     BlockedWord,
     DomainError,
     InvalidInput,
+    Muted,
     NotFound,
     PermissionDenied,
     RateLimited,
+    RoomEnded,
 )
 from livecommerce.events.shapes import ChatAuthor, ChatMessageData
 from livecommerce.rooms import events
@@ -242,13 +244,13 @@ class _Facts:
         if room is None:
             raise NotFound(f"room {request.room_id} not found")
         if room.status == "ended":
-            raise InvalidInput("the room has ended")
+            raise RoomEnded("the room has ended")
         who = request.caller
         key = (room.id, who.user_id)
         if key in self.restrictions:
             until_at = self.restrictions[key]
             until = until_at.isoformat() if until_at else "the end of the show"
-            raise PermissionDenied(f"you may not chat in this room until {until}")
+            raise Muted(f"you may not chat in this room until {until}", until=until_at)
         folded = text.casefold()
         if any(word in folded for word in blocked_words(room)):
             raise BlockedWord("the message contains a word this room does not allow")

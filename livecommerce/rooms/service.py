@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import ProductView, load_product
-from livecommerce.errors import IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from livecommerce.errors import (
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RoomEnded,
+)
 from livecommerce.events.shapes import UserRef
 from livecommerce.rooms import events
 from livecommerce.rooms.lifecycle import RoomAction, RoomStatus, next_status
@@ -161,7 +167,7 @@ async def pin_product(
     room = await load_room(session, room_id)
     await require_manager(session, room, caller, moderators=True)
     if room.status == RoomStatus.ENDED:
-        raise InvalidInput("the room has ended")
+        raise RoomEnded("the room has ended")
     if product_id is None:
         room.pinned_product_id = None
         uow.emit(room.id, events.ProductUnpinned())

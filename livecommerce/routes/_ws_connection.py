@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
-from livecommerce.errors import DomainError, RateLimited
+from livecommerce.errors import DomainError, Muted, RateLimited
 from livecommerce.hub import CLOSE_RESUME
 from livecommerce.hub.event import dumps
 from livecommerce.resources import Resources
@@ -196,7 +196,7 @@ class Connection:
                     reply(str(answer.get("type", "ack")), {**answer.get("data", {}), "ref": ref})
                 )
         except DomainError as exc:
-            self.send(error_frame(exc.code, exc.message, ref=ref, **_retry(exc)))
+            self.send(error_frame(exc.code, exc.message, ref=ref, **_details(exc)))
         except BadMessage as exc:
             self.send(error_frame(exc.code, str(exc), ref=ref))
         except Exception:
@@ -230,7 +230,10 @@ def parse_message(raw: str) -> tuple[str, Mapping[str, Any], Any]:
     return value["type"], data, ref if isinstance(ref, str | int) else None
 
 
-def _retry(exc: DomainError) -> dict[str, Any]:
+def _details(exc: DomainError) -> dict[str, Any]:
+    """What a page needs beside the code to say it (pages format the time themselves)."""
     if isinstance(exc, RateLimited):
         return {"retry_after": max(1, round(exc.retry_after))}
+    if isinstance(exc, Muted):
+        return {"until": exc.until.isoformat() if exc.until else None}
     return {}

@@ -37,12 +37,17 @@ HTTP_CODES = {
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="stable, one per cause (livecommerce.errors)")
-    message: str
+    code: str = Field(
+        description="stable, one per cause (livecommerce/errors.py); pages translate it "
+        "(messages.json `error.<code>`)",
+        examples=["sold_out"],
+    )
+    message: str = Field(description="English, for developers and logs", examples=["sold out"])
 
 
 class ErrorOut(BaseModel):
-    """Every error answer: ``{"error": {"code", "message"}}``."""
+    """Every error answer: ``{"error": {"code", "message"}}``; 429 and 503 also carry
+    ``Retry-After`` (seconds)."""
 
     error: ErrorDetail
 
@@ -52,16 +57,32 @@ _ANSWERS = {
     401: "no valid token or session",
     403: "not allowed, or a missing CSRF token",
     404: "no such thing",
+    405: "the path does not take this method",
     409: "clashes with the current state (sold out, over the limit, ...)",
     413: "body over the size limit",
+    415: "a body of a content type the operation does not take",
     422: "a value breaks a rule",
     429: "too many requests; see Retry-After",
+    500: "a bug on the server (logged)",
     503: "a backing service is down; see Retry-After",
 }
+
+
+def _codes_of(status: int) -> list[str]:
+    tables = {**errors.DOMAIN_CODES, **errors.TRANSPORT_CODES}
+    return sorted(code for code, answer in tables.items() if answer.status == status)
+
+
+def _answer(status: int, text: str) -> dict[str, Any]:
+    codes = ", ".join(f"`{code}`" for code in _codes_of(status))
+    return {"model": ErrorOut, "description": f"{text}; `error.code`: {codes}"}
+
+
 API_ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorOut, "description": text} for status, text in _ANSWERS.items()
+    status: _answer(status, text) for status, text in _ANSWERS.items()
 }
-"""The error answers of the API, for its OpenAPI (FastAPI would document its own 422)."""
+"""The error answers of the API, with the codes each status carries, for its OpenAPI
+(instead of FastAPI's own 422, which is not what the API answers)."""
 
 
 def answer_of(error: errors.DomainError) -> errors.Answer:

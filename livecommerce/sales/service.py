@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import load_product, return_product_stock, take_product_stock
-from livecommerce.errors import InvalidInput, NotFound, SaleOverlaps
+from livecommerce.errors import InvalidInput, NotFound, RoomEnded, SaleOverlaps
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.sales import events
@@ -80,7 +80,7 @@ async def schedule_sale(
     room = await load_room(session, room_id)
     await require_manager(session, room, caller)
     if room.status == RoomStatus.ENDED:
-        raise InvalidInput("the room has ended")
+        raise RoomEnded("the room has ended")
     if await session.get(RoomProduct, (room_id, product_id)) is None:
         raise InvalidInput(f"product {product_id} is not on this room's shelf")
     product = await load_product(session, product_id)

@@ -7,6 +7,7 @@ import pathlib
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from livecommerce.loadtest._wsclient import _chat_latencies
@@ -45,6 +46,9 @@ def test_fanout_load_reaches_every_viewer(
         command += ["--url", node.url, "--viewers", "60", "--chat-rate", "5"]
         command += ["--duration", "2", "--server-pid", str(node.process.pid), "--json"]
         out = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+        # Its test room is over: none stays live on the shop's home page.
+        assert httpx.get(f"{node.url}/api/rooms?status=live").json()["rooms"] == []
+    assert "loadtest: viewers joined: 60/60" in out.stderr  # progress, apart from the report
     report = json.loads(out.stdout[out.stdout.index("{") :])
     assert report["viewers_connected"] == 60
     assert report["chat_sent"] == 10

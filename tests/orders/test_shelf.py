@@ -98,7 +98,8 @@ async def test_off_shelf_unknown_and_ended(client: httpx.AsyncClient) -> None:
     assert (await buy(client, buyer, rid, other, "a")).status_code == 404
     assert (await buy(client, buyer, 999, pid, "b")).status_code == 404
     await client.post(f"/api/rooms/{rid}/end", headers=host.headers)
-    assert (await buy(client, buyer, rid, pid, "c")).status_code == 422
+    ended = await buy(client, buyer, rid, pid, "c")
+    assert ended.status_code == 409 and ended.json()["error"]["code"] == "room_ended"
     anonymous = await client.post(f"/api/rooms/{rid}/products/{pid}/orders", json={})
     assert anonymous.status_code == 401
 

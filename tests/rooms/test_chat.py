@@ -7,7 +7,13 @@ import pytest
 from fastapi import FastAPI
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import BlockedWord, InvalidInput, PermissionDenied, RateLimited
+from livecommerce.errors import (
+    BlockedWord,
+    InvalidInput,
+    PermissionDenied,
+    RateLimited,
+    RoomEnded,
+)
 from livecommerce.rooms import chat, moderation
 from livecommerce.rooms.chat import ChatView
 from livecommerce.storage.models import Room
@@ -85,5 +91,5 @@ async def test_no_chat_after_the_room_ended(world: RoomWorld) -> None:
         room = await uow.session.get(Room, world.room_id)
         assert room is not None
         room.status = "ended"
-    with pytest.raises(InvalidInput):
+    with pytest.raises(RoomEnded):
         await post(world, world.fan, "late")

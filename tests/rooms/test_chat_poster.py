@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from livecommerce.errors import BlockedWord, NotFound, PermissionDenied, RateLimited
+from livecommerce.errors import BlockedWord, Muted, NotFound, RateLimited
 from livecommerce.rooms import moderation, service
 from livecommerce.rooms.chat import ChatView
 from livecommerce.rooms.chat_poster import ChatPoster
@@ -68,7 +68,7 @@ async def test_a_refused_message_does_not_fail_its_batch(
         return_exceptions=True,
     )
     assert [type(r) for r in results] == [
-        PermissionDenied, ChatView, BlockedWord, NotFound, ChatView,
+        Muted, ChatView, BlockedWord, NotFound, ChatView,
     ]  # fmt: skip
 
 

@@ -17,7 +17,7 @@ function readForm() {
   const title = String(data.get("title") ?? "").trim();
   const priceCents = yuanToCents(data.get("price"));
   const stock = Number(data.get("stock"));
-  if (!title) return { error: `${t("console.title_field")}: required / 必填` };
+  if (!title) return { error: t("lang.required", { field: t("console.title_field") }) };
   if (!(priceCents > 0)) return { error: `${t("console.price")}: > 0` };
   if (!Number.isInteger(stock) || stock < 0 || String(data.get("stock")).trim() === "") return { error: `${t("console.stock")}: ≥ 0` };
   return {

@@ -31,9 +31,9 @@ function readForm() {
   // A started show keeps its time: the field is disabled, so FormData leaves it out.
   const scheduledAt = form.elements.scheduled_at.disabled ? editing?.scheduled_at
     : localInputToIso(String(data.get("scheduled_at") ?? ""));
-  if (!title) return { error: `${t("console.room_title")}: required / 必填` };
-  if (!host && !editing) return { error: `${t("console.host_handle")}: required / 必填` };
-  if (!scheduledAt) return { error: `${t("console.starts_at")}: required / 必填` };
+  if (!title) return { error: t("lang.required", { field: t("console.room_title") }) };
+  if (!host && !editing) return { error: t("lang.required", { field: t("console.host_handle") }) };
+  if (!scheduledAt) return { error: t("lang.required", { field: t("console.starts_at") }) };
   const productIds = data.getAll("product_ids").map(Number);
   return { payload: { title, host, scheduled_at: scheduledAt, product_ids: productIds } };
 }
