@@ -14,6 +14,7 @@ from livecommerce.paths import web_dir
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     auth,
+    coupons,
     errors,
     health,
     media,
@@ -59,7 +60,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, sales, orders, media):
+    for module in (auth, products, rooms, sales, orders, coupons, media):
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
     ├── NotFound                  not_found
+    │   └── CouponNotFound        coupon_not_found (someone else's coupon, too)
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
     │   ├── IllegalTransition     illegal_transition
@@ -22,7 +23,17 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   │   ├── SaleNotStarted    sale_not_started
     │   │   ├── SaleEnded         sale_ended
     │   │   └── SaleCancelled     sale_cancelled
-    │   └── KeyReused             idempotency_key_reused
+    │   ├── KeyReused             idempotency_key_reused
+    │   └── CouponRefused         coupon_refused   (base of the coupon refusals below)
+    │       ├── CouponExhausted   coupon_exhausted
+    │       ├── CouponLimit       coupon_limit_reached
+    │       ├── CouponClosed      coupon_closed
+    │       ├── CouponExpired     coupon_expired
+    │       ├── CouponUsed        coupon_used
+    │       ├── CouponNotEligible coupon_not_eligible
+    │       ├── CouponNotApplicable coupon_not_applicable
+    │       ├── CouponBelowMinimum coupon_below_minimum
+    │       └── CouponNotStackable coupon_not_stackable
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -78,6 +89,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class CouponNotFound(NotFound):
+    """No such coupon among the caller's own (another user's is reported missing)."""
+
+    code = "coupon_not_found"
+
+
 class Conflict(DomainError):
     """The request clashes with the current state."""
 
@@ -128,6 +145,66 @@ class KeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class CouponRefused(Conflict):
+    """A coupon cannot be claimed or used here; the subclasses say why."""
+
+    code = "coupon_refused"
+
+
+class CouponExhausted(CouponRefused):
+    """Every coupon of the drop is claimed."""
+
+    code = "coupon_exhausted"
+
+
+class CouponLimit(CouponRefused):
+    """The buyer already holds as many of this drop as one buyer may claim."""
+
+    code = "coupon_limit_reached"
+
+
+class CouponClosed(CouponRefused):
+    """The drop's claim window is over (its time passed, or its show ended)."""
+
+    code = "coupon_closed"
+
+
+class CouponExpired(CouponRefused):
+    """The claimed coupon's validity is over."""
+
+    code = "coupon_expired"
+
+
+class CouponUsed(CouponRefused):
+    """The claimed coupon is already on another order."""
+
+    code = "coupon_used"
+
+
+class CouponNotEligible(CouponRefused):
+    """The coupon's audience leaves this buyer out (first-time buyers only)."""
+
+    code = "coupon_not_eligible"
+
+
+class CouponNotApplicable(CouponRefused):
+    """The coupon does not cover this product."""
+
+    code = "coupon_not_applicable"
+
+
+class CouponBelowMinimum(CouponRefused):
+    """The order does not reach the coupon's minimum spend."""
+
+    code = "coupon_below_minimum"
+
+
+class CouponNotStackable(CouponRefused):
+    """A flash-deal price and this coupon do not combine."""
+
+    code = "coupon_not_stackable"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -176,6 +253,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
+    CouponNotFound.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
     IllegalTransition.code: _CONFLICT,
@@ -186,6 +264,16 @@ DOMAIN_CODES: dict[str, Answer] = {
     SaleEnded.code: _CONFLICT,
     SaleCancelled.code: _CONFLICT,
     KeyReused.code: _CONFLICT,
+    CouponRefused.code: _CONFLICT,
+    CouponExhausted.code: _CONFLICT,
+    CouponLimit.code: _CONFLICT,
+    CouponClosed.code: _CONFLICT,
+    CouponExpired.code: _CONFLICT,
+    CouponUsed.code: _CONFLICT,
+    CouponNotEligible.code: Answer(403, 4403),
+    CouponNotApplicable.code: _INVALID,
+    CouponBelowMinimum.code: _INVALID,
+    CouponNotStackable.code: _INVALID,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

@@ -21,6 +21,7 @@ from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
+from livecommerce.promotions.desk import Coupons, build_coupons
 from livecommerce.rooms.chat_poster import ChatPoster
 from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
@@ -50,6 +51,7 @@ class Resources:
     media: MediaNode
     checkout: Checkout
     chat: ChatPoster
+    coupons: Coupons
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -141,6 +143,7 @@ async def build_resources(settings: Settings) -> Resources:
         ),
         checkout=build_checkout(db, redis, keys),
         chat=ChatPoster(db),
+        coupons=build_coupons(db, redis, keys),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -154,4 +157,6 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
+    resources.coupons.clock = resources.checkout.clock
+    resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
     return resources

@@ -19,6 +19,7 @@ from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.stock import return_stock
 from livecommerce.orders.views import OrderView, order_news
+from livecommerce.promotions.redemption import give_back
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Order, Product, User
 
@@ -76,6 +77,8 @@ async def _close(checkout: Checkout, uow: UnitOfWork, order: Order, target: str)
         news = order_news(order.id, target, order.sale_id)
         uow.emit_to(order.room_id, order.buyer_id, news)
     level = await return_stock(uow, order, now=checkout.clock())
+    if order.coupon_claim_id is not None:
+        await give_back(uow.session, order_id=order.id, now=checkout.clock())
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)
         buyer_id, key = order.buyer_id, order.idempotency_key

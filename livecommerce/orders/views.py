@@ -24,18 +24,22 @@ class OrderView:
     created_at: datetime
     expires_at: datetime
     paid_at: datetime | None
+    discount_cents: int = 0
+    coupon_claim_id: int | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
         return cls(
             order.id, order.buyer_id, order.room_id, order.product_id, order.sale_id,
             order.quantity, order.unit_price_cents, order.status, order.idempotency_key,
-            order.created_at, order.expires_at, order.paid_at,
+            order.created_at, order.expires_at, order.paid_at, order.discount_cents or 0,
+            order.coupon_claim_id,
         )  # fmt: skip
 
     @property
     def total_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
+        """What the buyer pays: the line less its coupon (``promotions.pricing``)."""
+        return self.quantity * self.unit_price_cents - self.discount_cents
 
     def as_dict(self) -> dict[str, Any]:
         # Field by field: ``dataclasses.asdict`` deep-copies every value, which made this
@@ -47,7 +51,8 @@ class OrderView:
             "unit_price_cents": self.unit_price_cents, "status": self.status,
             "idempotency_key": self.idempotency_key, "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat(), "paid_at": paid_at,
-            "total_cents": self.total_cents,
+            "total_cents": self.total_cents, "discount_cents": self.discount_cents,
+            "coupon_claim_id": self.coupon_claim_id,
         }  # fmt: skip
 
 

@@ -61,7 +61,10 @@ def _template() -> None:
         sa.Column("valid_minutes", sa.Integer(), nullable=False),
         sa.Column("stacks_with_deals", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        *(sa.CheckConstraint(sql, name=op.f(f"ck_coupon_template_{n}")) for n, sql in checks.items()),
+        *(
+            sa.CheckConstraint(sql, name=op.f(f"ck_coupon_template_{n}"))
+            for n, sql in checks.items()
+        ),
         sa.ForeignKeyConstraint(
             ["created_by"], ["user.id"], name=op.f("fk_coupon_template_created_by_user")
         ),
@@ -128,7 +131,9 @@ def _claim() -> None:
         sa.ForeignKeyConstraint(
             ["drop_id"], ["coupon_drop.id"], name=op.f("fk_coupon_claim_drop_id_coupon_drop")
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_coupon_claim_user_id_user")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_coupon_claim_user_id_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coupon_claim")),
         sa.UniqueConstraint("drop_id", "user_id", "ordinal", name="uq_coupon_claim_ordinal"),
         sa.UniqueConstraint("drop_id", "user_id", "idempotency_key", name="uq_coupon_claim_key"),
