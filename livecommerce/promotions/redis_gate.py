@@ -26,6 +26,7 @@ from livecommerce.storage.keys import Keys
 
 RETENTION = timedelta(days=2)  # gate keys outlive any claim window the show has
 CLAIMS_PER_PIPELINE = 512
+CLUSTER_CALLS_AT_ONCE = 32
 
 ScriptCall = tuple[list[str], list[EncodableT]]
 Reply = list[Any]
@@ -112,13 +113,21 @@ class RedisClaimGate:
     async def _pipeline(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
         sha = self._claim.sha
         if isinstance(self._redis, RedisCluster):
-            sent = (self._redis.evalsha(sha, len(keys), *keys, *args) for keys, args in calls)
-            return list(await asyncio.gather(*sent, return_exceptions=True))
+            # A cluster pipeline refuses scripts: each call goes alone, a bounded number
+            # at a time, since a cluster's per-shard pool fails rather than waits.
+            replies: list[Reply | Exception] = []
+            for start in range(0, len(calls), CLUSTER_CALLS_AT_ONCE):
+                sent = (
+                    self._redis.evalsha(sha, len(keys), *keys, *args)
+                    for keys, args in calls[start : start + CLUSTER_CALLS_AT_ONCE]
+                )
+                replies.extend(await asyncio.gather(*sent, return_exceptions=True))
+            return replies
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys, args in calls:
                 pipe.evalsha(sha, len(keys), *keys, *args)
-            replies: list[Reply | Exception] = await pipe.execute(raise_on_error=False)
-        return replies
+            answered: list[Reply | Exception] = await pipe.execute(raise_on_error=False)
+        return answered
 
     async def release(self, ref: DropRef, *, buyer_id: int, key: str) -> bool:
         with _reachable():
