@@ -26,7 +26,10 @@ from tests.protocol_check import FrameChecker, checking_frames
 
 SHAPES = ["embedded", "scaled", "cluster"]
 CLUSTER_SUITES = (
-    "tests/hub/", "tests/orders/", "tests/promotions/test_claims.py", "tests/routes/test_ws.py",
+    "tests/hub/",
+    "tests/orders/",
+    "tests/promotions/test_claims.py",
+    "tests/routes/test_ws.py",
 )
 
 
