@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from livecommerce.promotions import commands, drops, redemption, report
+from livecommerce.promotions import commands, drops, redemption, report, templates
 from livecommerce.promotions.claims import claim_coupon
 from livecommerce.promotions.templates import MAX_CENTS, TemplateTerms
 from livecommerce.promotions.views import PlacedClaim
@@ -73,6 +73,16 @@ async def create_template(
         resources.coupons, caller=caller, terms=TemplateTerms(**values), room_id=room_id
     )
     return template.as_dict()
+
+
+@router.get("/api/coupons/templates")
+async def templates_of(
+    caller: CurrentUser, resources: ResourcesDep, room_id: RowId | None = None
+) -> dict[str, Any]:
+    """The merchant's templates, or (with ``room_id``) the ones droppable in that room."""
+    async with resources.db.read() as session:
+        found = await templates.list_templates(session, caller=caller, room_id=room_id)
+    return {"templates": [t.as_dict() for t in found]}
 
 
 @router.put("/api/coupons/policy")

@@ -128,3 +128,15 @@ async def test_gate_down_the_database_decides(app: FastAPI, client: httpx.AsyncC
             await claim_coupon(coupons, buyer_id=eve.id, drop_id=drop["id"], key="k")
     finally:
         coupons.gate = real
+
+
+async def test_the_host_lists_droppable_templates(client: httpx.AsyncClient) -> None:
+    """The studio's list: the merchant's templates for this room or any room."""
+    show = await live_show(client)
+    drop = await dropped(client, show)
+    url = f"/api/coupons/templates?room_id={show.room_id}"
+    listed = await client.get(url, headers=show.host.headers)
+    assert listed.status_code == 200, listed.text
+    assert [t["id"] for t in listed.json()["templates"]] == [drop["template_id"]]
+    viewer = await signup(client, "bob")
+    assert (await client.get(url, headers=viewer.headers)).status_code == 403

@@ -1,7 +1,10 @@
 // The buy sheet: the flash deal's price, a quantity stepper, one order per tap with an
 // idempotency key (a double tap or a retry after a timeout never buys twice), then pay.
+// A product without a deal is bought from the shelf at its list price. Either way the
+// coupon row (coupons.js) shows the server's price with the buyer's best coupon.
 
 import { api } from "./api.js";
+import { CouponPicker } from "./coupons.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
 import { errorText } from "./errors.js";
@@ -13,13 +16,14 @@ function newKey() {
 }
 
 export class BuySheet {
-  constructor(sheet, scrim, { loggedIn, loginUrl }) {
+  constructor(sheet, scrim, { loggedIn, loginUrl, roomId }) {
     this.sheet = sheet;
     this.scrim = scrim;
     this.body = sheet.querySelector("#buy-body");
     this.loggedIn = loggedIn;
     this.loginUrl = loginUrl;
     this.product = null;
+    this.coupons = new CouponPicker({ roomId });
   }
 
   open(state, product) {
@@ -29,6 +33,7 @@ export class BuySheet {
     this.placed = null; // the order once placed: the sheet then offers to pay it
     this.button = null;
     this.note = null; // {text, ok}: the last outcome, kept across redraws
+    this.coupons.reset();
     this.render(state);
     this.sheet.hidden = false;
     this.scrim.hidden = false;
@@ -48,17 +53,28 @@ export class BuySheet {
     const product = this.product;
     const deal = dealFor(state, product.id);
     const live = deal?.status === "live";
+    const shelf = !deal; // no deal on it now: bought at the list price
+    const buyable = live || shelf;
     const price = live ? deal.price_cents : product.price_cents;
     const left = live ? remaining(deal) : null;
-    const max = Math.max(1, Math.min(deal?.per_user_limit ?? 1, left ?? Infinity));
+    const max = shelf ? 99 : Math.max(1, Math.min(deal?.per_user_limit ?? 1, left ?? Infinity));
     this.quantity = Math.min(this.quantity, max);
     const output = el("output", {}, String(this.quantity));
     const total = el("b", { class: "price" }, money(price * this.quantity, product.currency));
+    const priced = () => {
+      if (this.loggedIn && buyable && !this.placed) {
+        this.coupons.price({ product, deal: live ? deal : null, quantity: this.quantity, currency: product.currency,
+          onQuote: (quote) => { total.textContent = money(quote.total_cents, product.currency); } });
+      }
+    };
     const step = (delta) => () => {
       this.quantity = Math.min(max, Math.max(1, this.quantity + delta));
       output.textContent = String(this.quantity);
       total.textContent = money(price * this.quantity, product.currency);
+      priced();
     };
+    total.setAttribute("data-testid", "buy-total");
+    priced();
     this.result = el("p", { class: "buy-result", hidden: true, "data-testid": "buy-result" });
     if (this.note) this.show(this.note.text, this.note.ok);
     fill(this.body,
@@ -69,12 +85,13 @@ export class BuySheet {
             live ? el("span", { class: "strike" }, money(product.price_cents, product.currency)) : null),
           deal ? el("small", { class: "muted" }, t("sale.limit", { count: deal.per_user_limit ?? 1 })) : null,
           live && left !== null ? el("small", { class: "deal-tag" }, t("sale.left", { count: left })) : null)),
-      this.dealLine(deal),
-      live ? el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
+      shelf ? null : this.dealLine(deal),
+      buyable ? el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
         el("div", { class: "stepper" },
           el("button", { type: "button", onclick: step(-1), "aria-label": "-" }, "−"), output,
           el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))) : null,
-      live ? el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total) : null,
+      buyable && this.loggedIn ? this.coupons.row : null,
+      buyable ? el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total) : null,
       this.result,
       this.action(deal, live, left));
   }
@@ -105,7 +122,7 @@ export class BuySheet {
       const soldOut = deal?.status === "sold_out" || left === 0;
       button.setAttribute("data-testid", "buy-confirm");
       button.textContent = soldOut ? t("sale.sold_out") : t("buy.confirm");
-      button.disabled = Boolean(this.busy) || !live || soldOut;
+      button.disabled = Boolean(this.busy) || !(live || !deal) || soldOut;
     }
     return button;
   }
@@ -121,7 +138,10 @@ export class BuySheet {
     this.busy = true;
     this.button.disabled = true;
     try {
-      const order = await api("POST", `/api/sales/${this.deal.id}/orders`, { quantity: this.quantity },
+      const live = this.deal?.status === "live";
+      const path = live ? `/api/sales/${this.deal.id}/orders`
+        : `/api/rooms/${this.coupons.roomId}/products/${this.product.id}/orders`;
+      const order = await api("POST", path, { quantity: this.quantity, coupon_claim_id: this.coupons.claimId },
         { "Idempotency-Key": this.key });
       this.placed = order;
       this.show(t("buy.ordered_short", { id: order.id ?? "" }), true);

@@ -4,6 +4,7 @@
 import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
+import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
@@ -24,7 +25,12 @@ const sheets = drawers();
 const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
   loggedIn: Boolean(data.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
+  roomId,
 });
+const couponBox = el("div", { class: "coupon-cards", id: "coupon-cards", hidden: true, "data-testid": "coupon-cards" });
+$("sale-banner").after(couponBox);
+const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(data.user),
+  loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const player = videoPlayer(roomId, $("video"));
 
 function openBuy(product) {
@@ -60,6 +66,7 @@ function onEvent(event) {
   if (event.type === "order.updated") {
     toast(`${t("orders.order")} #${event.data?.order_id}: ${t(`orders.status_${event.data?.status}`)}`);
   }
+  coupons.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   const changed = applyEvent(state, event);
@@ -72,3 +79,4 @@ bindChatForm($("chat-form"), socket);
 $("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
 chat.replace([]);
 draw.all();
+coupons.load();
