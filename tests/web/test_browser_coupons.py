@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from tests.servers import Server
-from tests.web.conftest import new_page, shot
+from tests.web.conftest import new_page, shot, shot_path
 from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -66,5 +66,16 @@ async def test_drop_claim_and_checkout(browser: Browser, server: Server) -> None
     async with httpx.AsyncClient(base_url=server.url) as api:
         orders = (await api.get("/api/orders", headers=await _token(api, "mei"))).json()["orders"]
     assert [(o["total_cents"], o["discount_cents"]) for o in orders] == [(7990, 1000)]
+
+    console_context, console = await new_page(browser, server)
+    await login(console, "teashop", "/console")
+    coupons = console.get_by_test_id("console-coupons")
+    await coupons.scroll_into_view_if_needed()
+    await expect(coupons.get_by_test_id("console-template")).to_have_count(1)
+    await expect(console.get_by_test_id("coupon-report")).to_contain_text("mei")
+    await expect(console.get_by_test_id("coupon-report")).to_contain_text("Used")
+    await expect(console.get_by_test_id("coupon-report")).to_contain_text("¥10")
+    await coupons.screenshot(path=str(await shot_path("coupon-console")))
+    await console_context.close()
     await viewer_context.close()
     await host_context.close()
