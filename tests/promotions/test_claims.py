@@ -18,6 +18,7 @@ from livecommerce.promotions.commands import rebuild_gate
 from livecommerce.promotions.desk import Coupons
 from livecommerce.promotions.gate import ClaimResult, DropRef, GateDrop, MemoryClaimGate
 from livecommerce.storage.models import CouponDrop, utcnow
+from tests.orders.conftest import Recorder
 from tests.promotions._shop import claim, dropped, live_show
 from tests.users import signup
 
@@ -140,3 +141,21 @@ async def test_the_host_lists_droppable_templates(client: httpx.AsyncClient) -> 
     assert [t["id"] for t in listed.json()["templates"]] == [drop["template_id"]]
     viewer = await signup(client, "bob")
     assert (await client.get(url, headers=viewer.headers)).status_code == 403
+
+
+async def test_events_of_a_drop(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A drop is announced to the room, each claim to its claimer alone, the last coupon
+    as sold out."""
+    resources = app.state.resources
+    recorder = Recorder()
+    resources.db.sink = recorder
+    show = await live_show(client)
+    drop = await dropped(client, show, total_quantity=2)
+    bob, eve = await signup(client, "bob"), await signup(client, "eve")
+    for who in (bob, eve):
+        assert (await claim(client, who, drop["id"])).status_code == 201
+    room_events = [(t, d) for r, t, d in recorder.events if r == show.room_id]
+    types = [t for t, _ in room_events]
+    assert types.count("coupon.dropped") == 1 and types.count("coupon.sold_out") == 1
+    private = [(u, t) for _, u, t, _ in recorder.private if t == "coupon.claimed"]
+    assert private == [(bob.id, "coupon.claimed"), (eve.id, "coupon.claimed")]
