@@ -19,7 +19,7 @@ from livecommerce.promotions.desk import Coupons
 from livecommerce.promotions.gate import ClaimResult, DropRef, GateDrop, MemoryClaimGate
 from livecommerce.storage.models import CouponDrop, utcnow
 from tests.orders.conftest import Recorder
-from tests.promotions._shop import claim, dropped, live_show
+from tests.promotions._shop import claim, dropped, live_show, template
 from tests.users import signup
 
 
@@ -159,3 +159,19 @@ async def test_events_of_a_drop(app: FastAPI, client: httpx.AsyncClient) -> None
     assert types.count("coupon.dropped") == 1 and types.count("coupon.sold_out") == 1
     private = [(u, t) for _, u, t, _ in recorder.private if t == "coupon.claimed"]
     assert private == [(bob.id, "coupon.claimed"), (eve.id, "coupon.claimed")]
+
+
+async def test_claim_until_a_time(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A drop claimable until a time closes then; a time already past is refused."""
+    show = await live_show(client)
+    soon = (utcnow() + timedelta(minutes=1)).isoformat()
+    drop = await dropped(client, show, claim_window="until", claim_until=soon)
+    assert drop["claim_ends_at"] is not None
+    bob, eve = await signup(client, "bob"), await signup(client, "eve")
+    assert (await claim(client, bob, drop["id"])).status_code == 201
+    coupons = _coupons(app)
+    coupons.clock = lambda: utcnow() + timedelta(minutes=2)
+    assert (await claim(client, eve, drop["id"])).json()["error"]["code"] == "coupon_closed"
+    past = (utcnow() - timedelta(minutes=1)).isoformat()
+    refused = await template(client, show.shop, claim_window="until", claim_until=past)
+    assert refused.status_code == 422
