@@ -16,6 +16,7 @@ from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
     auth,
+    coupons,
     docs,
     errors,
     health,
@@ -79,6 +80,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         orders,
         order_actions,
         merchant_orders,
+        coupons,
         media,
     )
     for module in routers:

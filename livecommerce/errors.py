@@ -18,6 +18,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── NotYourOrder          not_your_order
     │   └── Muted                 muted            (carries until, None: the show's end)
     ├── NotFound                  not_found
+    │   └── CouponNotFound        coupon_not_found (someone else's coupon, too)
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
     │   ├── IllegalTransition     illegal_transition
@@ -37,7 +38,17 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnWindowClosed    return_window_closed
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
-    │   └── AlreadyRefunded       already_refunded
+    │   ├── AlreadyRefunded       already_refunded
+    │   └── CouponRefused         coupon_refused   (base of the coupon refusals below)
+    │       ├── CouponExhausted   coupon_exhausted
+    │       ├── CouponLimit       coupon_limit_reached
+    │       ├── CouponClosed      coupon_closed
+    │       ├── CouponExpired     coupon_expired
+    │       ├── CouponUsed        coupon_used
+    │       ├── CouponNotEligible coupon_not_eligible
+    │       ├── CouponNotApplicable coupon_not_applicable
+    │       ├── CouponBelowMinimum coupon_below_minimum
+    │       └── CouponNotStackable coupon_not_stackable
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -143,6 +154,12 @@ class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
     code = "not_found"
+
+
+class CouponNotFound(NotFound):
+    """No such coupon among the caller's own (another user's is reported missing)."""
+
+    code = "coupon_not_found"
 
 
 class Conflict(DomainError):
@@ -257,6 +274,66 @@ class AlreadyRefunded(Conflict):
     code = "already_refunded"
 
 
+class CouponRefused(Conflict):
+    """A coupon cannot be claimed or used here; the subclasses say why."""
+
+    code = "coupon_refused"
+
+
+class CouponExhausted(CouponRefused):
+    """Every coupon of the drop is claimed."""
+
+    code = "coupon_exhausted"
+
+
+class CouponLimit(CouponRefused):
+    """The buyer already holds as many of this drop as one buyer may claim."""
+
+    code = "coupon_limit_reached"
+
+
+class CouponClosed(CouponRefused):
+    """The drop's claim window is over (its time passed, or its show ended)."""
+
+    code = "coupon_closed"
+
+
+class CouponExpired(CouponRefused):
+    """The claimed coupon's validity is over."""
+
+    code = "coupon_expired"
+
+
+class CouponUsed(CouponRefused):
+    """The claimed coupon is already on another order."""
+
+    code = "coupon_used"
+
+
+class CouponNotEligible(CouponRefused):
+    """The coupon's audience leaves this buyer out (first-time buyers only)."""
+
+    code = "coupon_not_eligible"
+
+
+class CouponNotApplicable(CouponRefused):
+    """The coupon does not cover this product."""
+
+    code = "coupon_not_applicable"
+
+
+class CouponBelowMinimum(CouponRefused):
+    """The order does not reach the coupon's minimum spend."""
+
+    code = "coupon_below_minimum"
+
+
+class CouponNotStackable(CouponRefused):
+    """A flash-deal price and this coupon do not combine."""
+
+    code = "coupon_not_stackable"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -310,6 +387,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     NotYourOrder.code: Answer(403, 4403),
     Muted.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
+    CouponNotFound.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
     IllegalTransition.code: _CONFLICT,
@@ -330,6 +408,16 @@ DOMAIN_CODES: dict[str, Answer] = {
     ReturnExcluded.code: _CONFLICT,
     ReturnTooMany.code: _CONFLICT,
     AlreadyRefunded.code: _CONFLICT,
+    CouponRefused.code: _CONFLICT,
+    CouponExhausted.code: _CONFLICT,
+    CouponLimit.code: _CONFLICT,
+    CouponClosed.code: _CONFLICT,
+    CouponExpired.code: _CONFLICT,
+    CouponUsed.code: _CONFLICT,
+    CouponNotEligible.code: Answer(403, 4403),
+    CouponNotApplicable.code: _INVALID,
+    CouponBelowMinimum.code: _INVALID,
+    CouponNotStackable.code: _INVALID,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

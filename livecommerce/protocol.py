@@ -26,10 +26,11 @@ README_END = "<!-- events:end -->"
 def _modules() -> list[ModuleType]:
     from livecommerce.events import protocol
     from livecommerce.orders import events as orders
+    from livecommerce.promotions import events as promotions
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, orders]
+    return [protocol, rooms, sales, promotions, orders]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

@@ -24,6 +24,7 @@ from livecommerce.media import MediaNode, RelayNode
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
+from livecommerce.promotions.desk import Coupons, build_coupons
 from livecommerce.rooms.chat_poster import ChatPoster
 from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
@@ -54,6 +55,7 @@ class Resources:
     checkout: Checkout
     chat: ChatPoster
     revocations: Revocations
+    coupons: Coupons
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -151,6 +153,7 @@ async def build_resources(settings: Settings) -> Resources:
             cache_seconds=settings.token_check_cache_seconds,
             stale_seconds=settings.token_check_stale_seconds,
         ),
+        coupons=build_coupons(db, redis, keys),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -170,4 +173,6 @@ async def build_resources(settings: Settings) -> Resources:
     await resources.revocations.refresh()
     if redis is not None:
         resources.spawn(resources.revocations.run(), "token-revocations")
+    resources.coupons.clock = resources.checkout.clock
+    resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
     return resources

@@ -25,7 +25,12 @@ from tests import services
 from tests.protocol_check import FrameChecker, checking_frames
 
 SHAPES = ["embedded", "scaled", "cluster"]
-CLUSTER_SUITES = ("tests/hub/", "tests/orders/", "tests/routes/test_ws.py")
+CLUSTER_SUITES = (
+    "tests/hub/",
+    "tests/orders/",
+    "tests/promotions/test_claims.py",
+    "tests/routes/test_ws.py",
+)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -31,7 +31,13 @@ from livecommerce.orders.gate import MAX_KEY_LENGTH, GateResult, Outcome, check_
 from livecommerce.orders.reconcile import reconcile_sale
 from livecommerce.orders.stock import Take
 from livecommerce.orders.views import OrderView, PlacedOrder
-from livecommerce.orders.writer import Target, find_order, write_one, write_winners
+from livecommerce.orders.writer import (
+    Target,
+    check_deal_coupon,
+    find_order,
+    write_one,
+    write_winners,
+)
 from livecommerce.sales.lifecycle import SaleStatus
 from livecommerce.sales.views import SaleView
 
@@ -42,14 +48,23 @@ DUPLICATE_WAIT, DUPLICATE_POLL = 2.0, 0.05
 
 
 async def place_order(
-    checkout: Checkout, *, buyer_id: int, sale_id: int, quantity: int, key: str
-) -> PlacedOrder:
-    """Order ``quantity`` units; the same ``key`` always answers with the same order."""
+    checkout: Checkout, *, buyer_id: int, sale_id: int, quantity: int, key: str,
+    coupon_claim_id: int | None = None,
+) -> PlacedOrder:  # fmt: skip
+    """Order ``quantity`` units; the same ``key`` always answers with the same order.
+
+    With ``coupon_claim_id`` the attempt leaves the fast path: the coupon is checked in
+    the database first (a deal price stacks only with a coupon allowed to), and the
+    winner is written alone, the coupon redeemed in its transaction."""
     check_request(key, quantity)
     sale = await checkout.sale(sale_id)
     refusal = _known_refusal(checkout, sale, buyer_id, quantity, key)
     if refusal is not None:
         raise refusal
+    if coupon_claim_id is not None:
+        return await _place_with_coupon(
+            checkout, sale, Take(buyer_id, key, quantity), coupon_claim_id
+        )
     mark = checkout.sold_out(sale_id)
     # Holders not read (yet): ask the gate about this key.
     unread = mark is not None and mark.holders is None
@@ -74,6 +89,31 @@ async def place_order(
     if result.outcome is Outcome.SOLD_OUT and result.remaining == 0:
         checkout.mark_sold_out(sale.ref)
     raise _refusal(sale, result)
+
+
+async def _place_with_coupon(
+    checkout: Checkout, sale: SaleView, take: Take, claim_id: int
+) -> PlacedOrder:
+    async with checkout.db.read() as session:
+        existing = await find_order(session, take.buyer_id, take.key, Target.of_sale(sale))
+        if existing is not None:
+            return PlacedOrder(OrderView.of(existing), created=False)
+        await check_deal_coupon(session, checkout, sale, take, claim_id)
+    try:
+        result = await _reserve(checkout, sale, take.buyer_id, take.key, take.quantity)
+    except Unavailable:
+        checkout.gate_stale = True
+        return await write_one(checkout, sale, take, gated=False, coupon_claim_id=claim_id)
+    if result.outcome is Outcome.DUPLICATE:
+        existing_view = await _wait_for_order(checkout, sale, take.buyer_id, take.key)
+        if existing_view is not None:
+            return PlacedOrder(existing_view, created=False)
+        result = await _reserve_orphaned(checkout, sale, take)
+    if result.outcome is not Outcome.RESERVED:
+        raise _refusal(sale, result)
+    if result.remaining == 0:
+        checkout.mark_sold_out(sale.ref)
+    return await write_one(checkout, sale, take, gated=True, coupon_claim_id=claim_id)
 
 
 async def _write_reserved(checkout: Checkout, sale: SaleView, take: Take) -> PlacedOrder:

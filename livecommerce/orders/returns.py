@@ -25,7 +25,7 @@ from livecommerce.orders.lifecycle import RETURNABLE, OrderStatus, return_window
 from livecommerce.orders.payment import SUCCEEDED
 from livecommerce.orders.refunds import Providers
 from livecommerce.orders.service import load_merchant_order, load_own_order
-from livecommerce.orders.views import OrderView
+from livecommerce.orders.views import OrderView, refund_cents
 from livecommerce.storage.db import Database, UnitOfWork
 from livecommerce.storage.models import Order, Payment, Product, Refund, utcnow
 
@@ -108,7 +108,7 @@ async def approve_return(
         )  # fmt: skip
         view = await _or_raced(uow, order, moved, OrderStatus.REFUNDING)
         refund = Refund(
-            order_id=order.id, quantity=quantity, amount_cents=quantity * order.unit_price_cents,
+            order_id=order.id, quantity=quantity, amount_cents=refund_cents(order, quantity),
             provider=await _payment_provider(uow, order.id),
             reference=f"rf_{order.id}_{secrets.token_hex(8)}", status=refunds.PENDING,
             attempts=0, created_at=at, leased_until=at,

@@ -22,6 +22,7 @@ from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.stock import return_stock
 from livecommerce.orders.views import OrderView
+from livecommerce.promotions.redemption import give_back
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Order, OrderAddress, Product, User
 
@@ -102,6 +103,8 @@ async def _close(
     if moved is None:
         return False
     level = await return_stock(uow, order, now=checkout.clock())
+    if order.coupon_claim_id is not None:
+        await give_back(uow.session, order_id=order.id, now=checkout.clock())
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)
         buyer_id, key = order.buyer_id, order.idempotency_key

@@ -4,9 +4,14 @@ Same rules as a deal, minus the spike machinery: the product's stock is taken wi
 conditional update (never below zero), the order is written in the same transaction,
 the same Idempotency-Key returns the same order, and an unpaid order expires and gives
 its units back. No stock gate: ordinary buying does not arrive thousands per second.
+
+With ``coupon_claim_id`` the line is priced by ``promotions.pricing`` (the same function
+as the buy sheet's preview) and the coupon is redeemed in the order's transaction.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +22,7 @@ from livecommerce.orders.gate import check_request
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.views import OrderView, PlacedOrder, order_news
 from livecommerce.orders.writer import Target, find_order
+from livecommerce.promotions import pricing, redemption
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room
 from livecommerce.storage.db import UnitOfWork
@@ -33,8 +39,10 @@ async def buy_from_shelf(
     product_id: int,
     quantity: int,
     key: str,
+    coupon_claim_id: int | None = None,
 ) -> PlacedOrder:
-    """Order ``quantity`` units of a shelf product at its list price."""
+    """Order ``quantity`` units of a shelf product at its list price, less the buyer's
+    coupon ``coupon_claim_id`` if given."""
     check_request(key, quantity)
     target = Target(room_id, product_id)
     if quantity > MAX_UNITS_PER_ORDER:
@@ -44,7 +52,8 @@ async def buy_from_shelf(
             existing = await find_order(uow.session, buyer_id, key, target)
             if existing is not None:
                 return PlacedOrder(OrderView.of(existing), created=False)
-            order = await _write(checkout, uow, buyer_id, room_id, product_id, quantity, key)
+            line = _Wanted(room_id, product_id, quantity, key, coupon_claim_id)
+            order = await _write(checkout, uow, buyer_id, line)
             return PlacedOrder(OrderView.of(order), created=True)
     except IntegrityError:
         # A concurrent request with the same key won the unique constraint.
@@ -55,26 +64,33 @@ async def buy_from_shelf(
         return PlacedOrder(OrderView.of(winner), created=False)
 
 
-async def _write(
-    checkout: Checkout,
-    uow: UnitOfWork,
-    buyer_id: int,
-    room_id: int,
-    product_id: int,
-    quantity: int,
-    key: str,
-) -> Order:
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    room_id: int
+    product_id: int
+    quantity: int
+    key: str
+    coupon_claim_id: int | None
+
+
+async def _write(checkout: Checkout, uow: UnitOfWork, buyer_id: int, wanted: _Wanted) -> Order:
     session = uow.session
+    room_id, product_id, quantity = wanted.room_id, wanted.product_id, wanted.quantity
     room = await load_room(session, room_id)
     if room.status == RoomStatus.ENDED:
         raise RoomEnded("the room has ended")
     if await session.get(RoomProduct, (room_id, product_id)) is None:
         raise NotFound(f"product {product_id} is not on this room's shelf")
     product = await load_product(session, product_id)
+    now = checkout.clock()
+    quote, claim = await redemption.price_with(
+        session, pricing.Line(product_id, product.price_cents, quantity),
+        claim_id=wanted.coupon_claim_id, buyer_id=buyer_id, merchant_id=product.merchant_id,
+        now=now,
+    )  # fmt: skip
     if not await take_product_stock(session, product_id, quantity):
         left = product.stock_on_hand
         raise SoldOut("out of stock" if left <= 0 else f"only {left} left")
-    now = checkout.clock()
     order = Order(
         buyer_id=buyer_id,
         room_id=room_id,
@@ -83,12 +99,18 @@ async def _write(
         quantity=quantity,
         unit_price_cents=product.price_cents,
         status=OrderStatus.PENDING_PAYMENT.value,
-        idempotency_key=key,
+        idempotency_key=wanted.key,
         created_at=now,
         expires_at=now + checkout.payment_ttl,
+        coupon_claim_id=None if claim is None else claim.id,
+        discount_cents=quote.discount_cents,
     )
     session.add(order)
     await session.flush()
+    if claim is not None:
+        await redemption.mark_redeemed(
+            session, claim_id=claim.id, buyer_id=buyer_id, order_id=order.id, now=now
+        )
     news = order_news(order.id, order.status, None)
     uow.emit_to(room_id, buyer_id, news)
     return order

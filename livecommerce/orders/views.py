@@ -31,6 +31,8 @@ class OrderView:
     completed_at: datetime | None = None
     return_quantity: int = 0
     refunded_quantity: int = 0
+    discount_cents: int = 0
+    coupon_claim_id: int | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -39,16 +41,18 @@ class OrderView:
             order.quantity, order.unit_price_cents, order.status, order.idempotency_key,
             order.created_at, order.expires_at, order.paid_at, order.shipped_at,
             order.carrier, order.tracking_number, order.delivered_at, order.completed_at,
-            order.return_quantity or 0, order.refunded_quantity or 0,
+            order.return_quantity or 0, order.refunded_quantity or 0, order.discount_cents or 0,
+            order.coupon_claim_id,
         )  # fmt: skip
 
     @property
     def refunded_cents(self) -> int:
-        return self.refunded_quantity * self.unit_price_cents
+        return paid_share(self.total_cents, self.quantity, self.refunded_quantity)
 
     @property
     def total_cents(self) -> int:
-        return self.quantity * self.unit_price_cents
+        """What the buyer pays: the line less its coupon (``promotions.pricing``)."""
+        return self.quantity * self.unit_price_cents - self.discount_cents
 
     def as_dict(self) -> dict[str, Any]:
         # Field by field: ``dataclasses.asdict`` deep-copies every value, which made this
@@ -64,8 +68,25 @@ class OrderView:
             "carrier": self.carrier, "tracking_number": self.tracking_number,
             "delivered_at": _iso(self.delivered_at), "completed_at": _iso(self.completed_at),
             "return_quantity": self.return_quantity, "refunded_quantity": self.refunded_quantity,
-            "refunded_cents": self.refunded_cents,
+            "refunded_cents": self.refunded_cents, "discount_cents": self.discount_cents,
+            "coupon_claim_id": self.coupon_claim_id,
         }  # fmt: skip
+
+
+def paid_share(total_cents: int, quantity: int, units: int) -> int:
+    """What ``units`` of an order's ``quantity`` cost of the ``total_cents`` paid (after
+    its coupon). Rounded down per running total, so refunds in parts add up to exactly
+    the total once every unit is back, and never more."""
+    return total_cents * units // quantity if quantity else 0
+
+
+def refund_cents(order: Order, units: int) -> int:
+    """The money back for ``units`` more of ``order``, after those already refunded."""
+    total = order.quantity * order.unit_price_cents - (order.discount_cents or 0)
+    before = order.refunded_quantity or 0
+    return paid_share(total, order.quantity, before + units) - paid_share(
+        total, order.quantity, before
+    )
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -22,12 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.catalog.service import load_product
 from livecommerce.errors import KeyReused, Unavailable
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.stock import PENDING, Take, take_stock, take_stock_many
 from livecommerce.orders.views import OrderView, PlacedOrder, order_news
+from livecommerce.promotions import pricing, redemption
+from livecommerce.promotions.pricing import Quote
+from livecommerce.promotions.views import ClaimView
 from livecommerce.sales.views import SaleView
-from livecommerce.storage.db import AfterCommit
+from livecommerce.storage.db import AfterCommit, UnitOfWork
 from livecommerce.storage.models import Order
 
 log = logging.getLogger(__name__)
@@ -112,12 +116,15 @@ async def _write_together(
     return [PlacedOrder(view, created=True) for view in views]
 
 
-async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bool) -> PlacedOrder:
+async def write_one(
+    checkout: Checkout, sale: SaleView, take: Take, *, gated: bool,
+    coupon_claim_id: int | None = None,
+) -> PlacedOrder:  # fmt: skip
     """One winner's write; with ``gated`` the gate reservation is released if it fails."""
     buyer_id, key = take.buyer_id, take.key
     started = time.perf_counter()
     try:
-        placed = await _commit(checkout, sale, take, check=not gated)
+        placed = await _commit(checkout, sale, take, check=not gated, claim_id=coupon_claim_id)
         checkout.observe_commit(time.perf_counter() - started)
         return placed
     except IntegrityError:
@@ -134,7 +141,34 @@ async def write_one(checkout: Checkout, sale: SaleView, take: Take, *, gated: bo
         raise
 
 
-async def _commit(checkout: Checkout, sale: SaleView, take: Take, *, check: bool) -> PlacedOrder:
+async def check_deal_coupon(
+    session: AsyncSession, checkout: Checkout, sale: SaleView, take: Take, claim_id: int
+) -> tuple[Quote, ClaimView | None]:
+    """The deal line's price with the buyer's coupon; its refusal if it does not apply
+    (``coupon_not_stackable`` unless the coupon may combine with a deal price)."""
+    product = await load_product(session, sale.product_id)
+    line = pricing.Line(sale.product_id, product.price_cents, take.quantity, sale.price_cents)
+    return await redemption.price_with(
+        session, line, claim_id=claim_id, buyer_id=take.buyer_id,
+        merchant_id=product.merchant_id, now=checkout.clock(),
+    )  # fmt: skip
+
+
+async def _redeem(
+    uow: UnitOfWork, checkout: Checkout, sale: SaleView, take: Take, order: Order, claim_id: int
+) -> None:
+    quote, _ = await check_deal_coupon(uow.session, checkout, sale, take, claim_id)
+    order.coupon_claim_id, order.discount_cents = claim_id, quote.discount_cents
+    await uow.session.flush()
+    await redemption.mark_redeemed(
+        uow.session, claim_id=claim_id, buyer_id=take.buyer_id, order_id=order.id,
+        now=checkout.clock(),
+    )  # fmt: skip
+
+
+async def _commit(
+    checkout: Checkout, sale: SaleView, take: Take, *, check: bool, claim_id: int | None = None
+) -> PlacedOrder:
     now = checkout.clock()
     buyer_id, key = take.buyer_id, take.key
     async with checkout.db.unit_of_work() as uow:
@@ -146,6 +180,8 @@ async def _commit(checkout: Checkout, sale: SaleView, take: Take, *, check: bool
             uow, sale, buyer_id=buyer_id, quantity=take.quantity, key=key, now=now,
             expires_at=now + checkout.payment_ttl,
         )  # fmt: skip
+        if claim_id is not None:
+            await _redeem(uow, checkout, sale, take, order, claim_id)
         view = OrderView.of(order)
         news = order_news(view.id, view.status, sale.id)
         uow.emit_to(sale.room_id, buyer_id, news)

@@ -28,6 +28,7 @@ from livecommerce.errors import DomainError, InvalidInput, NotAuthenticated
 from livecommerce.orders import placement, shelf
 from livecommerce.orders.views import PlacedOrder
 from livecommerce.resources import Resources
+from livecommerce.routes._fields import MAX_ROW_ID
 from livecommerce.routes.deps import (
     CSRF_HEADER,
     NO_CALLER,
@@ -60,7 +61,8 @@ DOCS: dict[str, Any] = {
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False,
         "properties": {"quantity": {"type": "integer", "default": 1,
-                                    "minimum": -MAX_QUANTITY, "maximum": MAX_QUANTITY}},
+                                    "minimum": -MAX_QUANTITY, "maximum": MAX_QUANTITY},
+                       "coupon_claim_id": {"type": ["integer", "null"], "default": None}},
     }}}},
 }  # fmt: skip
 """What :func:`parse_purchase` accepts, for the routes' OpenAPI (``openapi_extra``)."""
@@ -76,6 +78,7 @@ class MalformedBody(DomainError):
 class PurchaseRequest:
     quantity: int
     key: str
+    coupon_claim_id: int | None = None  # one of the buyer's claimed coupons
 
 
 Placing = Callable[[Principal, PurchaseRequest], Awaitable[PlacedOrder]]
@@ -92,14 +95,16 @@ def _first(headers: RawHeaders) -> dict[bytes, bytes]:
 
 
 def parse_purchase(body: bytes, headers: RawHeaders) -> PurchaseRequest:
-    """What the buyer asks for: ``{"quantity": n}`` (default 1) and an Idempotency-Key."""
+    """What the buyer asks for: ``{"quantity": n, "coupon_claim_id": c}`` (quantity 1
+    and no coupon by default) and an Idempotency-Key."""
     found = _first(headers)
     key = found.get(_KEY)
     if key is None:
         raise InvalidInput("idempotency-key: the Idempotency-Key header is required")
     if len(key) > MAX_KEY_HEADER:
         raise InvalidInput(f"idempotency-key: at most {MAX_KEY_HEADER} characters")
-    return PurchaseRequest(_quantity(body, found.get(_TYPE)), key.decode("latin-1"))
+    data = _body(body, found.get(_TYPE))
+    return PurchaseRequest(_quantity(data), key.decode("latin-1"), _coupon(data))
 
 
 def _is_json(content_type: bytes | None) -> bool:
@@ -111,7 +116,7 @@ def _is_json(content_type: bytes | None) -> bool:
     )
 
 
-def _quantity(body: bytes, content_type: bytes | None) -> int:
+def _body(body: bytes, content_type: bytes | None) -> dict[str, Any]:
     if not _is_json(content_type):
         raise InvalidInput("the body must be JSON (Content-Type: application/json)")
     if not body:
@@ -122,9 +127,22 @@ def _quantity(body: bytes, content_type: bytes | None) -> int:
         raise MalformedBody("request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("the body must be a JSON object")
-    extra = sorted(data.keys() - {"quantity"})
+    extra = sorted(data.keys() - {"quantity", "coupon_claim_id"})
     if extra:
         raise InvalidInput(f"{extra[0]}: unknown field")
+    return data
+
+
+def _coupon(data: dict[str, Any]) -> int | None:
+    claim = data.get("coupon_claim_id")
+    if claim is None:
+        return None
+    if type(claim) is not int or not 1 <= claim <= MAX_ROW_ID:
+        raise InvalidInput(f"coupon_claim_id: must be an id between 1 and {MAX_ROW_ID}")
+    return claim
+
+
+def _quantity(data: dict[str, Any]) -> int:
     quantity = data.get("quantity", 1)
     # Strict: a bool or a float is not a quantity.
     if type(quantity) is not int:
@@ -261,7 +279,7 @@ def from_sale(resources: Resources, sale_id: int) -> tuple[Placing, QuickRefusal
     async def place(caller: Principal, wanted: PurchaseRequest) -> PlacedOrder:
         return await placement.place_order(
             checkout, buyer_id=caller.user_id, sale_id=sale_id,
-            quantity=wanted.quantity, key=wanted.key,
+            quantity=wanted.quantity, key=wanted.key, coupon_claim_id=wanted.coupon_claim_id,
         )  # fmt: skip
 
     return place, refuse
@@ -274,6 +292,7 @@ def from_shelf(resources: Resources, room_id: int, product_id: int) -> Placing:
         return await shelf.buy_from_shelf(
             resources.checkout, buyer_id=caller.user_id, room_id=room_id,
             product_id=product_id, quantity=wanted.quantity, key=wanted.key,
+            coupon_claim_id=wanted.coupon_claim_id,
         )  # fmt: skip
 
     return place

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.orders import commands as deals
 from livecommerce.orders.summary import show_sold
+from livecommerce.promotions import commands as coupons
 from livecommerce.rooms import commands, service
 from livecommerce.routes._fields import BodyId, RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
@@ -108,6 +109,7 @@ async def start(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) ->
 async def end(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
     """End the show; its flash deals end (or, not yet started, are cancelled) with it."""
     room = await deals.end_show(resources.checkout, caller=caller, room_id=room_id)
+    await coupons.close_show_drops(resources.coupons, room_id=room_id)
     return room.as_dict()
 
 

@@ -97,6 +97,19 @@ class Keys:
         """Hash buyer:idempotency-key -> reservation outcome."""
         return f"{self._room(room_id)}:sale:{sale_id}:keys"
 
+    # --- coupon claim gate ------------------------------------------------------
+    def coupon_gate(self, room_id: int, drop_id: int) -> str:
+        """Hash with the drop's quantity, claimed count, limit, window and open flag."""
+        return f"{self._room(room_id)}:coupon:{drop_id}:gate"
+
+    def coupon_buyers(self, room_id: int, drop_id: int) -> str:
+        """Hash buyer id -> coupons of the drop that buyer claimed."""
+        return f"{self._room(room_id)}:coupon:{drop_id}:buyers"
+
+    def coupon_keys(self, room_id: int, drop_id: int) -> str:
+        """Hash buyer:idempotency-key -> 1 for each claim taken."""
+        return f"{self._room(room_id)}:coupon:{drop_id}:keys"
+
     def gate_epoch(self) -> str:
         """Set once per Redis lifetime; when it vanishes Redis has lost its data."""
         return f"{self.prefix}gate:epoch"

@@ -1,11 +1,13 @@
 // The buy sheet: the live flash deal's price, else the shelf's list price; a quantity
 // stepper, one order per tap with an idempotency key (a double tap or a retry after a
 // timeout never buys twice), then pay to the address picked (the buyer's default unless
-// changed; address-picker.js).
+// changed; address-picker.js). The coupon row (coupons.js) shows the server's price
+// with the buyer's best coupon.
 
 import { AddressPicker } from "./address-picker.js";
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
+import { CouponPicker } from "./coupons.js";
 import { el, fill, thumb } from "./dom.js";
 import { errorText } from "./errors.js";
 import { money, t } from "./i18n.js";
@@ -32,7 +34,7 @@ function offerOf(state, product) {
 }
 
 export class BuySheet {
-  constructor(sheet, scrim, { loggedIn, loginUrl }) {
+  constructor(sheet, scrim, { loggedIn, loginUrl, roomId }) {
     this.sheet = sheet;
     this.scrim = scrim;
     this.body = sheet.querySelector("#buy-body");
@@ -40,6 +42,7 @@ export class BuySheet {
     this.loginUrl = loginUrl;
     this.product = null;
     this.picker = loggedIn ? new AddressPicker() : null;
+    this.coupons = new CouponPicker({ roomId });
   }
 
   open(state, product) {
@@ -51,6 +54,7 @@ export class BuySheet {
     this.button = null;
     this.note = null; // {text, ok}: the last outcome, kept across redraws
     this.offer = null;
+    this.coupons.reset();
     this.render(state);
     this.picker?.load();
     this.sheet.hidden = false;
@@ -87,11 +91,19 @@ export class BuySheet {
     this.quantity = Math.min(this.quantity, max);
     const output = el("output", { "data-testid": "buy-quantity" }, String(this.quantity));
     const total = el("b", { class: "price", "data-testid": "buy-total" }, money(price * this.quantity, product.currency));
+    const priced = () => {
+      if (this.loggedIn && !this.placed) {
+        this.coupons.price({ product, deal: live ? deal : null, quantity: this.quantity, currency: product.currency,
+          onQuote: (quote) => { total.textContent = money(quote.total_cents, product.currency); } });
+      }
+    };
     const step = (delta) => () => {
       this.quantity = Math.min(max, Math.max(1, this.quantity + delta));
       output.textContent = String(this.quantity);
       total.textContent = money(price * this.quantity, product.currency);
+      priced();
     };
+    priced();
     this.result = el("p", { class: "buy-result", hidden: true, "data-testid": "buy-result" });
     if (this.note) this.show(this.note.text, this.note.ok);
     fill(this.body,
@@ -107,6 +119,7 @@ export class BuySheet {
         el("div", { class: "stepper" },
           el("button", { type: "button", onclick: step(-1), "aria-label": "-" }, "−"), output,
           el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))),
+      this.loggedIn ? this.coupons.row : null,
       el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total),
       this.result,
       this.picker && this.placed?.status !== "paid" ? this.picker.root : null,
@@ -155,7 +168,7 @@ export class BuySheet {
     this.busy = true;
     this.button.disabled = true;
     try {
-      const order = await api("POST", path, { quantity: this.quantity },
+      const order = await api("POST", path, { quantity: this.quantity, coupon_claim_id: this.coupons.claimId },
         { "Idempotency-Key": this.keys.get(target) });
       this.placed = order;
       this.show(t("buy.ordered_short", { id: order.id ?? "" }), true);

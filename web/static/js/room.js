@@ -4,6 +4,8 @@
 import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
+import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
+import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
@@ -30,7 +32,12 @@ const sheets = drawers();
 const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
   loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
+  roomId,
 });
+const couponBox = el("div", { class: "coupon-cards", id: "coupon-cards", hidden: true, "data-testid": "coupon-cards" });
+$("sale-banner").after(couponBox);
+const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(page.user),
+  loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const player = videoPlayer(roomId, $("video"));
 
 function openBuy(product) {
@@ -103,6 +110,7 @@ function onEvent(event) {
   if (event.type === "moderation.banned" && page.user && event.data?.user?.id === page.user.id) {
     banned(event.data.until);
   }
+  coupons.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   const changed = applyEvent(state, event);
@@ -125,3 +133,4 @@ bindChatForm($("chat-form"), socket);
 $("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
 audienceStats(roomId, $("audience-stats"));
 draw.all();
+coupons.load();

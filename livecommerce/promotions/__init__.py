@@ -1,0 +1,1 @@
+"""Promotions: coupons (templates, drops, the claim gate) and pricing."""
