@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.rooms import commands
-from tests.users import Account, product, room, signup
+from tests.users import Account, address, product, room, signup
 
 PAGE_DATA = re.compile(r'<script type="application/json" id="page-data">(.*?)</script>', re.S)
 
@@ -53,6 +53,7 @@ async def test_sold_counts_paid_orders(client: httpx.AsyncClient) -> None:
     """What a show sold counts paid units per product; an unpaid order is not sold."""
     rid, _, _, ids = await _live_show(client)
     buyer = await signup(client, "mei")
+    await address(client, buyer)
     paid = await client.post(
         f"/api/rooms/{rid}/products/{ids[1]}/orders",
         json={"quantity": 3},

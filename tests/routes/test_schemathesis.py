@@ -79,6 +79,7 @@ def seed(url: str) -> str:
         pid = post("/api/products", {"title": "Tea", "price_cents": 100, "stock": 50}, shop)["id"]
         show = {"title": "Show", "host": "anna", "scheduled_at": "2030-01-01T12:00:00Z"}
         rid = post("/api/rooms", {**show, "product_ids": [pid]}, shop)["id"]
+        post(f"/api/rooms/{rid}/start", {}, host)  # deals sell only while the show is live
         deal = {"product_id": pid, "price_cents": 90, "quantity": 20, "countdown_seconds": 0}
         sale = post(f"/api/rooms/{rid}/sales", {**deal, "duration_seconds": 3600}, host)["id"]
         post(f"/api/sales/{sale}/orders", {"quantity": 1}, buyer)

@@ -9,6 +9,7 @@ from playwright.async_api import Browser, expect
 
 from livecommerce.media.client import publish_test_pattern
 from tests.servers import Server
+from tests.users import ADDRESS
 from tests.web.conftest import new_page, shot
 from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
@@ -82,6 +83,7 @@ async def test_chat_rules_and_the_order_counter(browser: Browser, server: Server
                 "countdown_seconds": 0, "duration_seconds": 600}  # fmt: skip
         sale = (await api.post(f"/api/rooms/{room_id}/sales", json=deal, headers=host)).json()
         buyer = {"Authorization": f"Bearer {await api_signup(api, 'mei', 'viewer', 'Mei')}"}
+        await api.post("/api/me/addresses", json=ADDRESS, headers=buyer)
         for _ in range(50):  # the scheduler starts the deal within its tick
             if (await api.get(f"/api/sales/{sale['id']}")).json()["status"] == "live":
                 break

@@ -17,6 +17,7 @@ from websockets.typing import Origin
 
 from livecommerce.media.client import publish_test_pattern
 from tests.servers import Server
+from tests.users import ADDRESS
 from tests.web.conftest import new_page, shot
 from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
@@ -218,6 +219,7 @@ async def test_ended_room(browser: Browser, server: Server, phone: bool) -> None
         product = show.room_products[1]
         placed = await api.post(f"/api/rooms/{room_id}/products/{product}/orders",
                                 json={"quantity": 2}, headers=headers)  # fmt: skip
+        await api.post("/api/me/addresses", json=ADDRESS, headers=headers)
         await api.post(f"/api/orders/{placed.json()['id']}/pay", json={}, headers=headers)
         ended = await api.post(
             f"/api/rooms/{room_id}/end", headers={"Authorization": f"Bearer {show.host_token}"}
