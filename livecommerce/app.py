@@ -17,6 +17,8 @@ from livecommerce.routes import (
     addresses,
     auth,
     errors,
+    gift_admin,
+    gifts,
     health,
     media,
     merchant_orders,
@@ -75,6 +77,8 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         orders,
         order_actions,
         merchant_orders,
+        gifts,
+        gift_admin,
         media,
     )
     for module in routers:

@@ -15,8 +15,10 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
-    │   └── NotYourOrder          not_your_order
+    │   ├── NotYourOrder          not_your_order
+    │   └── MinorCannotGift       minor_cannot_gift
     ├── NotFound                  not_found
+    │   └── UnknownGift           unknown_gift
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
     │   ├── IllegalTransition     illegal_transition
@@ -35,7 +37,12 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnWindowClosed    return_window_closed
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
-    │   └── AlreadyRefunded       already_refunded
+    │   ├── AlreadyRefunded       already_refunded
+    │   ├── GiftOverCap           gift_over_cap
+    │   ├── GiftDailyLimit        gift_daily_limit
+    │   ├── GiftMonthlyLimit      gift_monthly_limit
+    │   ├── InsufficientBalance   insufficient_balance
+    │   └── HostGiftMuted         host_gift_muted
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -126,10 +133,22 @@ class NotYourOrder(PermissionDenied):
     code = "not_your_order"
 
 
+class MinorCannotGift(PermissionDenied):
+    """The account is flagged as a minor's: it cannot send gifts or top up a wallet."""
+
+    code = "minor_cannot_gift"
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
     code = "not_found"
+
+
+class UnknownGift(NotFound):
+    """No such gift in the catalogue of the room's shop (or it was withdrawn)."""
+
+    code = "unknown_gift"
 
 
 class Conflict(DomainError):
@@ -238,6 +257,36 @@ class AlreadyRefunded(Conflict):
     code = "already_refunded"
 
 
+class GiftOverCap(Conflict):
+    """One send would cost more than the per-send cap (``gift_max_cents_per_send``)."""
+
+    code = "gift_over_cap"
+
+
+class GiftDailyLimit(Conflict):
+    """The send would take the viewer's gifts today past the daily limit."""
+
+    code = "gift_daily_limit"
+
+
+class GiftMonthlyLimit(Conflict):
+    """The send would take the viewer's gifts this month past the monthly limit."""
+
+    code = "gift_monthly_limit"
+
+
+class InsufficientBalance(Conflict):
+    """The wallet holds less than the send costs; top it up first."""
+
+    code = "insufficient_balance"
+
+
+class HostGiftMuted(Conflict):
+    """The platform stopped this host from receiving gifts for a while."""
+
+    code = "host_gift_muted"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -289,7 +338,9 @@ DOMAIN_CODES: dict[str, Answer] = {
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
     NotYourOrder.code: Answer(403, 4403),
+    MinorCannotGift.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
+    UnknownGift.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
     IllegalTransition.code: _CONFLICT,
@@ -309,6 +360,11 @@ DOMAIN_CODES: dict[str, Answer] = {
     ReturnExcluded.code: _CONFLICT,
     ReturnTooMany.code: _CONFLICT,
     AlreadyRefunded.code: _CONFLICT,
+    GiftOverCap.code: _CONFLICT,
+    GiftDailyLimit.code: _CONFLICT,
+    GiftMonthlyLimit.code: _CONFLICT,
+    InsufficientBalance.code: _CONFLICT,
+    HostGiftMuted.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),
