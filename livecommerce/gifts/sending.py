@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import (
     Conflict,
@@ -84,19 +85,26 @@ async def _room_and_gift(uow: UnitOfWork, order: SendOrder, now: datetime) -> tu
     return room, gift
 
 
-async def _check_limits(gifts: GiftRuntime, uow: UnitOfWork, sender_id: int, amount: int,
-                        now: datetime) -> None:  # fmt: skip
+async def spent(session: AsyncSession, sender_id: int, now: datetime) -> tuple[int, int]:
+    """What the sender spent on gifts (not reversed) today and this month."""
     day, month = day_and_month(now)
-    spent = func.coalesce(func.sum(GiftSend.amount_cents), 0)
-    mine = (GiftSend.sender_id == sender_id, GiftSend.status != settlement.REVERSED)
+    amount = func.sum(GiftSend.amount_cents)
     row = (
-        await uow.session.execute(
-            select(spent.filter(GiftSend.created_at >= day), spent).where(
-                *mine, GiftSend.created_at >= month
+        await session.execute(
+            select(amount.filter(GiftSend.created_at >= day), amount).where(
+                GiftSend.sender_id == sender_id,
+                GiftSend.status != settlement.REVERSED,
+                GiftSend.created_at >= month,
             )
         )
     ).one()
-    today, this_month = int(row[0] or 0), int(row[1] or 0)
+    return int(row[0] or 0), int(row[1] or 0)
+
+
+async def _check_limits(
+    gifts: GiftRuntime, uow: UnitOfWork, sender_id: int, amount: int, now: datetime
+) -> None:
+    today, this_month = await spent(uow.session, sender_id, now)
     policy = gifts.policy
     if today + amount > policy.max_per_day:
         raise GiftDailyLimit(f"gifts today would pass the daily limit of {policy.max_per_day}")

@@ -17,13 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.errors import InvalidInput, MinorCannotGift, NotFound, Unavailable
-from livecommerce.gifts import ledger, settlement
+from livecommerce.gifts import ledger
 from livecommerce.gifts.runtime import GiftRuntime
-from livecommerce.gifts.sending import day_and_month
+from livecommerce.gifts.sending import spent
 from livecommerce.gifts.views import WalletView
 from livecommerce.orders.payment import Charge
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.gift_models import GiftSend, LedgerPosting, LedgerTransfer
+from livecommerce.storage.gift_models import LedgerPosting, LedgerTransfer
 from livecommerce.storage.models import User
 
 
@@ -101,21 +101,11 @@ async def credit_top_up(gifts: GiftRuntime, uow: UnitOfWork, *, user_id: int, ke
 
 
 async def wallet_view(session: AsyncSession, gifts: GiftRuntime, user_id: int) -> WalletView:
-    day, month = day_and_month(gifts.clock())
-    spent = func.coalesce(func.sum(GiftSend.amount_cents), 0)
-    row = (
-        await session.execute(
-            select(spent.filter(GiftSend.created_at >= day), spent).where(
-                GiftSend.sender_id == user_id,
-                GiftSend.status != settlement.REVERSED,
-                GiftSend.created_at >= month,
-            )
-        )
-    ).one()
+    today, this_month = await spent(session, user_id, gifts.clock())
     policy = gifts.policy
     return WalletView(
         balance_cents=await ledger.wallet_balance(session, user_id),
-        spent_today_cents=int(row[0] or 0), spent_month_cents=int(row[1] or 0),
+        spent_today_cents=today, spent_month_cents=this_month,
         max_per_send_cents=policy.max_per_send, max_per_day_cents=policy.max_per_day,
         max_per_month_cents=policy.max_per_month,
     )  # fmt: skip
