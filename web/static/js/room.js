@@ -6,6 +6,7 @@ import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
+import { GiftLane, GiftPanel } from "./gifts.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -32,6 +33,9 @@ const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
 });
 const player = videoPlayer(roomId, $("video"));
+const giftLane = new GiftLane($("gift-lane"));
+new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
+  loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 
 function openBuy(product) {
   sheets.open($("buy-sheet"));
@@ -105,6 +109,7 @@ function onEvent(event) {
   }
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
+  giftLane.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
