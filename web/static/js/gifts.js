@@ -3,7 +3,8 @@
 //
 // gift.sent is one send, gift.combo many sends folded while the room is busy,
 // gift.receipt the sender's own send during a combo. The sender shows their own send
-// from the API's answer at once and skips its echo (the same send_id) from the socket.
+// from the API's answer at once; whichever of the answer and the socket's echo comes
+// first is shown, the other skipped (the same send_id).
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
@@ -16,14 +17,16 @@ const BANNER_MS = 3500;
 const TOP_UP_CENTS = 1000;
 
 export class GiftLane {
-  constructor(node) {
+  /** `meId`: the logged-in user, whose sends read "You sent" whichever way they arrive. */
+  constructor(node, meId = null) {
     this.node = node;
+    this.meId = meId;
     this.shown = new Set(); // send ids already on the lane
   }
 
   onEvent(event) {
     const data = event.data ?? {};
-    if (event.type === "gift.sent") this.one(data, false);
+    if (event.type === "gift.sent") this.one(data, this.meId !== null && data.sender_id === this.meId);
     else if (event.type === "gift.receipt") this.one(data, true);
     else if (event.type === "gift.combo") this.combo(data);
   }

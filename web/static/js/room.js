@@ -33,7 +33,7 @@ const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
 });
 const player = videoPlayer(roomId, $("video"));
-const giftLane = new GiftLane($("gift-lane"));
+const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 
