@@ -19,6 +19,8 @@ from livecommerce.routes import (
     coupons,
     docs,
     errors,
+    gift_admin,
+    gifts,
     health,
     media,
     merchant_orders,
@@ -81,6 +83,8 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         order_actions,
         merchant_orders,
         coupons,
+        gifts,
+        gift_admin,
         media,
     )
     for module in routers:

@@ -16,9 +16,11 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
     │   ├── NotYourOrder          not_your_order
-    │   └── Muted                 muted            (carries until, None: the show's end)
+    │   ├── Muted                 muted            (carries until, None: the show's end)
+    │   └── MinorCannotGift       minor_cannot_gift
     ├── NotFound                  not_found
-    │   └── CouponNotFound        coupon_not_found (someone else's coupon, too)
+    │   ├── CouponNotFound        coupon_not_found (someone else's coupon, too)
+    │   └── UnknownGift           unknown_gift
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
     │   ├── IllegalTransition     illegal_transition
@@ -39,16 +41,21 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
     │   ├── AlreadyRefunded       already_refunded
-    │   └── CouponRefused         coupon_refused   (base of the coupon refusals below)
-    │       ├── CouponExhausted   coupon_exhausted
-    │       ├── CouponLimit       coupon_limit_reached
-    │       ├── CouponClosed      coupon_closed
-    │       ├── CouponExpired     coupon_expired
-    │       ├── CouponUsed        coupon_used
-    │       ├── CouponNotEligible coupon_not_eligible
-    │       ├── CouponNotApplicable coupon_not_applicable
-    │       ├── CouponBelowMinimum coupon_below_minimum
-    │       └── CouponNotStackable coupon_not_stackable
+    │   ├── CouponRefused         coupon_refused   (base of the coupon refusals below)
+    │   │   ├── CouponExhausted   coupon_exhausted
+    │   │   ├── CouponLimit       coupon_limit_reached
+    │   │   ├── CouponClosed      coupon_closed
+    │   │   ├── CouponExpired     coupon_expired
+    │   │   ├── CouponUsed        coupon_used
+    │   │   ├── CouponNotEligible coupon_not_eligible
+    │   │   ├── CouponNotApplicable coupon_not_applicable
+    │   │   ├── CouponBelowMinimum coupon_below_minimum
+    │   │   └── CouponNotStackable coupon_not_stackable
+    │   ├── GiftOverCap           gift_over_cap
+    │   ├── GiftDailyLimit        gift_daily_limit
+    │   ├── GiftMonthlyLimit      gift_monthly_limit
+    │   ├── InsufficientBalance   insufficient_balance
+    │   └── HostGiftMuted         host_gift_muted
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -150,6 +157,12 @@ class Muted(PermissionDenied):
         self.until = until
 
 
+class MinorCannotGift(PermissionDenied):
+    """The account is flagged as a minor's: it cannot send gifts or top up a wallet."""
+
+    code = "minor_cannot_gift"
+
+
 class NotFound(DomainError):
     """The thing asked for does not exist (or is not visible to the caller)."""
 
@@ -160,6 +173,12 @@ class CouponNotFound(NotFound):
     """No such coupon among the caller's own (another user's is reported missing)."""
 
     code = "coupon_not_found"
+
+
+class UnknownGift(NotFound):
+    """No such gift in the catalogue of the room's shop (or it was withdrawn)."""
+
+    code = "unknown_gift"
 
 
 class Conflict(DomainError):
@@ -334,6 +353,36 @@ class CouponNotStackable(CouponRefused):
     code = "coupon_not_stackable"
 
 
+class GiftOverCap(Conflict):
+    """One send would cost more than the per-send cap (``gift_max_cents_per_send``)."""
+
+    code = "gift_over_cap"
+
+
+class GiftDailyLimit(Conflict):
+    """The send would take the viewer's gifts today past the daily limit."""
+
+    code = "gift_daily_limit"
+
+
+class GiftMonthlyLimit(Conflict):
+    """The send would take the viewer's gifts this month past the monthly limit."""
+
+    code = "gift_monthly_limit"
+
+
+class InsufficientBalance(Conflict):
+    """The wallet holds less than the send costs; top it up first."""
+
+    code = "insufficient_balance"
+
+
+class HostGiftMuted(Conflict):
+    """The platform stopped this host from receiving gifts for a while."""
+
+    code = "host_gift_muted"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -386,8 +435,10 @@ DOMAIN_CODES: dict[str, Answer] = {
     PermissionDenied.code: Answer(403, 4403),
     NotYourOrder.code: Answer(403, 4403),
     Muted.code: Answer(403, 4403),
+    MinorCannotGift.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
     CouponNotFound.code: Answer(404, 4404),
+    UnknownGift.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
     IllegalTransition.code: _CONFLICT,
@@ -418,6 +469,11 @@ DOMAIN_CODES: dict[str, Answer] = {
     CouponNotApplicable.code: _INVALID,
     CouponBelowMinimum.code: _INVALID,
     CouponNotStackable.code: _INVALID,
+    GiftOverCap.code: _CONFLICT,
+    GiftDailyLimit.code: _CONFLICT,
+    GiftMonthlyLimit.code: _CONFLICT,
+    InsufficientBalance.code: _CONFLICT,
+    HostGiftMuted.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

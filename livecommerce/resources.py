@@ -18,6 +18,8 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.gifts.commands import run_settlement
+from livecommerce.gifts.runtime import GiftRuntime, build_gifts
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -56,6 +58,7 @@ class Resources:
     chat: ChatPoster
     revocations: Revocations
     coupons: Coupons
+    gifts: GiftRuntime
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -114,6 +117,14 @@ async def _learn_slots(cluster: RedisCluster) -> None:
         log.warning("Redis Cluster unreachable at start (%s); will retry on use", exc)
 
 
+def _start_gifts(resources: Resources) -> None:
+    settings, gifts = resources.settings, resources.gifts
+    interval = settings.gift_settle_interval_seconds
+    resources.spawn(run_settlement(gifts, interval=interval), "gift-settlement")
+    tick = settings.gift_combo_tick_ms / 1000
+    resources.spawn(gifts.combos.run(resources.db.deliver, interval=tick), "gift-combos")
+
+
 async def build_resources(settings: Settings) -> Resources:
     db = Database(settings.database_url, crash_after_commit=settings.test_crash_after_commit)
     redis = connect_redis(settings)
@@ -154,6 +165,7 @@ async def build_resources(settings: Settings) -> Resources:
             stale_seconds=settings.token_check_stale_seconds,
         ),
         coupons=build_coupons(db, redis, keys),
+        gifts=build_gifts(db, settings),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -169,6 +181,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
+    _start_gifts(resources)
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()
     if redis is not None:

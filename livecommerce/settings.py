@@ -184,3 +184,24 @@ class Settings(BaseSettings):
     redis_max_connections: int = Field(default=128, ge=2)
     """The node's Redis connection pool. A command finding every connection busy waits
     for one (up to 5 s) instead of failing, so a burst of joins queues, not errors."""
+
+    gift_max_cents_per_send: int = Field(default=50_000, ge=1)
+    """The most one gift send may cost (price x quantity); more is refused (gift_over_cap)."""
+    gift_max_cents_per_day: int = Field(default=200_000, ge=1)
+    """The most one viewer may spend on gifts per UTC day."""
+    gift_max_cents_per_month: int = Field(default=1_000_000, ge=1)
+    """The most one viewer may spend on gifts per UTC calendar month."""
+    gift_max_top_up_cents: int = Field(default=1_000_000, ge=1)
+    """The largest single wallet top-up."""
+    gift_platform_fee_percent: int = Field(default=30, ge=0, le=100)
+    """The platform's share of each gift (rounded down); the rest is owed to the host."""
+    gift_settle_after_seconds: float = Field(default=3 * 24 * 3600, ge=0)
+    """How long a gift's money stays payable (reversible by the platform) before the
+    settlement loop makes it available to the host."""
+    gift_settle_interval_seconds: float = Field(default=30, gt=0)
+    """How often each node's settlement loop looks for gifts past their delay."""
+    gift_room_events_per_second: int = Field(default=20, ge=1)
+    """Gift events per second one node sends a room one by one; past it, sends are
+    folded into one ``gift.combo`` per tick (counts per sender and gift, nothing dropped)."""
+    gift_combo_tick_ms: int = Field(default=500, ge=10, le=10_000)
+    """How often a room's folded gifts go out as ``gift.combo``."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,6 +90,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Raised by "log out everywhere": tokens issued at a lower generation are refused."""
+    is_minor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Set by an admin (``PUT /api/admin/users/{id}/minor``): a minor cannot send gifts
+    or top up a wallet."""
 
 
 class Product(Base):

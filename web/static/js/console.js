@@ -1,5 +1,6 @@
 // Merchant console: wires the products, shows, deals and orders sections together.
 import { initDeals, setProducts, setRooms } from "./console-deals.js";
+import { initGifts } from "./console-gifts.js";
 import { initOrderList, setOrderProducts, setOrderRooms } from "./console-order-list.js";
 import { initProducts } from "./console-products.js";
 import { initRooms, renderShelfOptions } from "./console-rooms.js";
@@ -8,3 +9,4 @@ initProducts((products) => { renderShelfOptions(products); setProducts(products)
 initRooms((rooms) => { setRooms(rooms); setOrderRooms(rooms); });
 initDeals();
 initOrderList();
+initGifts();

@@ -8,6 +8,7 @@ import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
+import { GiftLane, GiftPanel } from "./gifts.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -39,6 +40,9 @@ $("sale-banner").after(couponBox);
 const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const player = videoPlayer(roomId, $("video"));
+const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
+new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
+  loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 
 function openBuy(product) {
   sheets.open($("buy-sheet"));
@@ -113,6 +117,7 @@ function onEvent(event) {
   coupons.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
+  giftLane.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }

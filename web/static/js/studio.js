@@ -6,6 +6,7 @@ import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { serverNow } from "./countdown.js";
 import { el, onSubmit, showMessage, yuanToCents } from "./dom.js";
 import { errorText } from "./errors.js";
+import { GiftLane } from "./gifts.js";
 import { compactNumber, t } from "./i18n.js";
 import { publish } from "./media.js";
 import { connectRoom } from "./roomsocket.js";
@@ -241,11 +242,13 @@ function onEvent(event) {
   if (event.type === "stream.ended" && !camera) programme.streamEnded();
   if (event.type.startsWith("order.")) numbers.refresh();
   rules.onEvent(event);
+  giftLane.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
 
 for (const name of ["playing", "emptied"]) video.addEventListener(name, labelProgramme);
+const giftLane = new GiftLane($("gift-lane"));
 const numbers = orderNumbers(roomId, $("num-orders"), $("num-paid"));
 const socket = connectRoom(roomId, { onEvent, onStatus: connectionStatus });
 const rules = bindChatRules($("chat-rules"), socket);
