@@ -25,11 +25,12 @@ README_END = "<!-- events:end -->"
 
 def _modules() -> list[ModuleType]:
     from livecommerce.events import protocol
+    from livecommerce.groups import events as groups
     from livecommerce.orders import events as orders
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, orders]
+    return [protocol, rooms, sales, orders, groups]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

@@ -31,6 +31,7 @@ class OrderView:
     completed_at: datetime | None = None
     return_quantity: int = 0
     refunded_quantity: int = 0
+    awaiting_group: bool = False
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -40,6 +41,7 @@ class OrderView:
             order.created_at, order.expires_at, order.paid_at, order.shipped_at,
             order.carrier, order.tracking_number, order.delivered_at, order.completed_at,
             order.return_quantity or 0, order.refunded_quantity or 0,
+            bool(order.awaiting_group),
         )  # fmt: skip
 
     @property
@@ -64,7 +66,7 @@ class OrderView:
             "carrier": self.carrier, "tracking_number": self.tracking_number,
             "delivered_at": _iso(self.delivered_at), "completed_at": _iso(self.completed_at),
             "return_quantity": self.return_quantity, "refunded_quantity": self.refunded_quantity,
-            "refunded_cents": self.refunded_cents,
+            "refunded_cents": self.refunded_cents, "awaiting_group": self.awaiting_group,
         }  # fmt: skip
 
 
