@@ -18,6 +18,9 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.groups.closing import run_groups
+from livecommerce.groups.desk import GroupDesk
+from livecommerce.groups.runtime import build_groups
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -54,6 +57,7 @@ class Resources:
     checkout: Checkout
     chat: ChatPoster
     revocations: Revocations
+    groups: GroupDesk
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -119,6 +123,7 @@ async def build_resources(settings: Settings) -> Resources:
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
     supervisor = Supervisor()
+    checkout = build_checkout(db, redis, keys)
     resources = Resources(
         settings=settings,
         db=db,
@@ -143,7 +148,7 @@ async def build_resources(settings: Settings) -> Resources:
             connect_timeout=settings.media_connect_timeout,
             spawn=supervisor.spawn,
         ),
-        checkout=build_checkout(db, redis, keys),
+        checkout=checkout,
         chat=ChatPoster(db),
         revocations=Revocations(
             db,
@@ -152,6 +157,7 @@ async def build_resources(settings: Settings) -> Resources:
             stale_seconds=settings.token_check_stale_seconds,
         ),
         supervisor=supervisor,
+        groups=build_groups(checkout, redis, keys, settings),
     )
     resources.on_close(db.dispose)
     if redis is not None:
@@ -166,6 +172,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
+    resources.spawn(run_groups(resources.groups), "group-buys")
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()
     if redis is not None:
