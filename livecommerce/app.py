@@ -17,6 +17,7 @@ from livecommerce.routes import (
     addresses,
     auth,
     errors,
+    groups,
     health,
     media,
     merchant_orders,
@@ -75,6 +76,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         orders,
         order_actions,
         merchant_orders,
+        groups,
         media,
     )
     for module in routers:

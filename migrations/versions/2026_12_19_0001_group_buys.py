@@ -43,9 +43,7 @@ def _offer() -> None:
         sa.CheckConstraint("sold <= stock", name=op.f("ck_group_offer_not_oversold")),
         sa.CheckConstraint("per_user_limit >= 1", name=op.f("ck_group_offer_limit_positive")),
         sa.CheckConstraint("price_cents > 0", name=op.f("ck_group_offer_price_positive")),
-        sa.CheckConstraint(
-            "duration_seconds > 0", name=op.f("ck_group_offer_duration_positive")
-        ),
+        sa.CheckConstraint("duration_seconds > 0", name=op.f("ck_group_offer_duration_positive")),
         _fk("group_offer", "room_id", "room"),
         _fk("group_offer", "product_id", "product"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_group_offer")),
