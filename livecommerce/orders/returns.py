@@ -86,6 +86,8 @@ async def approve_return(
         order = await load_merchant_order(uow.session, merchant_id=merchant_id, order_id=order_id)
         if order.status in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
             raise AlreadyRefunded("this return was already approved")
+        if order.status != OrderStatus.REFUND_REQUESTED:  # paid -> refunding is groups' edge
+            raise IllegalTransition(f"an order cannot go from {order.status} to refunding")
         quantity = order.return_quantity
         moved = await transitions.move(
             uow, order.id, order.status, OrderStatus.REFUNDING,
