@@ -21,6 +21,7 @@ from livecommerce.routes import (
     errors,
     gift_admin,
     gifts,
+    groups,
     health,
     media,
     merchant_orders,
@@ -85,6 +86,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         coupons,
         gifts,
         gift_admin,
+        groups,
         media,
     )
     for module in routers:

@@ -55,7 +55,12 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── GiftDailyLimit        gift_daily_limit
     │   ├── GiftMonthlyLimit      gift_monthly_limit
     │   ├── InsufficientBalance   insufficient_balance
-    │   └── HostGiftMuted         host_gift_muted
+    │   ├── HostGiftMuted         host_gift_muted
+    │   ├── AwaitingGroup         awaiting_group
+    │   ├── GroupFull             group_full
+    │   ├── GroupClosed           group_closed
+    │   ├── GroupExpired          group_expired
+    │   └── AlreadyInGroup        already_in_group
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -383,6 +388,36 @@ class HostGiftMuted(Conflict):
     code = "host_gift_muted"
 
 
+class AwaitingGroup(Conflict):
+    """A group-buy order is not shippable until its group has filled."""
+
+    code = "awaiting_group"
+
+
+class GroupFull(Conflict):
+    """Every seat of the group is taken."""
+
+    code = "group_full"
+
+
+class GroupClosed(Conflict):
+    """The group is no longer open: completed, failed or cancelled."""
+
+    code = "group_closed"
+
+
+class GroupExpired(Conflict):
+    """The group's time limit has passed."""
+
+    code = "group_expired"
+
+
+class AlreadyInGroup(Conflict):
+    """The buyer already holds a seat in this group."""
+
+    code = "already_in_group"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -474,6 +509,11 @@ DOMAIN_CODES: dict[str, Answer] = {
     GiftMonthlyLimit.code: _CONFLICT,
     InsufficientBalance.code: _CONFLICT,
     HostGiftMuted.code: _CONFLICT,
+    AwaitingGroup.code: _CONFLICT,
+    GroupFull.code: _CONFLICT,
+    GroupClosed.code: _CONFLICT,
+    GroupExpired.code: _CONFLICT,
+    AlreadyInGroup.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

@@ -26,12 +26,13 @@ README_END = "<!-- events:end -->"
 def _modules() -> list[ModuleType]:
     from livecommerce.events import protocol
     from livecommerce.gifts import events as gifts
+    from livecommerce.groups import events as groups
     from livecommerce.orders import events as orders
     from livecommerce.promotions import events as promotions
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, promotions, orders, gifts]
+    return [protocol, rooms, sales, promotions, orders, gifts, groups]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

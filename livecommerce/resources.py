@@ -20,6 +20,9 @@ from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
 from livecommerce.gifts.commands import run_settlement
 from livecommerce.gifts.runtime import GiftRuntime, build_gifts
+from livecommerce.groups.closing import run_groups
+from livecommerce.groups.desk import GroupDesk
+from livecommerce.groups.runtime import build_groups
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -59,6 +62,7 @@ class Resources:
     revocations: Revocations
     coupons: Coupons
     gifts: GiftRuntime
+    groups: GroupDesk
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -132,6 +136,7 @@ async def build_resources(settings: Settings) -> Resources:
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
     supervisor = Supervisor()
+    checkout = build_checkout(db, redis, keys)
     resources = Resources(
         settings=settings,
         db=db,
@@ -156,7 +161,7 @@ async def build_resources(settings: Settings) -> Resources:
             connect_timeout=settings.media_connect_timeout,
             spawn=supervisor.spawn,
         ),
-        checkout=build_checkout(db, redis, keys),
+        checkout=checkout,
         chat=ChatPoster(db),
         revocations=Revocations(
             db,
@@ -167,6 +172,7 @@ async def build_resources(settings: Settings) -> Resources:
         coupons=build_coupons(db, redis, keys),
         gifts=build_gifts(db, settings),
         supervisor=supervisor,
+        groups=build_groups(checkout, redis, keys, settings),
     )
     resources.on_close(db.dispose)
     if redis is not None:
@@ -182,6 +188,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     _start_gifts(resources)
+    resources.spawn(run_groups(resources.groups), "group-buys")
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()
     if redis is not None:

@@ -166,6 +166,11 @@ class Settings(BaseSettings):
     order_retention_days: int = Field(default=3 * 365, ge=1)
     """How long orders, payments, refunds and their audit rows are kept. The app never
     deletes them; this is the promise for a purge job run outside normal operations."""
+    group_hours: float = Field(default=24, gt=0)
+    """A group offer's time limit when the merchant names none: a group that has not
+    filled this long after it opened fails, and its paid members are refunded."""
+    group_sweep_seconds: float = Field(default=2.0, gt=0)
+    """How often each node looks for groups to complete, fail and refund."""
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""

@@ -7,7 +7,7 @@ plain database services: it is what a node knows beyond the database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,14 +19,19 @@ from livecommerce.orders.stock import Take
 from livecommerce.orders.views import PlacedOrder
 from livecommerce.sales.service import get_sale
 from livecommerce.sales.views import SaleView
-from livecommerce.storage.db import Database
-from livecommerce.storage.models import utcnow
+from livecommerce.storage.db import Database, UnitOfWork
+from livecommerce.storage.models import Order, utcnow
 
 MAX_CACHED_SALES = 10_000
 # Orders per group commit. Its statements run for many rows at once, which SQLAlchemy
 # pages under each driver's bind-parameter limit; this bounds how long one transaction
 # holds the sale row.
 ORDERS_PER_COMMIT = 256
+
+
+OrderHook = Callable[[UnitOfWork, Order], Awaitable[None]]
+"""Called inside the transaction that moved the order, with the order as moved: how a
+later domain (group buys) follows orders without the orders domain importing it."""
 
 
 def _ignore(seconds: float) -> None:
@@ -57,6 +62,10 @@ class Checkout:
     commits: Coalescer[Take, PlacedOrder] = field(
         default_factory=lambda: Coalescer(max_batch=ORDERS_PER_COMMIT)
     )
+    paid_hooks: list[OrderHook] = field(default_factory=list)
+    """Run when an order becomes paid."""
+    close_hooks: list[OrderHook] = field(default_factory=list)
+    """Run when a pending order is cancelled or expires (its units already returned)."""
     marks: SoldOutMarks = field(init=False)
     # Sales whose gate this node is reloading now, so a crowd asks for one reload.
     resyncing: set[int] = field(default_factory=set)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from livecommerce.errors import IllegalTransition, InvalidInput
+from livecommerce.errors import AwaitingGroup, IllegalTransition, InvalidInput
 from livecommerce.loops import pass_failed, pause
 from livecommerce.orders import transitions
 from livecommerce.orders.lifecycle import SETTLING, OrderStatus, due_transition
@@ -66,6 +66,8 @@ async def ship(
     at = now or utcnow()
     async with db.unit_of_work() as uow:
         order = await load_merchant_order(uow.session, merchant_id=actor_user_id, order_id=order_id)
+        if order.awaiting_group:  # cleared in the transaction that completes the group
+            raise AwaitingGroup("this order's group buy has not filled yet")
         return await _moved(
             uow, order, OrderStatus.SHIPPED, transitions.merchant(actor_user_id), at,
             shipped_at=at, carrier=carrier, tracking_number=tracking_number,

@@ -13,6 +13,9 @@
                                               │      ↓                       │
                                               └─ partially_refunded ─────────┘
 
+A paid group-buy seat whose group failed (or that its buyer left before the group
+filled) goes ``paid -> refunding`` with its refund work item: it was never shipped.
+
 ``refunding`` is the merchant's approval with the money still on its way: the refund is
 a durable work item (``orders.refunds``) and the order leaves ``refunding`` only when
 the provider has paid it back, all units (``refunded``) or some (``partially_refunded``,
@@ -53,7 +56,7 @@ class OrderStatus(StrEnum):
 S = OrderStatus
 _EDGES: Mapping[OrderStatus, frozenset[OrderStatus]] = {
     S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED, S.EXPIRED}),
-    S.PAID: frozenset({S.SHIPPED}),
+    S.PAID: frozenset({S.SHIPPED, S.REFUNDING}),
     S.SHIPPED: frozenset({S.DELIVERED}),
     S.DELIVERED: frozenset({S.COMPLETED, S.REFUND_REQUESTED}),
     S.REFUND_REQUESTED: frozenset({S.REFUNDING, S.REFUND_REJECTED}),

@@ -125,6 +125,9 @@ async def _mark_paid(checkout: Checkout, order_id: int) -> bool:
             uow, order_id, PENDING, OrderStatus.PAID, actor=transitions.PROVIDER, now=now,
             values={"paid_at": now},
         )  # fmt: skip
+        if moved is not None:
+            for hook in checkout.paid_hooks:
+                await hook(uow, moved)
     return moved is not None
 
 

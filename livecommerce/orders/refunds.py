@@ -15,19 +15,22 @@ slow node finishing late) changes nothing.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
 from livecommerce.catalog.service import return_product_stock
-from livecommerce.errors import NotFound
+from livecommerce.errors import IllegalTransition, NotFound
 from livecommerce.loops import pass_failed, pause
 from livecommerce.orders import transitions
 from livecommerce.orders.lifecycle import OrderStatus, refund_outcome
+from livecommerce.orders.payment import SUCCEEDED as PAYMENT_SUCCEEDED
 from livecommerce.orders.payment import PaymentProvider
-from livecommerce.storage.db import Database
-from livecommerce.storage.models import Order, Refund, utcnow
+from livecommerce.orders.views import refund_cents
+from livecommerce.storage.db import Database, UnitOfWork
+from livecommerce.storage.models import Order, Payment, Refund, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,41 @@ LEASE = timedelta(seconds=30)
 BATCH = 50
 
 Providers = Mapping[str, PaymentProvider]
+
+
+async def _payment_provider(uow: UnitOfWork, order_id: int) -> str:
+    provider = await uow.session.scalar(
+        select(Payment.provider)
+        .where(Payment.order_id == order_id, Payment.status == PAYMENT_SUCCEEDED)
+        .order_by(Payment.id.desc())
+    )
+    if provider is None:
+        raise IllegalTransition(f"order {order_id} has no settled payment to refund")
+    return provider
+
+
+async def open_refund(
+    db: Database, providers: Providers, uow: UnitOfWork, order: Order, *, quantity: int,
+    now: datetime,
+) -> int:  # fmt: skip
+    """Write the refund work item for ``quantity`` units of an order the caller has just
+    moved to ``refunding``, in the caller's transaction; it is paid right after the
+    commit (and retried from its row if this node cannot finish). Its id."""
+    refund = Refund(
+        order_id=order.id, quantity=quantity, amount_cents=refund_cents(order, quantity),
+        provider=await _payment_provider(uow, order.id),
+        reference=f"rf_{order.id}_{secrets.token_hex(8)}", status=PENDING,
+        attempts=0, created_at=now, leased_until=now,
+    )  # fmt: skip
+    uow.session.add(refund)
+    await uow.session.flush()
+    refund_id = refund.id
+
+    async def pay_now() -> None:
+        await pay(db, providers, refund_id, now=now)
+
+    uow.after_commit(pay_now)
+    return refund_id
 
 
 async def claim(db: Database, refund_id: int, *, now: datetime) -> Refund | None:

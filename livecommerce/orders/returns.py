@@ -7,10 +7,7 @@ has gone back, in the transaction that settles the refund.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
-
-from sqlalchemy import select
 
 from livecommerce.errors import (
     AlreadyRefunded,
@@ -22,12 +19,11 @@ from livecommerce.errors import (
 )
 from livecommerce.orders import refunds, transitions
 from livecommerce.orders.lifecycle import RETURNABLE, OrderStatus, return_window_open
-from livecommerce.orders.payment import SUCCEEDED
 from livecommerce.orders.refunds import Providers
 from livecommerce.orders.service import load_merchant_order, load_own_order
-from livecommerce.orders.views import OrderView, refund_cents
+from livecommerce.orders.views import OrderView
 from livecommerce.storage.db import Database, UnitOfWork
-from livecommerce.storage.models import Order, Payment, Product, Refund, utcnow
+from livecommerce.storage.models import Order, Product, utcnow
 
 MAX_REASON = 500
 
@@ -79,17 +75,6 @@ async def _or_raced(
     return OrderView.of(moved)
 
 
-async def _payment_provider(uow: UnitOfWork, order_id: int) -> str:
-    provider = await uow.session.scalar(
-        select(Payment.provider)
-        .where(Payment.order_id == order_id, Payment.status == SUCCEEDED)
-        .order_by(Payment.id.desc())
-    )
-    if provider is None:
-        raise IllegalTransition(f"order {order_id} has no settled payment to refund")
-    return provider
-
-
 async def approve_return(
     db: Database, providers: Providers, *, order_id: int, merchant_id: int,
     now: datetime | None = None,
@@ -101,26 +86,15 @@ async def approve_return(
         order = await load_merchant_order(uow.session, merchant_id=merchant_id, order_id=order_id)
         if order.status in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
             raise AlreadyRefunded("this return was already approved")
+        if order.status != OrderStatus.REFUND_REQUESTED:  # paid -> refunding is groups' edge
+            raise IllegalTransition(f"an order cannot go from {order.status} to refunding")
         quantity = order.return_quantity
         moved = await transitions.move(
             uow, order.id, order.status, OrderStatus.REFUNDING,
             actor=transitions.merchant(merchant_id), now=at,
         )  # fmt: skip
         view = await _or_raced(uow, order, moved, OrderStatus.REFUNDING)
-        refund = Refund(
-            order_id=order.id, quantity=quantity, amount_cents=refund_cents(order, quantity),
-            provider=await _payment_provider(uow, order.id),
-            reference=f"rf_{order.id}_{secrets.token_hex(8)}", status=refunds.PENDING,
-            attempts=0, created_at=at, leased_until=at,
-        )  # fmt: skip
-        uow.session.add(refund)
-        await uow.session.flush()
-        refund_id = refund.id
-
-        async def pay_now() -> None:
-            await refunds.pay(db, providers, refund_id, now=at)
-
-        uow.after_commit(pay_now)
+        await refunds.open_refund(db, providers, uow, order, quantity=quantity, now=at)
     return view
 
 

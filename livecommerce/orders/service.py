@@ -105,6 +105,8 @@ async def _close(
     level = await return_stock(uow, order, now=checkout.clock())
     if order.coupon_claim_id is not None:
         await give_back(uow.session, order_id=order.id, now=checkout.clock())
+    for hook in checkout.close_hooks:
+        await hook(uow, moved)
     if order.sale_id is not None and order.room_id is not None and level is not None:
         ref = SaleRef(order.room_id, order.sale_id)
         buyer_id, key = order.buyer_id, order.idempotency_key
@@ -121,6 +123,15 @@ async def _close(
 
         uow.after_commit(after)
     return True
+
+
+async def close_pending(
+    checkout: Checkout, uow: UnitOfWork, order: Order, target: OrderStatus, *,
+    actor: transitions.Actor,
+) -> bool:  # fmt: skip
+    """Cancel or expire a pending order in the caller's transaction, returning its units
+    (and running the close hooks); False if it was no longer pending."""
+    return await _close(checkout, uow, order, target, actor)
 
 
 async def cancel_order(checkout: Checkout, *, buyer_id: int, order_id: int) -> OrderView:

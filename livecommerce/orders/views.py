@@ -33,6 +33,7 @@ class OrderView:
     refunded_quantity: int = 0
     discount_cents: int = 0
     coupon_claim_id: int | None = None
+    awaiting_group: bool = False
 
     @classmethod
     def of(cls, order: Order) -> OrderView:
@@ -42,7 +43,7 @@ class OrderView:
             order.created_at, order.expires_at, order.paid_at, order.shipped_at,
             order.carrier, order.tracking_number, order.delivered_at, order.completed_at,
             order.return_quantity or 0, order.refunded_quantity or 0, order.discount_cents or 0,
-            order.coupon_claim_id,
+            order.coupon_claim_id, bool(order.awaiting_group),
         )  # fmt: skip
 
     @property
@@ -69,7 +70,7 @@ class OrderView:
             "delivered_at": _iso(self.delivered_at), "completed_at": _iso(self.completed_at),
             "return_quantity": self.return_quantity, "refunded_quantity": self.refunded_quantity,
             "refunded_cents": self.refunded_cents, "discount_cents": self.discount_cents,
-            "coupon_claim_id": self.coupon_claim_id,
+            "coupon_claim_id": self.coupon_claim_id, "awaiting_group": self.awaiting_group,
         }  # fmt: skip
 
 

@@ -110,6 +110,23 @@ class Keys:
         """Hash buyer:idempotency-key -> 1 for each claim taken."""
         return f"{self._room(room_id)}:coupon:{drop_id}:keys"
 
+    # --- group-buy seat gate (same hash tag as the room, so one script touches all) --
+    def group_offer(self, room_id: int, offer_id: int) -> str:
+        """Hash with the offer's stock, units held and per-buyer limit."""
+        return f"{self._room(room_id)}:group_offer:{offer_id}"
+
+    def group_offer_buyers(self, room_id: int, offer_id: int) -> str:
+        """Hash buyer id -> units held across the offer's groups."""
+        return f"{self._room(room_id)}:group_offer:{offer_id}:buyers"
+
+    def group_gate(self, room_id: int, group_id: int) -> str:
+        """Hash with the group's size, seats taken, deadline and whether it is open."""
+        return f"{self._room(room_id)}:group:{group_id}"
+
+    def group_members(self, room_id: int, group_id: int) -> str:
+        """Hash ``b:<buyer>`` -> idempotency key and ``u:<buyer>`` -> units per seat."""
+        return f"{self._room(room_id)}:group:{group_id}:members"
+
     def gate_epoch(self) -> str:
         """Set once per Redis lifetime; when it vanishes Redis has lost its data."""
         return f"{self.prefix}gate:epoch"
