@@ -358,3 +358,8 @@ class OrderAddress(Base):
     phone: Mapped[str] = mapped_column(String(20))
     region: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(String(200))
+
+
+# Referral tables live in a module of their own; importing it here puts them on the
+# metadata that Alembic and the migration test compare against.
+from livecommerce.storage import referral_models as _referral_models  # noqa: E402,F401
