@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from livecommerce.paths import web_dir
+from livecommerce.referrals import ledger
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
@@ -24,6 +25,7 @@ from livecommerce.routes import (
     orders,
     pages,
     products,
+    referrals,
     rooms,
     sales,
     shows,
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         description="Live-stream shopping: rooms, chat, flash deals, WebRTC video.",
         lifespan=lifespan,
     )
+    ledger.install()  # commissions move with the orders they are paid on
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
     routers = (
@@ -75,6 +78,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         orders,
         order_actions,
         merchant_orders,
+        referrals,
         media,
     )
     for module in routers:

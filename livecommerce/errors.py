@@ -11,11 +11,14 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── BlockedWord           blocked_word
     │   ├── InvalidAddress        invalid_address
     │   ├── AddressRequired       address_required
+    │   ├── BadReferralCode       invalid_referral_code
+    │   │   └── ReferralCodeExpired  referral_code_expired
     │   └── BadShipmentFile       bad_shipment_file  (carries the bad rows)
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
-    │   └── NotYourOrder          not_your_order
+    │   ├── NotYourOrder          not_your_order
+    │   └── PromoterNotApproved   promoter_not_approved
     ├── NotFound                  not_found
     ├── Conflict                  conflict
     │   ├── AlreadyExists         already_exists
@@ -35,6 +38,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnWindowClosed    return_window_closed
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
+    │   ├── SelfReferral          self_referral
     │   └── AlreadyRefunded       already_refunded
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
@@ -77,6 +81,18 @@ class AddressRequired(InvalidInput):
     """Paying needs an address to ship to, and the buyer has none (or named none)."""
 
     code = "address_required"
+
+
+class BadReferralCode(InvalidInput):
+    """A referral code that is not ours: malformed, or its signature does not match."""
+
+    code = "invalid_referral_code"
+
+
+class ReferralCodeExpired(BadReferralCode):
+    """A genuine referral code past its lifetime; the promoter takes a fresh link."""
+
+    code = "referral_code_expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +140,12 @@ class NotYourOrder(PermissionDenied):
     """A merchant acted on an order of another merchant's product."""
 
     code = "not_your_order"
+
+
+class PromoterNotApproved(PermissionDenied):
+    """The merchant shares through approved promoters only, and the caller is not one."""
+
+    code = "promoter_not_approved"
 
 
 class NotFound(DomainError):
@@ -232,6 +254,12 @@ class ReturnTooMany(Conflict):
     code = "return_too_many"
 
 
+class SelfReferral(Conflict):
+    """A promoter arrived through their own link: nobody is bound, nothing is earned."""
+
+    code = "self_referral"
+
+
 class AlreadyRefunded(Conflict):
     """The refund was already approved or paid; a second one would pay twice."""
 
@@ -285,10 +313,13 @@ DOMAIN_CODES: dict[str, Answer] = {
     InvalidAddress.code: _INVALID,
     AddressRequired.code: _INVALID,
     BadShipmentFile.code: _INVALID,
+    BadReferralCode.code: _INVALID,
+    ReferralCodeExpired.code: _INVALID,
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
     NotYourOrder.code: Answer(403, 4403),
+    PromoterNotApproved.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
     Conflict.code: _CONFLICT,
     AlreadyExists.code: _CONFLICT,
@@ -309,6 +340,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     ReturnExcluded.code: _CONFLICT,
     ReturnTooMany.code: _CONFLICT,
     AlreadyRefunded.code: _CONFLICT,
+    SelfReferral.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),
