@@ -32,11 +32,11 @@ from livecommerce.storage.referral_models import Commission, CommissionEntry
 GroupBuyCheck = Callable[[AsyncSession, Order], Awaitable[bool]]
 
 
-async def _no_group_buys(session: AsyncSession, order: Order) -> bool:
+async def no_group_buys(session: AsyncSession, order: Order) -> bool:
     return False
 
 
-_group_buy_check: list[GroupBuyCheck] = [_no_group_buys]
+_group_buy_check: list[GroupBuyCheck] = [no_group_buys]
 
 
 def recognise_group_buys(check: GroupBuyCheck) -> None:

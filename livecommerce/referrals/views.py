@@ -31,7 +31,7 @@ async def _titles(session: AsyncSession, links: list[ShareLink]) -> dict[tuple[s
     ):
         if ids:
             rows = await session.execute(select(model.id, model.title).where(model.id.in_(ids)))
-            found.update({(kind.value, i): t for i, t in rows.tuples()})
+            found.update({(kind.value, i): t for i, t in rows})
     return found
 
 
@@ -43,7 +43,7 @@ async def _clicks_by_link(session: AsyncSession, link_ids: list[int]) -> dict[in
         .where(ShareClick.link_id.in_(link_ids))
         .group_by(ShareClick.link_id)
     )
-    return {int(i): int(n) for i, n in rows.tuples() if i is not None}
+    return {int(i): int(n) for i, n in rows if i is not None}
 
 
 def _commission_row(c: Commission, title: str, pending: int, payable: int) -> dict[str, Any]:
@@ -93,7 +93,7 @@ async def my_promotions(session: AsyncSession, user_id: int) -> dict[str, Any]:
         .where(Commission.promoter_id == user_id)
         .order_by(Commission.id.desc()).limit(LIST_LIMIT)
     )  # fmt: skip
-    commissions = [_commission_row(c, t, int(p), int(q)) for c, t, p, q in rows.tuples()]
+    commissions = [_commission_row(c, t, int(p), int(q)) for c, t, p, q in rows]
     totals = await promoter_totals(session, promoter_ids=[user_id])
     return {
         "links": [_link_row(x, titles, clicks.get(x.id, 0)) for x in links],
@@ -127,7 +127,7 @@ async def promoter_totals(
         .group_by(Commission.promoter_id),
     }  # fmt: skip
     for name, query in queries.items():
-        for who, n in (await session.execute(query)).tuples():
+        for who, n in (await session.execute(query)):
             totals[int(who)][name] = int(n)
     money = await session.execute(
         select(Commission.promoter_id, func.sum(CommissionEntry.pending_cents),
@@ -136,7 +136,7 @@ async def promoter_totals(
         .where(*mine(Commission.promoter_id, Commission.merchant_id))
         .group_by(Commission.promoter_id)
     )  # fmt: skip
-    for who, pending, payable in money.tuples():
+    for who, pending, payable in money:
         totals[int(who)].update(pending_cents=int(pending or 0), payable_cents=int(payable or 0))
     return totals
 
@@ -156,7 +156,7 @@ async def merchant_promoters(session: AsyncSession, merchant_id: int) -> list[di
                        & (Promoter.merchant_id == merchant_id))
             .order_by(User.id).limit(LIST_LIMIT)
         )
-    ).tuples().all()  # fmt: skip
+    ).all()  # fmt: skip
     totals = await promoter_totals(
         session, promoter_ids=[u[0] for u in users], merchant_id=merchant_id
     )
