@@ -127,7 +127,7 @@ async def promoter_totals(
         .group_by(Commission.promoter_id),
     }  # fmt: skip
     for name, query in queries.items():
-        for who, n in (await session.execute(query)):
+        for who, n in await session.execute(query):
             totals[int(who)][name] = int(n)
     money = await session.execute(
         select(Commission.promoter_id, func.sum(CommissionEntry.pending_cents),

@@ -70,9 +70,12 @@ async def test_approval_required_refuses_links_until_approved(world: World) -> N
     await shop_rate(world, 1000, requires_approval=True)
     with pytest.raises(PromoterNotApproved):
         await link(world, promoter)
-    assert await commands.apply(
-        world.db, user_id=promoter, merchant_id=world.merchant_id, now=world.clock()
-    ) == "applied"
+    assert (
+        await commands.apply(
+            world.db, user_id=promoter, merchant_id=world.merchant_id, now=world.clock()
+        )
+        == "applied"
+    )
     with pytest.raises(PromoterNotApproved):
         await link(world, promoter)
     await commands.decide(world.db, merchant_id=world.merchant_id, user_id=promoter,

@@ -111,7 +111,9 @@ async def test_refund_after_release_is_a_negative_adjustment(world: World) -> No
             assert order is not None
             order.refunded_quantity = 1
             await ledger.claw_back(uow.session, order, world.clock())
-    assert await rows(world, order_id) == [(promoter, 1, "payable", amount, 0, amount - amount // 2)]
+    assert await rows(world, order_id) == [
+        (promoter, 1, "payable", amount, 0, amount - amount // 2)
+    ]
     assert await kinds(world, order_id) == ["accrued", "released", "adjusted"]
 
 
