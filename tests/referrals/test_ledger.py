@@ -156,7 +156,7 @@ async def test_group_buy_orders_follow_the_switch(world: World) -> None:
     async def every_order_is_a_group_buy(session: object, order: Order) -> bool:
         return True
 
-    ledger.recognise_group_buys(every_order_is_a_group_buy)  # type: ignore[arg-type]
+    ledger.recognise_group_buys(every_order_is_a_group_buy)
     try:
         await shop_rate(world, 1000)
         assert await rows(world, await paid_order(world, buyer, "g1", 1)) == []
