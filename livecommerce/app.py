@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from livecommerce.paths import web_dir
+from livecommerce.referrals import ledger
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
@@ -29,6 +30,7 @@ from livecommerce.routes import (
     orders,
     pages,
     products,
+    referrals,
     rooms,
     sales,
     shows,
@@ -71,6 +73,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         docs_url=None,
         redoc_url=None,
     )
+    ledger.install()  # commissions move with the orders they are paid on
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
     routers = (
@@ -87,6 +90,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         gifts,
         gift_admin,
         groups,
+        referrals,
         media,
     )
     for module in routers:

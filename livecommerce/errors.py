@@ -11,13 +11,16 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── BlockedWord           blocked_word
     │   ├── InvalidAddress        invalid_address
     │   ├── AddressRequired       address_required
+    │   ├── BadReferralCode       invalid_referral_code
+    │   │   └── ReferralCodeExpired  referral_code_expired
     │   └── BadShipmentFile       bad_shipment_file  (carries the bad rows)
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
     │   ├── NotYourOrder          not_your_order
     │   ├── Muted                 muted            (carries until, None: the show's end)
-    │   └── MinorCannotGift       minor_cannot_gift
+    │   ├── MinorCannotGift       minor_cannot_gift
+    │   └── PromoterNotApproved   promoter_not_approved
     ├── NotFound                  not_found
     │   ├── CouponNotFound        coupon_not_found (someone else's coupon, too)
     │   └── UnknownGift           unknown_gift
@@ -60,7 +63,8 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── GroupFull             group_full
     │   ├── GroupClosed           group_closed
     │   ├── GroupExpired          group_expired
-    │   └── AlreadyInGroup        already_in_group
+    │   ├── AlreadyInGroup        already_in_group
+    │   └── SelfReferral          self_referral
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -103,6 +107,18 @@ class AddressRequired(InvalidInput):
     """Paying needs an address to ship to, and the buyer has none (or named none)."""
 
     code = "address_required"
+
+
+class BadReferralCode(InvalidInput):
+    """A referral code that is not ours: malformed, or its signature does not match."""
+
+    code = "invalid_referral_code"
+
+
+class ReferralCodeExpired(BadReferralCode):
+    """A genuine referral code past its lifetime; the promoter takes a fresh link."""
+
+    code = "referral_code_expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +182,12 @@ class MinorCannotGift(PermissionDenied):
     """The account is flagged as a minor's: it cannot send gifts or top up a wallet."""
 
     code = "minor_cannot_gift"
+
+
+class PromoterNotApproved(PermissionDenied):
+    """The merchant shares through approved promoters only, and the caller is not one."""
+
+    code = "promoter_not_approved"
 
 
 class NotFound(DomainError):
@@ -290,6 +312,12 @@ class ReturnTooMany(Conflict):
     """More units asked back than the order has left to refund."""
 
     code = "return_too_many"
+
+
+class SelfReferral(Conflict):
+    """A promoter arrived through their own link: nobody is bound, nothing is earned."""
+
+    code = "self_referral"
 
 
 class AlreadyRefunded(Conflict):
@@ -465,12 +493,15 @@ DOMAIN_CODES: dict[str, Answer] = {
     InvalidAddress.code: _INVALID,
     AddressRequired.code: _INVALID,
     BadShipmentFile.code: _INVALID,
+    BadReferralCode.code: _INVALID,
+    ReferralCodeExpired.code: _INVALID,
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
     NotYourOrder.code: Answer(403, 4403),
     Muted.code: Answer(403, 4403),
     MinorCannotGift.code: Answer(403, 4403),
+    PromoterNotApproved.code: Answer(403, 4403),
     NotFound.code: Answer(404, 4404),
     CouponNotFound.code: Answer(404, 4404),
     UnknownGift.code: Answer(404, 4404),
@@ -514,6 +545,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     GroupClosed.code: _CONFLICT,
     GroupExpired.code: _CONFLICT,
     AlreadyInGroup.code: _CONFLICT,
+    SelfReferral.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

@@ -8,6 +8,7 @@ of them writes the audit row and emits the events; the others get ``None`` and s
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,20 @@ class Actor:
 
 SYSTEM = Actor("system")
 PROVIDER = Actor("provider")
+
+
+Listener = Callable[[UnitOfWork, Order, str, OrderStatus, datetime], Awaitable[None]]
+"""``(uow, order as updated, from, to, now)``: told of every claimed edge, in its
+transaction, so a later domain (commissions) moves with the order or not at all."""
+_listeners: list[Listener] = []
+
+
+def listen(listener: Listener) -> None:
+    """Tell ``listener`` of every claimed edge from now on (once, however often asked).
+
+    Later domains register at app start: orders imports none of them."""
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def buyer(user_id: int) -> Actor:
@@ -73,6 +88,8 @@ async def move(
         )
     )  # fmt: skip
     await _announce(uow, order, str(current), target, actor, reason)
+    for listener in _listeners:
+        await listener(uow, order, str(current), target, now)
     return order
 
 

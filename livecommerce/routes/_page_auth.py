@@ -12,6 +12,7 @@ from livecommerce.accounts import commands as accounts
 from livecommerce.accounts import service
 from livecommerce.accounts.tokens import Principal
 from livecommerce.routes import _pagekit as kit
+from livecommerce.routes import share_pages
 from livecommerce.routes.auth import issue_session, login_limits
 from livecommerce.routes.deps import (
     SESSION_COOKIE,
@@ -65,6 +66,7 @@ async def _logged_in(
 ) -> Response:
     response = RedirectResponse(kit.safe_next(target), status_code=303)
     await issue_session(response, resources, resources.revocations, user)
+    await share_pages.bind_waiting(request, resources, user.id, response)
     return response
 
 

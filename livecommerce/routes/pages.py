@@ -12,17 +12,19 @@ from fastapi import APIRouter, Request, Response
 
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.summary import show_sold
+from livecommerce.referrals.cards import room_card
 from livecommerce.rooms import moderation
 from livecommerce.rooms import service as rooms
 from livecommerce.rooms.chat import blocked_words, recent_messages
 from livecommerce.rooms.lifecycle import RoomStatus
-from livecommerce.routes import _page_auth
+from livecommerce.routes import _page_auth, share_pages
 from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
 from livecommerce.routes.deps import OptionalUser, ResourcesDep
 
 router = APIRouter(include_in_schema=False)
 router.include_router(_page_auth.router)
+router.include_router(share_pages.router)
 
 HOME_LIMIT = 24
 
@@ -43,17 +45,23 @@ async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) 
 async def room_page(
     room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
 ) -> Response:
+    keep = await share_pages.arrival(request, resources, caller)
     async with resources.db.read() as session:
         room = await rooms.load_room(session, room_id)
         detail = (await rooms.room_detail(session, room_id)).as_dict()
+        card = await room_card(session, room_id)
         me = await moderation.standing(session, room, caller)
         page_data: dict[str, Any] = {"room": detail, "me": me}
         if room.status == RoomStatus.ENDED:
             # Nobody joins an ended show to chat: its chat and its sales are the page.
             page_data["chat"] = [m.as_dict() for m in await recent_messages(session, room_id)]
             page_data["sold"] = [line.as_dict() for line in await show_sold(session, room_id)]
-    context = {"room": detail, "me": me, "page_data": page_data}
-    return render(request, resources, caller, "room.html", context)
+    og = share_pages.share_card(request, card, f"/rooms/{room_id}")
+    context = {"room": detail, "me": me, "page_data": page_data, "og": og}
+    response = render(request, resources, caller, "room.html", context)
+    if keep is not None:
+        keep(response)
+    return response
 
 
 @router.get("/studio")

@@ -571,3 +571,8 @@ class CouponClaim(Base):
     order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     """The order it is redeemed on (no foreign key: the order row points back here)."""
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# Referral tables live in a module of their own; importing it here puts them on the
+# metadata that Alembic and the migration test compare against.
+from livecommerce.storage import referral_models as _referral_models  # noqa: E402,F401

@@ -3,10 +3,12 @@ import { initDeals, setProducts, setRooms } from "./console-deals.js";
 import { initGifts } from "./console-gifts.js";
 import { initOrderList, setOrderProducts, setOrderRooms } from "./console-order-list.js";
 import { initProducts } from "./console-products.js";
+import { initPromoters, setPromoterProducts } from "./console-promoters.js";
 import { initRooms, renderShelfOptions } from "./console-rooms.js";
 
-initProducts((products) => { renderShelfOptions(products); setProducts(products); setOrderProducts(products); });
+initProducts((products) => { renderShelfOptions(products); setProducts(products); setOrderProducts(products); setPromoterProducts(products); });
 initRooms((rooms) => { setRooms(rooms); setOrderRooms(rooms); });
 initDeals();
 initOrderList();
 initGifts();
+initPromoters();
