@@ -14,6 +14,7 @@ from livecommerce.paths import web_dir
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     auth,
+    draws,
     errors,
     health,
     media,
@@ -59,10 +60,11 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     )
     app.state.templates = Jinja2Templates(directory=str(web_dir() / "templates"))
     errors.install(app)
-    for module in (auth, products, rooms, sales, orders, media):
+    for module in (auth, products, rooms, sales, orders, media, draws):
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
+    app.include_router(draws.pages)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
     app.add_middleware(PurchaseFastLane)

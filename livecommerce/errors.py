@@ -8,7 +8,12 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
 
     DomainError                   code
     ├── InvalidInput              invalid_input
-    │   └── BlockedWord           blocked_word
+    │   ├── BlockedWord           blocked_word
+    │   ├── DrawDurationOutOfRange draw_duration_out_of_range
+    │   ├── DrawConditionUnavailable draw_condition_unavailable
+    │   ├── DrawPrizeUnsupported  draw_prize_unsupported
+    │   ├── PrizeNotOnShelf       prize_not_on_shelf
+    │   └── PrizeOverCap          prize_over_cap
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
@@ -22,7 +27,9 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   │   ├── SaleNotStarted    sale_not_started
     │   │   ├── SaleEnded         sale_ended
     │   │   └── SaleCancelled     sale_cancelled
-    │   └── KeyReused             idempotency_key_reused
+    │   ├── KeyReused             idempotency_key_reused
+    │   ├── DrawActive            draw_active
+    │   └── ClaimExpired          claim_expired
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -128,6 +135,49 @@ class KeyReused(Conflict):
     code = "idempotency_key_reused"
 
 
+class DrawDurationOutOfRange(InvalidInput):
+    """A lucky draw runs 30 seconds to 15 minutes."""
+
+    code = "draw_duration_out_of_range"
+
+
+class DrawConditionUnavailable(InvalidInput):
+    """The entry condition asked for does not exist yet (follow: no follows yet)."""
+
+    code = "draw_condition_unavailable"
+
+
+class DrawPrizeUnsupported(InvalidInput):
+    """The prize kind asked for cannot be given yet (coupons: not merged yet)."""
+
+    code = "draw_prize_unsupported"
+
+
+class PrizeNotOnShelf(InvalidInput):
+    """A product prize must be on the room's shelf."""
+
+    code = "prize_not_on_shelf"
+
+
+class PrizeOverCap(InvalidInput):
+    """A prize worth more than the legal cap (50,000 yuan: PRC Anti-Unfair Competition
+    Law, Art. 10) is refused."""
+
+    code = "prize_over_cap"
+
+
+class DrawActive(Conflict):
+    """The room already has an open draw; one at a time."""
+
+    code = "draw_active"
+
+
+class ClaimExpired(Conflict):
+    """The prize was not claimed in time; it went (or goes) to the next in the ranking."""
+
+    code = "claim_expired"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -186,6 +236,13 @@ DOMAIN_CODES: dict[str, Answer] = {
     SaleEnded.code: _CONFLICT,
     SaleCancelled.code: _CONFLICT,
     KeyReused.code: _CONFLICT,
+    DrawDurationOutOfRange.code: _INVALID,
+    DrawConditionUnavailable.code: _INVALID,
+    DrawPrizeUnsupported.code: _INVALID,
+    PrizeNotOnShelf.code: _INVALID,
+    PrizeOverCap.code: _INVALID,
+    DrawActive.code: _CONFLICT,
+    ClaimExpired.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

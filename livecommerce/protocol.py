@@ -24,12 +24,13 @@ README_END = "<!-- events:end -->"
 
 
 def _modules() -> list[ModuleType]:
+    from livecommerce.draws import events as draws
     from livecommerce.events import protocol
     from livecommerce.orders import events as orders
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, orders]
+    return [protocol, rooms, sales, orders, draws]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

@@ -17,6 +17,9 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.draws.commands import run_desk
+from livecommerce.draws.desk import DrawDesk
+from livecommerce.draws.entries import MemoryEntries, RedisEntries
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -53,6 +56,7 @@ class Resources:
     checkout: Checkout
     chat: ChatPoster
     revocations: Revocations
+    draws: DrawDesk
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -118,6 +122,16 @@ async def build_resources(settings: Settings) -> Resources:
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
     supervisor = Supervisor()
+    hub = Hub(
+        keys,
+        redis,
+        settings.node_id,
+        tick=settings.ws_tick_ms / 1000,
+        frames_per_second=settings.ws_frames_per_second,
+        viewer_chat_rate=settings.viewer_chat_rate,
+        spawn=supervisor.spawn,
+    )
+    entries = RedisEntries(redis, keys) if redis else MemoryEntries()
     resources = Resources(
         settings=settings,
         db=db,
@@ -127,15 +141,7 @@ async def build_resources(settings: Settings) -> Resources:
         tokens=TokenSigner(settings.secret_key, ttl_seconds=settings.token_ttl_seconds),
         csrf=TokenSigner(settings.secret_key, ttl_seconds=CSRF_TTL_SECONDS, purpose="csrf"),
         limiter=RedisRateLimiter(redis, keys) if redis else MemoryRateLimiter(),
-        hub=Hub(
-            keys,
-            redis,
-            settings.node_id,
-            tick=settings.ws_tick_ms / 1000,
-            frames_per_second=settings.ws_frames_per_second,
-            viewer_chat_rate=settings.viewer_chat_rate,
-            spawn=supervisor.spawn,
-        ),
+        hub=hub,
         media=RelayNode(
             max_viewers=settings.media_max_viewers,
             ice_servers=settings.media_ice_servers,
@@ -150,6 +156,7 @@ async def build_resources(settings: Settings) -> Resources:
             cache_seconds=settings.token_check_cache_seconds,
             stale_seconds=settings.token_check_stale_seconds,
         ),
+        draws=DrawDesk(db, entries, hub.local_users),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -163,6 +170,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
+    resources.spawn(run_desk(resources.draws), "draws")
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()
     if redis is not None:

@@ -274,9 +274,12 @@ class Draw(Base):
         CheckConstraint("winners_wanted >= 1", name="winners_positive"),
         # One open draw per room, whichever node tries to start a second.
         Index(
-            "uq_draw_open_room", "room_id", unique=True,
-            sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'"),
-        ),  # fmt: skip
+            "uq_draw_open_room",
+            "room_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
