@@ -130,13 +130,10 @@ async def _award(
 ) -> list[PickView]:
     """Write the picks (positions from ``start``), their prize orders, their notices."""
     picks = list(picks)
-    handles = dict(
-        (
-            await uow.session.execute(
-                select(User.id, User.handle).where(User.id.in_([u for _, u in picks]))
-            )
-        ).tuples()
+    found = await uow.session.execute(
+        select(User.id, User.handle).where(User.id.in_([u for _, u in picks]))
     )
+    handles = {user_id: handle for user_id, handle in found}
     claim_by = now + timedelta(hours=CLAIM_HOURS)
     views = []
     for offset, (ticket, user_id) in enumerate(picks):

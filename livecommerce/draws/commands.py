@@ -3,7 +3,6 @@ and the node's draw loop that runs the timed ones."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import datetime
@@ -18,7 +17,9 @@ from livecommerce.draws.entries import DrawRef
 from livecommerce.draws.service import DrawTerms, get_draw, open_draw_id, start_draw
 from livecommerce.draws.views import DrawView, PickView
 from livecommerce.errors import DrawActive
+from livecommerce.loops import pass_failed
 from livecommerce.storage.models import Draw
+from livecommerce.supervisor import pause
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,6 @@ async def run_desk(desk: DrawDesk) -> None:
             if now - last_pass >= PASS_ON_EVERY:
                 await pass_on_due(desk)
                 last_pass = now
-        except Exception:
-            log.exception("draw loop pass failed")
-        await asyncio.sleep(FLUSH)
+        except Exception as exc:
+            pass_failed(log, "draw loop pass failed", exc)
+        await pause(FLUSH)

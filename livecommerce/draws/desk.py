@@ -53,14 +53,14 @@ class DrawDesk:
         self.db = db
         self.entries = entries
         self._local_users = local_users
-        self._clock = clock
+        self.clock = clock
         self._open: dict[int, OpenDraw] = {}
         self._pending: dict[DrawRef, set[int]] = {}
         self._beats: dict[DrawRef, float] = {}
         self._final: set[DrawRef] = set()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self._clock(), UTC)
+        return datetime.fromtimestamp(self.clock(), UTC)
 
     def learn(self, draw: Draw) -> None:
         """Know of an open draw now (the node that started it does not wait a refresh)."""
@@ -76,7 +76,7 @@ class DrawDesk:
     def on_chat(self, room_id: int, user_id: int, body: str) -> None:
         """A message was posted (its poster passed the mute and ban checks)."""
         draw = self._open.get(room_id)
-        if draw is None or not draw.keyword or self._clock() >= draw.closes_at:
+        if draw is None or not draw.keyword or self.clock() >= draw.closes_at:
             return
         if keyword_of(body) == draw.keyword:
             self._pending.setdefault(draw.ref, set()).add(user_id)
@@ -88,7 +88,7 @@ class DrawDesk:
 
     async def beat(self) -> None:
         """Report who is in each local room with an open draw, and for how long."""
-        now = self._clock()
+        now = self.clock()
         for draw in list(self._open.values()):
             ref = draw.ref
             if ref in self._final:
@@ -118,7 +118,7 @@ class DrawDesk:
         self._final &= live
 
     def due(self) -> list[DrawRef]:
-        now = self._clock()
+        now = self.clock()
         return [d.ref for d in self._open.values() if now >= d.closes_at + CLOSE_GRACE]
 
     def forget(self, ref: DrawRef) -> None:
