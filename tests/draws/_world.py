@@ -15,6 +15,9 @@ from livecommerce.draws.desk import DrawDesk
 from tests.routes._live import Viewer, serve, viewer
 from tests.users import Account, product, room, signup
 
+FLUSH = 0.6
+"""Long enough for the desk's flush (0.25 s) to carry entries and socket closes."""
+
 
 @dataclass
 class World:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from livecommerce.draws import commands, fairness
-from tests.draws._world import join, knows_the_draw, make_world, world_with_fans
+from tests.draws._world import FLUSH, join, knows_the_draw, make_world, world_with_fans
 from tests.users import signup
 
 
@@ -36,7 +37,7 @@ async def test_keyword_draw_picks_present_entrants_by_the_published_rule(
         for name in ["amy", "bob", "cat", "dan", "fay"]:
             await sockets[name].next("chat.accepted")
         await sockets.pop("dan").socket.close()  # leaves before the close
-        await asyncio.sleep(FLUSH_AND_BEAT)
+        await asyncio.sleep(FLUSH)
         closed = (await world.close(sockets["amy"]))["data"]
         expected = fairness.canonical_entrants(fans[n].id for n in ["amy", "bob", "cat"])
         assert closed["entrant_count"] == 3
@@ -56,10 +57,6 @@ async def test_keyword_draw_picks_present_entrants_by_the_published_rule(
         assert await world.stock() == 10 - 2
 
 
-FLUSH_AND_BEAT = 0.6
-"""Long enough for the desk's flush (0.25 s) to carry the entries and the socket close."""
-
-
 async def test_bad_draws_are_refused_and_change_nothing(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
@@ -70,7 +67,7 @@ async def test_bad_draws_are_refused_and_change_nothing(
             "/api/products", headers=world.shop.headers,
             json={"title": "Gold", "price_cents": 5_000_001, "stock": 5},
         )).json()["id"]  # fmt: skip
-        cases = [
+        cases: list[tuple[dict[str, Any], int, str]] = [
             ({"duration_seconds": 29}, 422, "draw_duration_out_of_range"),
             ({"duration_seconds": 901}, 422, "draw_duration_out_of_range"),
             ({"condition": "follow"}, 422, "draw_condition_unavailable"),
@@ -123,7 +120,7 @@ async def test_more_winners_than_entrants_means_every_entrant_wins(
         for name in fans:
             await sockets[name].send("chat.send", {"body": "抽我"})
             await sockets[name].next("chat.accepted")
-        await asyncio.sleep(FLUSH_AND_BEAT)
+        await asyncio.sleep(FLUSH)
         closed = (await world.close(sockets["amy"]))["data"]
         assert sorted(p["user"]["id"] for p in closed["picks"]) == sorted(
             a.id for a in fans.values()
@@ -142,7 +139,7 @@ async def test_an_unclaimed_prize_goes_to_the_next_ticket(
         for name in fans:
             await sockets[name].send("chat.send", {"body": "抽我"})
             await sockets[name].next("chat.accepted")
-        await asyncio.sleep(FLUSH_AND_BEAT)
+        await asyncio.sleep(FLUSH)
         closed = (await world.close(sockets["amy"]))["data"]
         first = closed["picks"][0]["user"]["id"]
         world.advance(48 * 3600 + 1)

@@ -5,6 +5,7 @@ import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { el } from "./dom.js";
+import { DrawCard } from "./draws.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
@@ -26,6 +27,7 @@ const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
 });
 const player = videoPlayer(roomId, $("video"));
+const drawCard = new DrawCard($("draw-card"), { roomId, me: data.user });
 
 function openBuy(product) {
   sheets.open($("buy-sheet"));
@@ -62,6 +64,7 @@ function onEvent(event) {
   }
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
+  if (event.type === "room.snapshot" || event.type.startsWith("draw.")) drawCard.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
