@@ -44,7 +44,7 @@ async def test_keyword_draw(browser: Browser, server: Server) -> None:
     await form.locator('input[name="duration_seconds"]').fill("30")
     await form.get_by_test_id("draw-start").click()
     await expect(studio.get_by_test_id("draw-message")).to_contain_text("Draw started")
-    for fan, page in rooms.items():
+    for page in rooms.values():
         card = page.get_by_test_id("draw-card")
         await expect(card.get_by_test_id("draw-entry")).to_contain_text("抽我")
         await _chat(page, "抽我")
