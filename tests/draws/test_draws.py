@@ -90,7 +90,11 @@ async def test_bad_draws_are_refused_and_change_nothing(
         assert await world.stock() == 10
         current = (await client.get(f"/api/rooms/{world.room_id}/draws/current")).json()
         assert current["draw"] is None
-        assert (await world.start()).status_code == 201
+        draw_id = (await world.start()).json()["id"]
+        proof = (await client.get(f"/api/draws/{draw_id}/proof")).json()
+        assert (proof["seed"], proof["entrants"], proof["status"]) == (None, [], "open")
+        assert (await client.get(f"/draws/{draw_id}/proof")).status_code == 200
+        assert (await client.get("/draws/999/proof")).status_code == 404
         second = await world.start()
         assert (second.status_code, second.json()["error"]["code"]) == (409, "draw_active")
         assert await world.stock() == 9
