@@ -19,6 +19,7 @@ from livecommerce.routes import (
     auth,
     coupons,
     docs,
+    draws,
     errors,
     gift_admin,
     gifts,
@@ -91,12 +92,14 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         gift_admin,
         groups,
         referrals,
+        draws,
         media,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)
     for module in (health, pages, ws):
         app.include_router(module.router)
+    app.include_router(draws.pages)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
     # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.

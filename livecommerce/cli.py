@@ -1,4 +1,4 @@
-"""Command line: ``livecommerce serve | demo | db | events | loadtest``. Thin; delegates."""
+"""Command line: ``livecommerce serve | demo | db | events | draw | loadtest``. Thin; delegates."""
 # The module docstring is for developers; --help prints DESCRIPTION and EPILOG.
 
 from __future__ import annotations
@@ -142,6 +142,20 @@ def _add_listen(parser: argparse.ArgumentParser, host: str, port: int) -> None:
     )  # fmt: skip
 
 
+def _draw(args: argparse.Namespace) -> int:
+    from livecommerce.draws.verifier import run
+
+    return run(args.source, as_json=args.json)
+
+
+def _add_draw(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    draw = sub.add_parser("draw", help="lucky draws: verify a published proof")
+    draw.add_argument("action", choices=["verify"])
+    draw.add_argument("source", help="proof JSON: a file, - for stdin, or its URL")
+    draw.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    draw.set_defaults(handler=_draw)
+
+
 def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = _subparser(sub, "serve", "run a node (settings from LIVECOMMERCE_* variables)")
     defaults = Settings.model_fields
@@ -191,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(sub)
     _add_demo(sub)
     _add_events(sub)
+    _add_draw(sub)
     from livecommerce.loadtest.cli import add_loadtest
 
     add_loadtest(sub)

@@ -13,7 +13,12 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── AddressRequired       address_required
     │   ├── BadReferralCode       invalid_referral_code
     │   │   └── ReferralCodeExpired  referral_code_expired
-    │   └── BadShipmentFile       bad_shipment_file  (carries the bad rows)
+    │   ├── BadShipmentFile       bad_shipment_file  (carries the bad rows)
+    │   ├── DrawDurationOutOfRange draw_duration_out_of_range
+    │   ├── DrawConditionUnavailable draw_condition_unavailable
+    │   ├── DrawPrizeUnsupported  draw_prize_unsupported
+    │   ├── PrizeNotOnShelf       prize_not_on_shelf
+    │   └── PrizeOverCap          prize_over_cap
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
@@ -44,16 +49,9 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
     │   ├── AlreadyRefunded       already_refunded
-    │   ├── CouponRefused         coupon_refused   (base of the coupon refusals below)
-    │   │   ├── CouponExhausted   coupon_exhausted
-    │   │   ├── CouponLimit       coupon_limit_reached
-    │   │   ├── CouponClosed      coupon_closed
-    │   │   ├── CouponExpired     coupon_expired
-    │   │   ├── CouponUsed        coupon_used
-    │   │   ├── CouponNotEligible coupon_not_eligible
-    │   │   ├── CouponNotApplicable coupon_not_applicable
-    │   │   ├── CouponBelowMinimum coupon_below_minimum
-    │   │   └── CouponNotStackable coupon_not_stackable
+    │   ├── CouponRefused         coupon_refused   (base of Coupon{Exhausted, Limit, Closed,
+    │   │                         Expired, Used, NotEligible, NotApplicable, BelowMinimum,
+    │   │                         NotStackable}: coupon_exhausted, coupon_limit_reached, ...)
     │   ├── GiftOverCap           gift_over_cap
     │   ├── GiftDailyLimit        gift_daily_limit
     │   ├── GiftMonthlyLimit      gift_monthly_limit
@@ -64,7 +62,9 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── GroupClosed           group_closed
     │   ├── GroupExpired          group_expired
     │   ├── AlreadyInGroup        already_in_group
-    │   └── SelfReferral          self_referral
+    │   ├── SelfReferral          self_referral
+    │   ├── DrawActive            draw_active
+    │   └── ClaimExpired          claim_expired
     ├── RateLimited               rate_limited     (carries retry_after seconds)
     └── Unavailable               unavailable      (carries retry_after seconds)
 """
@@ -446,6 +446,49 @@ class AlreadyInGroup(Conflict):
     code = "already_in_group"
 
 
+class DrawDurationOutOfRange(InvalidInput):
+    """A lucky draw runs 30 seconds to 15 minutes."""
+
+    code = "draw_duration_out_of_range"
+
+
+class DrawConditionUnavailable(InvalidInput):
+    """The entry condition asked for does not exist yet (follow: no follows yet)."""
+
+    code = "draw_condition_unavailable"
+
+
+class DrawPrizeUnsupported(InvalidInput):
+    """The prize kind asked for cannot be given yet (coupons: not merged yet)."""
+
+    code = "draw_prize_unsupported"
+
+
+class PrizeNotOnShelf(InvalidInput):
+    """A product prize must be on the room's shelf."""
+
+    code = "prize_not_on_shelf"
+
+
+class PrizeOverCap(InvalidInput):
+    """A prize worth more than the legal cap (50,000 yuan: PRC Anti-Unfair Competition
+    Law, Art. 10) is refused."""
+
+    code = "prize_over_cap"
+
+
+class DrawActive(Conflict):
+    """The room already has an open draw; one at a time."""
+
+    code = "draw_active"
+
+
+class ClaimExpired(Conflict):
+    """The prize was not claimed in time; it went (or goes) to the next in the ranking."""
+
+    code = "claim_expired"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -546,6 +589,13 @@ DOMAIN_CODES: dict[str, Answer] = {
     GroupExpired.code: _CONFLICT,
     AlreadyInGroup.code: _CONFLICT,
     SelfReferral.code: _CONFLICT,
+    DrawDurationOutOfRange.code: _INVALID,
+    DrawConditionUnavailable.code: _INVALID,
+    DrawPrizeUnsupported.code: _INVALID,
+    PrizeNotOnShelf.code: _INVALID,
+    PrizeOverCap.code: _INVALID,
+    DrawActive.code: _CONFLICT,
+    ClaimExpired.code: _CONFLICT,
     RateLimited.code: Answer(429, 4429),
     # 1013 is WebSocket's own "try again later", which clients already retry on.
     Unavailable.code: Answer(503, 1013),

@@ -24,6 +24,7 @@ README_END = "<!-- events:end -->"
 
 
 def _modules() -> list[ModuleType]:
+    from livecommerce.draws import events as draws
     from livecommerce.events import protocol
     from livecommerce.gifts import events as gifts
     from livecommerce.groups import events as groups
@@ -32,7 +33,7 @@ def _modules() -> list[ModuleType]:
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, promotions, orders, gifts, groups]
+    return [protocol, rooms, sales, promotions, orders, gifts, groups, draws]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

@@ -18,6 +18,9 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.draws.commands import run_desk
+from livecommerce.draws.desk import DrawDesk
+from livecommerce.draws.entries import MemoryEntries, RedisEntries
 from livecommerce.gifts.commands import run_settlement
 from livecommerce.gifts.runtime import GiftRuntime, build_gifts
 from livecommerce.groups.closing import run_groups
@@ -63,6 +66,7 @@ class Resources:
     coupons: Coupons
     gifts: GiftRuntime
     groups: GroupDesk
+    draws: DrawDesk
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -137,6 +141,16 @@ async def build_resources(settings: Settings) -> Resources:
     keys = Keys(settings.redis_prefix)
     supervisor = Supervisor()
     checkout = build_checkout(db, redis, keys)
+    hub = Hub(
+        keys,
+        redis,
+        settings.node_id,
+        tick=settings.ws_tick_ms / 1000,
+        frames_per_second=settings.ws_frames_per_second,
+        viewer_chat_rate=settings.viewer_chat_rate,
+        spawn=supervisor.spawn,
+    )
+    entries = RedisEntries(redis, keys) if redis else MemoryEntries()
     resources = Resources(
         settings=settings,
         db=db,
@@ -146,15 +160,7 @@ async def build_resources(settings: Settings) -> Resources:
         tokens=TokenSigner(settings.secret_key, ttl_seconds=settings.token_ttl_seconds),
         csrf=TokenSigner(settings.secret_key, ttl_seconds=CSRF_TTL_SECONDS, purpose="csrf"),
         limiter=RedisRateLimiter(redis, keys) if redis else MemoryRateLimiter(),
-        hub=Hub(
-            keys,
-            redis,
-            settings.node_id,
-            tick=settings.ws_tick_ms / 1000,
-            frames_per_second=settings.ws_frames_per_second,
-            viewer_chat_rate=settings.viewer_chat_rate,
-            spawn=supervisor.spawn,
-        ),
+        hub=hub,
         media=RelayNode(
             max_viewers=settings.media_max_viewers,
             ice_servers=settings.media_ice_servers,
@@ -171,6 +177,7 @@ async def build_resources(settings: Settings) -> Resources:
         ),
         coupons=build_coupons(db, redis, keys),
         gifts=build_gifts(db, settings),
+        draws=DrawDesk(db, entries, hub.local_users),
         supervisor=supervisor,
         groups=build_groups(checkout, redis, keys, settings),
     )
@@ -189,6 +196,7 @@ async def build_resources(settings: Settings) -> Resources:
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     _start_gifts(resources)
     resources.spawn(run_groups(resources.groups), "group-buys")
+    resources.spawn(run_desk(resources.draws), "draws")
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()
     if redis is not None:

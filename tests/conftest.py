@@ -4,8 +4,9 @@ own database state and Redis key prefix.
 
 The cluster shape runs only where it can find something the scaled one cannot: the
 suites whose paths are in ``CLUSTER_SUITES`` (hub, stock gate and orders, the room
-socket, the two-node sale). Elsewhere Redis is used through the same single-slot calls,
-and a third run of every suite would cost CI time for no new failure.
+socket, the two-node sale, lucky draws: their entry keys share a room's slot). Elsewhere
+Redis is used through the same single-slot calls, and a third run of every suite would
+cost CI time for no new failure.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ CLUSTER_SUITES = (
     "tests/orders/",
     "tests/promotions/test_claims.py",
     "tests/routes/test_ws.py",
+    "tests/draws/",
 )
 
 

@@ -18,6 +18,7 @@ DOMAINS = (
     "gifts",
     "groups",
     "referrals",
+    "draws",
 )
 
 
@@ -111,12 +112,12 @@ def test_no_module_is_huge() -> None:
 # Each domain may import only the domains before it (DESIGN section 3). Promotions sits
 # below orders: checkout prices with its pure function and redeems coupons in the order's
 # own transaction, so orders calls promotions, never the other way round. Gifts, group
-# buys and referrals build on orders (a gift is paid like an order; a seat is an order,
-# and failing refunds it; commissions react to order transitions through
-# ``orders.transitions.listen``), so they come after.
+# buys, referrals and lucky draws build on orders (a gift is paid like an order; a seat is
+# an order, and failing refunds it; commissions react to order transitions through
+# ``orders.transitions.listen``; a won prize is a zero-price order), so they come after.
 DOMAIN_ORDER = (
     "accounts", "catalog", "rooms", "sales", "promotions", "orders", "gifts", "groups",
-    "referrals",
+    "referrals", "draws",
 )  # fmt: skip
 
 
@@ -167,7 +168,7 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 @pytest.mark.parametrize("domain", DOMAIN_ORDER)
 def test_domains_import_downward_only(domain: str) -> None:
     """accounts, catalog -> rooms -> sales -> promotions -> orders -> gifts -> groups ->
-    referrals: never a later domain."""
+    referrals -> draws: never a later domain."""
     later = DOMAIN_ORDER[DOMAIN_ORDER.index(domain) + 1 :]
     assert _violations(domain, tuple(f"livecommerce.{d}" for d in later)) == []
 

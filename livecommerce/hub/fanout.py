@@ -123,6 +123,10 @@ class Room:
             self._remove(member)
             member.sink.close(CLOSE_BANNED, "banned from this room")
 
+    def users(self) -> set[int]:
+        """The logged-in users with a socket here now."""
+        return set(self._by_user)
+
     def detach(self, sink: Sink) -> Member | None:
         member = self.members.get(sink)
         if member is not None:

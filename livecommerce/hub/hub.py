@@ -258,6 +258,11 @@ class Hub:
         room = self._rooms.get(room_id)
         return len(room.members) if room is not None else 0
 
+    def local_users(self, room_id: int) -> set[int]:
+        """The logged-in users with a socket in the room on this node (draw presence)."""
+        room = self._rooms.get(room_id)
+        return room.users() if room is not None else set()
+
     # --- counters ----------------------------------------------------------------
     def add_likes(self, room_id: int, count: int) -> None:
         """Count likes locally; they reach the room's total at the next counter tick."""

@@ -224,6 +224,7 @@ class RoomCommands:
         subject = f"{self.room_id}:{who.user_id}"
         await self.resources.limiter.hit("chat", subject, limit=CHAT_LIMIT, window=CHAT_WINDOW)
         view = await self.resources.chat.post(who, self.room_id, body)
+        self.resources.draws.on_chat(self.room_id, who.user_id, view.body)
         # The sender always sees its own message, even when viewers get a chat sample.
         return {"type": "chat.accepted", "data": {"message": view.as_dict()}}
 

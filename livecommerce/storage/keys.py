@@ -53,6 +53,19 @@ class Keys:
         on it with SPUBLISH, and sharded pub/sub keeps it on the slot's own shard."""
         return f"{self._room(room_id)}:events"
 
+    # --- lucky draws -----------------------------------------------------------------
+    def draw_keyword(self, room_id: int, draw_id: int) -> str:
+        """Set of the users who sent the draw's keyword in chat."""
+        return f"{self._room(room_id)}:draw:{draw_id}:keyword"
+
+    def draw_watch(self, room_id: int, draw_id: int) -> str:
+        """Hash user id -> seconds watched while the draw was open."""
+        return f"{self._room(room_id)}:draw:{draw_id}:watch"
+
+    def draw_present(self, room_id: int, draw_id: int) -> str:
+        """Sorted set of users in the room, scored by when a node last saw them there."""
+        return f"{self._room(room_id)}:draw:{draw_id}:present"
+
     def node_alive(self, node_id: str) -> str:
         """Set with a TTL by each node; its absence means the node's counts are stale."""
         return f"{self.prefix}node:{node_id}:alive"

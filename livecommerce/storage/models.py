@@ -1,3 +1,4 @@
+# ruff: noqa: E402
 """The schema as typed SQLAlchemy 2 models; Alembic owns the DDL (see migrations/).
 
 Money is integer cents; times are timezone-aware UTC (``UTCDateTime`` stores naive UTC
@@ -318,100 +319,6 @@ class ChatMessage(Base):
 # the migration (frozen there), as for orders.
 
 
-class GroupOffer(Base):
-    """A merchant's group price on a shelf product of a room: N buyers within a time
-    limit buy at ``price_cents``; ``sold`` counts units held by seats of open or
-    completed groups, bounded by the offer's own ``stock``."""
-
-    __tablename__ = "group_offer"
-    __table_args__ = (
-        CheckConstraint("size >= 2 AND size <= 100", name="size_range"),
-        CheckConstraint("sold >= 0", name="sold_non_negative"),
-        CheckConstraint("sold <= stock", name="not_oversold"),
-        CheckConstraint("per_user_limit >= 1", name="limit_positive"),
-        CheckConstraint("price_cents > 0", name="price_positive"),
-        CheckConstraint("duration_seconds > 0", name="duration_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
-    price_cents: Mapped[int] = mapped_column(BigInteger)
-    size: Mapped[int] = mapped_column(Integer)
-    duration_seconds: Mapped[int] = mapped_column(Integer)
-    stock: Mapped[int] = mapped_column(Integer)
-    sold: Mapped[int] = mapped_column(Integer, default=0)
-    per_user_limit: Mapped[int] = mapped_column(Integer, default=1)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class GroupBuy(Base):
-    """One group (拼团) of an offer: ``seats_taken`` seats of ``size``, reserved at order
-    time; it completes when every seat is paid, fails at ``expires_at`` otherwise."""
-
-    __tablename__ = "group_buy"
-    __table_args__ = (
-        CheckConstraint("seats_taken >= 0", name="seats_non_negative"),
-        CheckConstraint("seats_taken <= size", name="not_overfull"),
-        CheckConstraint("seats_paid >= 0 AND seats_paid <= seats_taken", name="paid_bounded"),
-        Index("ix_group_buy_status_expires_at", "status", "expires_at"),
-        Index("ix_group_buy_room_id_status", "room_id", "status"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("group_offer.id"), index=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"))
-    leader_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
-    size: Mapped[int] = mapped_column(Integer)
-    seats_taken: Mapped[int] = mapped_column(Integer, default=0)
-    seats_paid: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class GroupMember(Base):
-    """A seat: one buyer's order in one group. ``active`` goes false when the seat is
-    given back (the order expired or was cancelled unpaid, or the member left); at most
-    one active seat per buyer per group."""
-
-    __tablename__ = "group_member"
-    __table_args__ = (
-        UniqueConstraint("order_id", name="uq_group_member_order_id"),
-        Index(
-            "uq_group_member_one_seat",
-            "group_id",
-            "buyer_id",
-            unique=True,
-            sqlite_where=text("active"),
-            postgresql_where=text("active"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("group_buy.id"), index=True)
-    offer_id: Mapped[int] = mapped_column(ForeignKey("group_offer.id"))
-    buyer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("order.id"))
-    quantity: Mapped[int] = mapped_column(Integer)
-    paid: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class GroupBuyer(Base):
-    """Units one buyer holds across an offer's groups, bounded by its per-buyer limit."""
-
-    __tablename__ = "group_buyer"
-    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_non_negative"),)
-
-    offer_id: Mapped[int] = mapped_column(ForeignKey("group_offer.id"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
-    quantity: Mapped[int] = mapped_column(Integer, default=0)
-
-
 class EventOutbox(Base):
     """A committed commerce event not yet known to be on the hub (DESIGN section 5).
 
@@ -470,109 +377,60 @@ class OrderAddress(Base):
     detail: Mapped[str] = mapped_column(String(200))
 
 
-COUPON_KINDS = ("fixed", "percent")
-COUPON_AUDIENCES = ("everyone", "first_time")
-COUPON_WINDOWS = ("live", "minutes", "until")
-CLAIM_STATUSES = ("available", "redeemed")
-
-
-class CouponPolicy(Base):
-    """A merchant's coupon settings: how much a host may give away on their own."""
-
-    __tablename__ = "coupon_policy"
-    __table_args__ = (CheckConstraint("host_cap_cents >= 0", name="cap_non_negative"),)
-
-    merchant_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
-    host_cap_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    """The most one host-made coupon may take off an order; 0: hosts make none."""
-
-
-class CouponTemplate(Base):
-    """What a coupon gives and to whom; dropped into a room as a ``CouponDrop``."""
-
-    __tablename__ = "coupon_template"
-    __table_args__ = (
-        CheckConstraint(_one_of("kind", COUPON_KINDS), name="kind"),
-        CheckConstraint(_one_of("audience", COUPON_AUDIENCES), name="audience"),
-        CheckConstraint(_one_of("claim_window", COUPON_WINDOWS), name="claim_window"),
-        CheckConstraint("amount_off_cents >= 0", name="amount_non_negative"),
-        CheckConstraint("percent_off >= 0 AND percent_off < 100", name="percent_range"),
-        CheckConstraint("per_buyer_limit >= 1", name="limit_positive"),
-        CheckConstraint("total_quantity IS NULL OR total_quantity >= 1", name="quantity_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    merchant_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    created_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    room_id: Mapped[int | None] = mapped_column(ForeignKey("room.id"), nullable=True, index=True)
-    """The show a host made it for; None: the merchant's, droppable in any of its shows."""
-    title: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(8))
-    amount_off_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    percent_off: Mapped[int] = mapped_column(Integer, default=0)
-    max_discount_cents: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    min_spend_cents: Mapped[int] = mapped_column(BigInteger, default=0)
-    product_ids: Mapped[str] = mapped_column(Text, default="")
-    """Comma-separated product ids it covers; empty: the whole shelf."""
-    audience: Mapped[str] = mapped_column(String(16), default="everyone")
-    total_quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    """Coupons per drop; None: unlimited."""
-    per_buyer_limit: Mapped[int] = mapped_column(Integer, default=1)
-    claim_window: Mapped[str] = mapped_column(String(8), default="live")
-    claim_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    claim_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    valid_minutes: Mapped[int] = mapped_column(Integer, default=1440)
-    stacks_with_deals: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class CouponDrop(Base):
-    """A template dropped in a room: the batch viewers claim from."""
-
-    __tablename__ = "coupon_drop"
-    __table_args__ = (
-        CheckConstraint("claimed >= 0", name="claimed_non_negative"),
-        CheckConstraint("quantity IS NULL OR claimed <= quantity", name="not_overclaimed"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("coupon_template.id"), index=True)
-    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), index=True)
-    dropped_by: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    dropped_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    claim_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    """None: claimable while the show is live."""
-    quantity: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    per_buyer_limit: Mapped[int] = mapped_column(Integer)
-    claimed: Mapped[int] = mapped_column(Integer, default=0)
-    """Claims taken; always ``count(coupon_claim)`` of the drop (a test recomputes it)."""
-
-
-class CouponClaim(Base):
-    """One buyer's claimed coupon; the row is the authority, the gate only an accelerator."""
-
-    __tablename__ = "coupon_claim"
-    __table_args__ = (
-        CheckConstraint(_one_of("status", CLAIM_STATUSES), name="status"),
-        CheckConstraint("ordinal >= 1", name="ordinal_positive"),
-        # The buyer's n-th claim of a drop: two racing claims cannot both be the n-th.
-        UniqueConstraint("drop_id", "user_id", "ordinal", name="uq_coupon_claim_ordinal"),
-        UniqueConstraint("drop_id", "user_id", "idempotency_key", name="uq_coupon_claim_key"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    drop_id: Mapped[int] = mapped_column(ForeignKey("coupon_drop.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
-    ordinal: Mapped[int] = mapped_column(Integer)
-    idempotency_key: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(12), default="available")
-    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
-    """The order it is redeemed on (no foreign key: the order row points back here)."""
-    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-# Referral tables live in a module of their own; importing it here puts them on the
-# metadata that Alembic and the migration test compare against.
-from livecommerce.storage import referral_models as _referral_models  # noqa: E402,F401
+# Tables of the newer domains live in modules of their own, imported here (at the end:
+# they build on Base above) so the metadata holds them; ``models.X`` keeps working.
+from livecommerce.storage import referral_models as _referral_models  # noqa: F401
+from livecommerce.storage.coupon_models import (
+    CLAIM_STATUSES as CLAIM_STATUSES,
+)
+from livecommerce.storage.coupon_models import (
+    COUPON_AUDIENCES as COUPON_AUDIENCES,
+)
+from livecommerce.storage.coupon_models import (
+    COUPON_KINDS as COUPON_KINDS,
+)
+from livecommerce.storage.coupon_models import (
+    COUPON_WINDOWS as COUPON_WINDOWS,
+)
+from livecommerce.storage.coupon_models import (
+    CouponClaim as CouponClaim,
+)
+from livecommerce.storage.coupon_models import (
+    CouponDrop as CouponDrop,
+)
+from livecommerce.storage.coupon_models import (
+    CouponPolicy as CouponPolicy,
+)
+from livecommerce.storage.coupon_models import (
+    CouponTemplate as CouponTemplate,
+)
+from livecommerce.storage.draw_models import (
+    DRAW_CONDITIONS as DRAW_CONDITIONS,
+)
+from livecommerce.storage.draw_models import (
+    DRAW_PRIZES as DRAW_PRIZES,
+)
+from livecommerce.storage.draw_models import (
+    DRAW_STATUSES as DRAW_STATUSES,
+)
+from livecommerce.storage.draw_models import (
+    WINNER_STATUSES as WINNER_STATUSES,
+)
+from livecommerce.storage.draw_models import (
+    Draw as Draw,
+)
+from livecommerce.storage.draw_models import (
+    DrawWinner as DrawWinner,
+)
+from livecommerce.storage.group_models import (
+    GroupBuy as GroupBuy,
+)
+from livecommerce.storage.group_models import (
+    GroupBuyer as GroupBuyer,
+)
+from livecommerce.storage.group_models import (
+    GroupMember as GroupMember,
+)
+from livecommerce.storage.group_models import (
+    GroupOffer as GroupOffer,
+)

@@ -7,6 +7,7 @@ import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js
 import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
+import { DrawCard } from "./draws.js";
 import { errorText } from "./errors.js";
 import { GiftLane, GiftPanel } from "./gifts.js";
 import { t } from "./i18n.js";
@@ -43,6 +44,7 @@ const player = videoPlayer(roomId, $("video"));
 const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
+const drawCard = new DrawCard($("draw-card"), { roomId, me: page.user });
 
 function openBuy(product) {
   sheets.open($("buy-sheet"));
@@ -118,6 +120,7 @@ function onEvent(event) {
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   giftLane.onEvent(event);
+  if (event.type === "room.snapshot" || event.type.startsWith("draw.")) drawCard.onEvent(event);
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }

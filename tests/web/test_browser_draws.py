@@ -1,0 +1,83 @@
+"""A keyword lucky draw in real Chromium against a real server: the host starts it from
+the studio, viewers enter from chat, everyone sees the winner, the winner claims, and
+the proof page and ``draw verify`` recompute the same winner from the published data."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from livecommerce.draws import fairness
+from tests.servers import Server
+from tests.web.conftest import new_page, shot
+from tests.web.test_browser_room import api_signup, login, make_show
+
+pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
+FANS = ["mei", "lei", "yun"]
+
+
+async def _chat(page: Page, body: str) -> None:
+    await page.locator("#chat-form input").fill(body)
+    await page.locator("#chat-form input").press("Enter")
+    mine = page.locator(".chat-msg.mine").filter(has_text=body)
+    await expect(mine).to_be_visible()
+
+
+async def test_keyword_draw(browser: Browser, server: Server) -> None:
+    """Three viewers send the keyword; the winner is shown to all and verifies."""
+    show = await make_show(server, live=True)
+    room_id = show.room["id"]
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        for fan in FANS:
+            await api_signup(api, fan, "viewer", fan.title())
+    _, studio = await new_page(browser, server)
+    await login(studio, "anchor", f"/studio/{room_id}")
+    rooms: dict[str, Page] = {}
+    for fan in FANS:
+        _, page = await new_page(browser, server, phone=fan == "mei")
+        await login(page, fan, f"/rooms/{room_id}")
+        rooms[fan] = page
+
+    form = studio.get_by_test_id("studio-draw-form")
+    await form.locator('input[name="keyword"]').fill("抽我")
+    await form.locator('input[name="duration_seconds"]').fill("30")
+    await form.get_by_test_id("draw-start").click()
+    await expect(studio.get_by_test_id("draw-message")).to_contain_text("Draw started")
+    for page in rooms.values():
+        card = page.get_by_test_id("draw-card")
+        await expect(card.get_by_test_id("draw-entry")).to_contain_text("抽我")
+        await _chat(page, "抽我")
+    await expect(rooms["mei"].get_by_test_id("draw-clock")).to_contain_text("Draws in")
+    await shot(rooms["mei"], "draw-open-phone", full_page=False)
+
+    winners = rooms["lei"].get_by_test_id("draw-winners")
+    await expect(winners.locator("li")).to_have_count(1, timeout=45_000)
+    winner = (await winners.locator("li").inner_text()).removeprefix("@")
+    assert winner in FANS
+    for page in rooms.values():
+        await expect(page.get_by_test_id("draw-winners")).to_have_text(f"@{winner}")
+    others = [f for f in FANS if f != winner]
+    await expect(rooms[others[0]].get_by_test_id("draw-card")).to_contain_text("Not this time")
+    mine = rooms[winner].get_by_test_id("draw-claim")
+    await expect(mine.get_by_test_id("draw-you-won")).to_contain_text("You won")
+    await shot(rooms[winner], f"draw-won-{winner}", full_page=False)
+    await mine.locator('input[name="address"]').fill("上海市徐汇区 1 号")
+    await mine.locator("button").click()
+    await expect(rooms[winner].get_by_test_id("draw-card")).to_contain_text("Claimed")
+    await expect(studio.get_by_test_id("draw-message")).to_contain_text(f"@{winner}")
+
+    proof_page = rooms[others[1]]
+    async with proof_page.context.expect_page() as opened:
+        await proof_page.get_by_test_id("draw-proof-link").click()
+    proof_tab = await opened.value
+    verdict = proof_tab.get_by_test_id("proof-verdict")
+    await expect(verdict).to_have_class("draw-verdict ok")
+    await shot(proof_tab, "draw-proof")
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        current = (await api.get(f"/api/rooms/{room_id}/draws/current")).json()["draw"]
+        proof = (await api.get(f"/api/draws/{current['id']}/proof")).json()
+    checked = fairness.verify(proof)
+    assert checked.ok and len(checked.winners) == 1
+    assert await verdict.get_attribute("data-winners") == str(checked.winners[0])
+    assert proof["winners"][0]["handle"] == winner and proof["entrant_count"] == 3
