@@ -47,9 +47,12 @@ async def sdp_offer(request: Request) -> str:
 
 Offer = Annotated[str, Depends(sdp_offer)]
 
+# A preflight's answer is its headers; documented as such so clients expect no JSON.
+_NO_BODY: dict[int | str, dict[str, Any]] = {200: {"content": {}, "description": "no body"}}
 
-@router.options("/whip")
-@router.options("/whep")
+
+@router.options("/whip", response_class=Response, responses=_NO_BODY)
+@router.options("/whep", response_class=Response, responses=_NO_BODY)
 async def endpoint_options(room_id: RowId) -> Response:
     """CORS preflight and discovery: the endpoints take SDP offers by POST."""
     return Response(status_code=200, headers={"Accept-Post": SDP, "Allow": ENDPOINT_METHODS})
@@ -73,8 +76,8 @@ async def endpoint_probe(room_id: RowId, resources: ResourcesDep) -> Response:
     return Response(status_code=200, media_type=SDP, headers={"Accept-Post": SDP})
 
 
-@router.options("/whip/{resource_id}")
-@router.options("/whep/{resource_id}")
+@router.options("/whip/{resource_id}", response_class=Response, responses=_NO_BODY)
+@router.options("/whep/{resource_id}", response_class=Response, responses=_NO_BODY)
 async def session_options(room_id: RowId, resource_id: str) -> Response:
     """CORS preflight of a session's DELETE (a preflight carries no token to check)."""
     return Response(status_code=200, headers={"Allow": SESSION_METHODS})
