@@ -20,6 +20,7 @@ from livecommerce.routes import (
     docs,
     errors,
     health,
+    hls,
     media,
     merchant_orders,
     order_actions,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         merchant_orders,
         coupons,
         media,
+        hls,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)
