@@ -47,7 +47,7 @@ async def node(
 
 def decoded_seconds(init: bytes, segments: list[bytes]) -> tuple[float, int]:
     """Decode init + segments; the span of the frames' timestamps plus one frame."""
-    container = av.open(io.BytesIO(init + b"".join(segments)))
+    container = av.open(io.BytesIO(init + b"".join(segments)), "r")
     times = [frame.time for frame in container.decode(video=0)]
     container.close()
     step = (times[-1] - times[0]) / max(len(times) - 1, 1)

@@ -147,7 +147,7 @@ async def test_a_node_killed_mid_show_leaves_a_playable_recording(
     assert not playlist.is_endlist and len(playlist.segments) >= 3
     data = (folder / "init.mp4").read_bytes()
     data += b"".join((folder / s.uri).read_bytes() for s in playlist.segments)
-    with av.open(io.BytesIO(data)) as container:
+    with av.open(io.BytesIO(data), "r") as container:
         times = [frame.time for frame in container.decode(video=0)]
     listed = sum(s.duration for s in playlist.segments)
     assert abs(times[-1] - times[0] - listed) < 1.0
