@@ -114,8 +114,9 @@ def main() -> None:
     results = [one_run(on, (width, height), args.seconds) for _ in range(args.runs)
                for on in (False, True)]  # fmt: skip
     summary = {
-        state: statistics.median(r["server_cpu_percent"] for r in results
-                                 if r["recording"] == (state == "on"))  # fmt: skip
+        state: statistics.median(
+            r["server_cpu_percent"] for r in results if r["recording"] == (state == "on")
+        )
         for state in ("off", "on")
     }
     print(json.dumps({"runs": results, "median_server_cpu_percent": summary}, indent=2))
