@@ -25,6 +25,7 @@ from livecommerce.routes import (
     gifts,
     groups,
     health,
+    hls,
     media,
     merchant_orders,
     order_actions,
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         referrals,
         draws,
         media,
+        hls,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)

@@ -29,6 +29,8 @@ from livecommerce.groups.runtime import build_groups
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
+from livecommerce.media.blobs import BlobStore, build_blob_store
+from livecommerce.media.recorders import Recordings
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
@@ -72,6 +74,8 @@ class Resources:
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
     """Counts on this node only: for hot paths where a Redis round trip per attempt
     costs more than a per-node (N times looser) limit gives away."""
+    blobs: BlobStore | None = None
+    """Recordings and HLS segments; None when recording is off."""
     heap: HeapSteward | None = None
     """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
@@ -151,6 +155,7 @@ async def build_resources(settings: Settings) -> Resources:
         spawn=supervisor.spawn,
     )
     entries = RedisEntries(redis, keys) if redis else MemoryEntries()
+    blobs = build_blob_store(settings) if settings.media_recording else None
     resources = Resources(
         settings=settings,
         db=db,
@@ -166,7 +171,9 @@ async def build_resources(settings: Settings) -> Resources:
             ice_servers=settings.media_ice_servers,
             connect_timeout=settings.media_connect_timeout,
             spawn=supervisor.spawn,
+            recordings=Recordings(blobs, segment_seconds=settings.media_segment_seconds),
         ),
+        blobs=blobs,
         checkout=checkout,
         chat=ChatPoster(db),
         revocations=Revocations(
