@@ -31,6 +31,7 @@ from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from livecommerce.storage.show_log import DatabaseWriter, ShowLog
 from livecommerce.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Resources:
     chat: ChatPoster
     revocations: Revocations
     coupons: Coupons
+    show_log: ShowLog
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -154,9 +156,13 @@ async def build_resources(settings: Settings) -> Resources:
             stale_seconds=settings.token_check_stale_seconds,
         ),
         coupons=build_coupons(db, redis, keys),
+        show_log=ShowLog(DatabaseWriter(db)),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
+    # After the hub stopped (closing steps run last-registered first): the events of
+    # the last moments are written too.
+    resources.on_close(resources.show_log.close)
     if redis is not None:
         resources.on_close(redis.aclose)
     await resources.hub.start()
@@ -164,6 +170,8 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
     db.sink = resources.hub
+    resources.hub.record = resources.show_log.add
+    resources.spawn(resources.show_log.run(), "show-log")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
     resources.spawn(db.relay_forever(), "outbox-relay")

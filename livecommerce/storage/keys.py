@@ -53,6 +53,11 @@ class Keys:
         on it with SPUBLISH, and sharded pub/sub keeps it on the slot's own shard."""
         return f"{self._room(room_id)}:events"
 
+    def room_media_origin(self, room_id: int) -> str:
+        """ISO wall time of the show's media time 0, while its media clock runs: read
+        by a node that appends to a room it has no sockets in (and so did not hear it)."""
+        return f"{self._room(room_id)}:media_origin"
+
     def node_alive(self, node_id: str) -> str:
         """Set with a TTL by each node; its absence means the node's counts are stale."""
         return f"{self.prefix}node:{node_id}:alive"
