@@ -33,6 +33,15 @@ class MediaStats:
     peers_timed_out: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class RecordingStatus:
+    """Whether a room's stream on this node is being recorded, and if not, why."""
+
+    recording_id: str | None
+    reason: str | None = None
+    """Set when not recording: "codec_not_h264", "no_video", "recording_disabled"."""
+
+
 class MediaNode(Protocol):
     # Settable after construction, so the app can wire it to objects built later.
     on_stream_ended: StreamEndedCallback | None
@@ -68,6 +77,12 @@ class MediaNode(Protocol):
 
     def stats(self) -> MediaStats:
         """A snapshot of the counters."""
+
+    def recording_status(self, room_id: int) -> RecordingStatus | None:
+        """The recording of the room's stream on this node; None if it holds none."""
+
+    def live_playlist(self, room_id: int) -> str | None:
+        """The live HLS playlist of the room, once a first segment is stored."""
 
     async def close(self) -> None:
         """Close every peer connection; used at shutdown (no ended callbacks fire)."""

@@ -17,8 +17,9 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability
 from livecommerce.errors import AlreadyPublishing, InvalidInput, NotFound, Unavailable
 from livecommerce.ice_servers import IceServer
 from livecommerce.media.aiortc_hooks import redirect_keyframe_requests
-from livecommerce.media.node import MediaStats, StreamEndedCallback
+from livecommerce.media.node import MediaStats, RecordingStatus, StreamEndedCallback
 from livecommerce.media.peers import Peer, answer_offer, new_peer, stop_watchdog, supervise
+from livecommerce.media.recorders import Recordings
 from livecommerce.media.sdp import (
     RECEIVING,
     SENDING,
@@ -51,6 +52,7 @@ class RelayNode:
         video_buffer_frames: int = 8,
         audio_buffer_frames: int = 16,
         spawn: Spawn | None = None,
+        recordings: Recordings | None = None,
     ) -> None:
         """``spawn`` runs clean-up work (closing peers, ending streams) under the app's
         supervisor; without it, the node supervises its own and stops it in ``close``."""
@@ -73,6 +75,7 @@ class RelayNode:
             spawn = self._own.spawn
         self._spawn_task = spawn
         self._stats = MediaStats()
+        self.recordings = recordings or Recordings(None)
 
     # --- MediaNode -----------------------------------------------------------------
     async def publish(
@@ -111,6 +114,7 @@ class RelayNode:
         except BaseException:
             await self._end_stream(stream, notify=False)
             raise
+        self.recordings.start(stream)
         self._supervise(peer)
         self._stats.publishes_total += 1
         logger.info("host published", extra={"room": room_id, "codecs": list(codecs)})
@@ -156,6 +160,12 @@ class RelayNode:
         return dataclasses.replace(
             self._stats, publishers=len(self._streams), viewers=self._viewers
         )
+
+    def recording_status(self, room_id: int) -> RecordingStatus | None:
+        return self.recordings.status(room_id)
+
+    def live_playlist(self, room_id: int) -> str | None:
+        return self.recordings.live_playlist(room_id)
 
     async def close(self) -> None:
         for stream in list(self._streams.values()):
@@ -233,7 +243,9 @@ class RelayNode:
         viewers = [
             p for p in self._peers.values() if p.room_id == stream.room_id and p.role == "viewer"
         ]
-        await asyncio.gather(*(self._drop(peer) for peer in [host, *viewers]))
+        await asyncio.gather(
+            *(self._drop(peer) for peer in [host, *viewers]), self.recordings.stop(stream)
+        )
         logger.info("host stream ended", extra={"room": stream.room_id})
         if notify and self.on_stream_ended is not None:
             try:

@@ -12,6 +12,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
 from livecommerce.media.aiortc_hooks import request_keyframe, tap_receiver
 from livecommerce.media.frames import EncodedFrame, make_frame
 from livecommerce.media.node import MediaStats
+from livecommerce.media.recording import Recorder
 from livecommerce.media.tracks import RelayTrack
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
@@ -58,6 +59,8 @@ class HostStream:
         self._last_keyframe_request = float("-inf")
         self._pending_request: asyncio.TimerHandle | None = None
         self.ended = False
+        # Set by the node when this stream is recorded; gets every video frame.
+        self.recorder: Recorder | None = None
 
     def add_source(self, kind: str, receiver: RTCRtpReceiver, codec: RTCRtpCodecCapability) -> None:
         """Take the host's frames of ``kind`` from a receiver that has not started yet."""
@@ -80,6 +83,8 @@ class HostStream:
 
     def forward(self, kind: str, frame: EncodedFrame) -> None:
         self._stats.frames_received += 1
+        if kind == "video" and self.recorder is not None:
+            self.recorder.on_video(frame)
         for track in self._tracks.get(kind, ()):
             if track.push(frame):
                 self._stats.frames_forwarded += 1

@@ -1,0 +1,64 @@
+"""HLS playlists (RFC 8216, version 7: fMP4 with EXT-X-MAP) for a recording's segments."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+LIVE_WINDOW = 6  # segments in the live playlist: ~12 s, hls.js starts 3 from the end
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentEntry:
+    sequence: int  # from 1; also the number in the segment's name
+    start: float  # seconds from media time 0
+    duration: float
+
+
+def segment_name(sequence: int) -> str:
+    return f"seg_{sequence:05d}.m4s"
+
+
+INIT_NAME = "init.mp4"
+PLAYLIST_NAME = "index.m3u8"
+
+
+def playlist(
+    segments: Sequence[SegmentEntry],
+    *,
+    origin: datetime,
+    ended: bool,
+    prefix: str = "",
+    live: bool = False,
+) -> str:
+    """A media playlist of ``segments``; ``prefix`` goes before every URI.
+
+    The recording's own playlist is an EVENT playlist (every segment, ENDLIST once
+    ended); the live one is a sliding window of the last ``LIVE_WINDOW`` segments.
+    """
+    shown = list(segments[-LIVE_WINDOW:] if live else segments)
+    target = max((math.ceil(s.duration) for s in shown), default=2)
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:7",
+        f"#EXT-X-TARGETDURATION:{target}",
+        f"#EXT-X-MEDIA-SEQUENCE:{shown[0].sequence if shown else 1}",
+        "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    if not live:
+        lines.append("#EXT-X-PLAYLIST-TYPE:EVENT")
+    lines.append(f'#EXT-X-MAP:URI="{prefix}{INIT_NAME}"')
+    for segment in shown:
+        when = origin + timedelta(seconds=segment.start)
+        lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{_iso(when)}")
+        lines.append(f"#EXTINF:{segment.duration:.3f},")
+        lines.append(prefix + segment_name(segment.sequence))
+    if ended:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,87 @@
+"""Which of a node's streams are recorded, and their recorders.
+
+A stream is recorded when its host publishes H.264 video and the node has a blob store;
+otherwise its status says why not (a VP8 host is still relayed, just not recorded).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from livecommerce.media.blobs import BlobStore
+from livecommerce.media.frames import H264
+from livecommerce.media.node import RecordingStatus
+from livecommerce.media.recording import (
+    DISABLED,
+    NO_VIDEO,
+    NOT_H264,
+    Recorder,
+    RecordingListener,
+)
+from livecommerce.media.stream import HostStream
+
+logger = logging.getLogger(__name__)
+
+
+class Recordings:
+    def __init__(
+        self,
+        blobs: BlobStore | None,
+        *,
+        segment_seconds: float = 2.0,
+        on_started: RecordingListener | None = None,
+        on_ended: RecordingListener | None = None,
+    ) -> None:
+        self.blobs = blobs
+        self.segment_seconds = segment_seconds
+        self.on_started = on_started
+        self.on_ended = on_ended
+        self._status: dict[int, RecordingStatus] = {}
+        self._recorders: dict[int, Recorder] = {}
+
+    def start(self, stream: HostStream) -> None:
+        """Record ``stream`` if it can be; remember why not otherwise."""
+        video = stream.codecs.get("video")
+        reason = None
+        if self.blobs is None:
+            reason = DISABLED
+        elif video is None:
+            reason = NO_VIDEO
+        elif video.mimeType.lower() != H264:
+            reason = NOT_H264
+        if reason is not None or self.blobs is None:
+            self._status[stream.room_id] = RecordingStatus(None, reason)
+            logger.info("not recording", extra={"room": stream.room_id, "reason": reason})
+            return
+        recorder = Recorder(
+            stream.room_id,
+            self.blobs,
+            request_keyframe=stream.request_keyframe,
+            segment_seconds=self.segment_seconds,
+            on_started=self.on_started,
+            on_ended=self.on_ended,
+        )
+        stream.recorder = recorder
+        self._recorders[stream.room_id] = recorder
+        self._status[stream.room_id] = RecordingStatus(recorder.recording_id)
+        logger.info("recording", extra={"room": stream.room_id, "id": recorder.recording_id})
+
+    async def stop(self, stream: HostStream) -> None:
+        """Store the rest of the stream's recording (call once the stream has ended)."""
+        self._status.pop(stream.room_id, None)
+        recorder = stream.recorder
+        if recorder is None:
+            return
+        stream.recorder = None
+        if self._recorders.get(stream.room_id) is recorder:
+            del self._recorders[stream.room_id]
+        await recorder.finish()
+
+    def status(self, room_id: int) -> RecordingStatus | None:
+        return self._status.get(room_id)
+
+    def live_playlist(self, room_id: int) -> str | None:
+        recorder = self._recorders.get(room_id)
+        if recorder is None or not recorder.segments:
+            return None
+        return recorder.playlist(live=True)
