@@ -166,6 +166,9 @@ class Settings(BaseSettings):
     order_retention_days: int = Field(default=3 * 365, ge=1)
     """How long orders, payments, refunds and their audit rows are kept. The app never
     deletes them; this is the promise for a purge job run outside normal operations."""
+    recording_retention_days: int = Field(default=365, ge=1)
+    """Days after a show ends that its recording (the replay's video) is kept; a
+    supervised loop deletes older ones from storage."""
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""
