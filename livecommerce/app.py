@@ -26,6 +26,7 @@ from livecommerce.routes import (
     orders,
     pages,
     products,
+    replays,
     rooms,
     sales,
     shows,
@@ -82,6 +83,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         merchant_orders,
         coupons,
         media,
+        replays,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)

@@ -23,8 +23,9 @@ from livecommerce.errors import InvalidInput, NotFound
 from livecommerce.rooms import events
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager, runs_room
+from livecommerce.rooms.views import RoomView
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import Room, ShowEvent
+from livecommerce.storage.models import Room, ShowEvent, User
 from livecommerce.storage.show_log import show_events
 
 RemoveMedia = Callable[[int], Awaitable[int]]
@@ -223,3 +224,22 @@ async def expired_replays(session: AsyncSession, *, now: datetime, days: int) ->
         .limit(100)
     )
     return list(rows)
+
+
+async def list_replays(
+    session: AsyncSession, *, host_id: int | None = None, limit: int = 24
+) -> list[RoomView]:
+    """Ended shows whose replay anyone may watch, the latest first."""
+    query = (
+        select(Room, User)
+        .join(User, User.id == Room.host_id)
+        .where(
+            Room.status == RoomStatus.ENDED.value,
+            Room.replay == ReplayState.PUBLISHED.value,
+            Room.recordable.is_(True),
+        )
+    )
+    if host_id is not None:
+        query = query.where(Room.host_id == host_id)
+    rows = await session.execute(query.order_by(Room.ended_at.desc(), Room.id.desc()).limit(limit))
+    return [RoomView.of(room, host) for room, host in rows]

@@ -16,10 +16,12 @@ from livecommerce.rooms import moderation
 from livecommerce.rooms import service as rooms
 from livecommerce.rooms.chat import blocked_words, recent_messages
 from livecommerce.rooms.lifecycle import RoomStatus
+from livecommerce.rooms.replays import list_replays
 from livecommerce.routes import _page_auth
 from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
 from livecommerce.routes.deps import OptionalUser, ResourcesDep
+from livecommerce.routes.replays import replay_data
 
 router = APIRouter(include_in_schema=False)
 router.include_router(_page_auth.router)
@@ -32,9 +34,11 @@ async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) 
     async with resources.db.read() as session:
         live = await rooms.list_rooms(session, status="live", limit=HOME_LIMIT)
         upcoming = await rooms.list_rooms(session, status="scheduled", limit=HOME_LIMIT)
+        ended = await list_replays(session, limit=HOME_LIMIT)
     context = {
         "live": [r.as_dict() for r in live],
         "upcoming": [r.as_dict() for r in upcoming],
+        "replays": [r.as_dict() for r in ended],
     }
     return render(request, resources, caller, "home.html", context)
 
@@ -54,6 +58,16 @@ async def room_page(
             page_data["sold"] = [line.as_dict() for line in await show_sold(session, room_id)]
     context = {"room": detail, "me": me, "page_data": page_data}
     return render(request, resources, caller, "room.html", context)
+
+
+@router.get("/replay/{room_id}")
+async def replay_page(
+    room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    """An ended show's shoppable replay: video, timeline, shelf, chat in time."""
+    data = await replay_data(resources, room_id, caller)
+    context = {"room": data["room"], "page_data": data}
+    return render(request, resources, caller, "replay.html", context)
 
 
 @router.get("/studio")

@@ -28,9 +28,7 @@ class FakeClock:
 
 
 def make_hub(keys: Keys, redis: Redis | None, clock: FakeClock, node: str = "n1") -> Hub:
-    return Hub(
-        keys, redis, node, tick=0.0, frames_per_second=0, counter_interval=3600, clock=clock
-    )
+    return Hub(keys, redis, node, tick=0.0, frames_per_second=0, counter_interval=3600, clock=clock)
 
 
 @pytest.fixture
