@@ -21,11 +21,13 @@ from livecommerce.accounts.tokens import TokenSigner
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
+from livecommerce.media.blobs import BlobStore
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
 from livecommerce.promotions.desk import Coupons, build_coupons
 from livecommerce.rooms.chat_poster import ChatPoster
+from livecommerce.rooms.replay_commands import retention_forever
 from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
@@ -67,6 +69,11 @@ class Resources:
     """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
     supervisor: Supervisor = field(default_factory=Supervisor)
+
+    async def remove_recordings(self, room_id: int) -> int:
+        """Delete every stored recording of a room (segments, playlists, manifests)."""
+        blobs: BlobStore | None = getattr(self, "blobs", None)
+        return 0 if blobs is None else await blobs.delete_prefix(f"recordings/{room_id}/")
 
     def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
         """Register a shutdown step; steps run last-registered first."""
@@ -181,6 +188,11 @@ async def build_resources(settings: Settings) -> Resources:
     await resources.revocations.refresh()
     if redis is not None:
         resources.spawn(resources.revocations.run(), "token-revocations")
+    resources.spawn(
+        retention_forever(db, days=settings.recording_retention_days,
+                          remove_media=resources.remove_recordings),
+        "recording-retention",
+    )  # fmt: skip
     resources.coupons.clock = resources.checkout.clock
     resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
     return resources

@@ -4,10 +4,10 @@ Every server event is ``{"type", "room", "seq", "at", "data"}``, plus ``"deliver
 when it is not a plain room event and ``"audience"`` when it changes one user's sockets
 (livecommerce.events.delivery): the hub on every node routes by those two, never by
 ``type``. While the show's media clock runs, ``"media_t"`` gives the event's moment on
-it (seconds since the show's stream started), and an event that sets or stops the
-clock carries ``"clock"``. An event is serialised once, when it is created (or when a node receives it
-from the broker), and the same bytes go to every socket: per-viewer ``json.dumps`` is
-what makes naive fan-out slow.
+it (seconds since the recording's first frame), and an event that sets or stops the
+clock carries ``"clock"``. An event is serialised once, when it is created (or when a
+node receives it from the broker), and the same bytes go to every socket: per-viewer
+``json.dumps`` is what makes naive fan-out slow.
 """
 
 from __future__ import annotations

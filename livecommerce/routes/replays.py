@@ -45,14 +45,6 @@ async def recording_of(resources: Resources, room_id: int) -> RecordingInfo | No
     return max(found, key=lambda r: r.duration, default=None)
 
 
-def remover(resources: Resources) -> replays.RemoveMedia:
-    async def remove(room_id: int) -> int:
-        blobs = blobs_of(resources)
-        return 0 if blobs is None else await blobs.delete_prefix(f"recordings/{room_id}/")
-
-    return remove
-
-
 def recording_dict(info: RecordingInfo) -> dict[str, Any]:
     return {
         "recording_id": info.recording_id,
@@ -102,7 +94,7 @@ async def set_replay(
 async def delete_replay(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> None:
     """Delete the replay for good; its recording's segments leave storage."""
     await commands.delete_replay(
-        resources.db, caller=caller, room_id=room_id, remove_media=remover(resources)
+        resources.db, caller=caller, room_id=room_id, remove_media=resources.remove_recordings
     )
 
 

@@ -64,6 +64,7 @@ async def test_every_event_of_a_show_is_kept_in_order(db: Database, settings: Se
 @pytest.mark.parametrize("shape", ["scaled"], indirect=True)
 async def test_two_nodes_write_each_event_once(db: Database, settings: Settings) -> None:
     """Both nodes hear every event; each is written by the node that appended it."""
+    assert settings.redis_url
     redis = services.redis_client(settings.redis_url)
     keys = Keys(settings.redis_prefix)
     (a, log_a), (b, log_b) = await node(keys, redis, "a", db), await node(keys, redis, "b", db)
