@@ -20,6 +20,7 @@ from livecommerce.routes import (
     docs,
     errors,
     health,
+    hls,
     media,
     merchant_orders,
     order_actions,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         merchant_orders,
         coupons,
         media,
+        hls,
         replays,
     )
     for module in routers:

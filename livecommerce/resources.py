@@ -21,7 +21,8 @@ from livecommerce.accounts.tokens import TokenSigner
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
-from livecommerce.media.blobs import BlobStore
+from livecommerce.media.blobs import BlobStore, build_blob_store
+from livecommerce.media.recorders import Recordings
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
@@ -65,6 +66,8 @@ class Resources:
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
     """Counts on this node only: for hot paths where a Redis round trip per attempt
     costs more than a per-node (N times looser) limit gives away."""
+    blobs: BlobStore | None = None
+    """Recordings and HLS segments; None when recording is off."""
     heap: HeapSteward | None = None
     """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
@@ -72,7 +75,7 @@ class Resources:
 
     async def remove_recordings(self, room_id: int) -> int:
         """Delete every stored recording of a room (segments, playlists, manifests)."""
-        blobs: BlobStore | None = getattr(self, "blobs", None)
+        blobs = self.blobs
         return 0 if blobs is None else await blobs.delete_prefix(f"recordings/{room_id}/")
 
     def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
@@ -130,6 +133,7 @@ async def build_resources(settings: Settings) -> Resources:
         await _learn_slots(redis)
     keys = Keys(settings.redis_prefix)
     supervisor = Supervisor()
+    blobs = build_blob_store(settings) if settings.media_recording else None
     resources = Resources(
         settings=settings,
         db=db,
@@ -153,7 +157,9 @@ async def build_resources(settings: Settings) -> Resources:
             ice_servers=settings.media_ice_servers,
             connect_timeout=settings.media_connect_timeout,
             spawn=supervisor.spawn,
+            recordings=Recordings(blobs, segment_seconds=settings.media_segment_seconds),
         ),
+        blobs=blobs,
         checkout=build_checkout(db, redis, keys),
         chat=ChatPoster(db),
         revocations=Revocations(

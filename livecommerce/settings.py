@@ -82,6 +82,21 @@ class Settings(BaseSettings):
     ``*`` is any. Media requests carry bearer tokens, never cookies, so no credentials."""
     media_connect_timeout: float = 20.0
     """Seconds a new peer connection gets to connect before it is closed."""
+    media_recording: bool = True
+    """Record H.264 shows into fMP4 segments (the replay and the live HLS playlist)."""
+    media_segment_seconds: float = Field(default=2.0, gt=0.5, le=10)
+    """Target HLS segment length; segments cut on the first keyframe past it."""
+    media_store: Literal["local", "s3"] = "local"
+    """Where segments go: a directory (``media_dir``) or an S3-compatible bucket."""
+    media_dir: str = ""
+    """The local store's directory; empty means ``<data_dir>/media``."""
+    media_s3_bucket: str = ""
+    media_s3_endpoint_url: str = ""
+    """Empty for AWS itself; e.g. ``http://minio:9000`` for MinIO."""
+    media_s3_region: str = "us-east-1"
+    media_s3_access_key: str = ""
+    """Empty: boto3's own credential chain (environment, instance role)."""
+    media_s3_secret_key: str = ""
 
     library_log_level: Literal["debug", "info", "warning", "error"] = "warning"
     """Level of the chatty libraries' loggers (aioice and aiortc log every ICE state

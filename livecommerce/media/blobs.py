@@ -11,7 +11,10 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from livecommerce.settings import Settings
 
 _KEY = re.compile(r"[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*")
 
@@ -152,3 +155,16 @@ class S3BlobStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             keys.extend(item["Key"] for item in page.get("Contents", ()))
         return sorted(keys)
+
+
+def build_blob_store(settings: Settings) -> BlobStore:
+    """The store the settings name (``media_store``)."""
+    if settings.media_store == "s3":
+        return S3BlobStore(
+            bucket=settings.media_s3_bucket,
+            endpoint_url=settings.media_s3_endpoint_url or None,
+            region=settings.media_s3_region,
+            access_key=settings.media_s3_access_key or None,
+            secret_key=settings.media_s3_secret_key or None,
+        )
+    return LocalBlobStore(Path(settings.media_dir or Path(settings.data_dir) / "media"))

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from livecommerce.media.blobs import BlobStore
 from livecommerce.media.recording import RecordingInfo, list_recordings, recording_prefix
 from livecommerce.resources import Resources
 from livecommerce.rooms import replay_commands as commands
@@ -31,14 +30,9 @@ class RecordableIn(BaseModel):
     recordable: bool
 
 
-def blobs_of(resources: Resources) -> BlobStore | None:
-    store: BlobStore | None = getattr(resources, "blobs", None)
-    return store
-
-
 async def recording_of(resources: Resources, room_id: int) -> RecordingInfo | None:
     """The room's main recording (its longest), from the stored manifests."""
-    blobs = blobs_of(resources)
+    blobs = resources.blobs
     if blobs is None:
         return None
     found = await list_recordings(blobs, room_id)

@@ -3,6 +3,7 @@
 
 import { countdown } from "./countdown.js";
 import { compactNumber, t } from "./i18n.js";
+import { watchHls } from "./hls-player.js";
 import { trackPlaying, watch } from "./media.js";
 
 const $ = (id) => document.getElementById(id);
@@ -68,6 +69,9 @@ export function drawers(onClose = () => {}) {
  * server's stream.started / stream.ended events, so the picture comes up as soon as the
  * host publishes. Between them a failed attempt is retried with a slow backoff, in case
  * an event was missed while the socket was reconnecting.
+ *
+ * WebRTC first; when the node is full (WHEP 503) or the page has `?hls=1`, the same
+ * attempt plays the room's live HLS playlist instead (a few seconds behind).
  */
 export function videoPlayer(roomId, video) {
   const playing = trackPlaying(video, (on) => {
@@ -84,6 +88,7 @@ export function videoPlayer(roomId, video) {
   let wanted = false;
   let delay = 2000;
   let timer = null;
+  const preferHls = new URLSearchParams(window.location.search).get("hls") === "1";
 
   async function attempt() {
     if (!wanted || current || negotiating) return;
@@ -92,7 +97,7 @@ export function videoPlayer(roomId, video) {
     const mine = generation;
     let session;
     try {
-      session = await watch(roomId);
+      session = await open(mine);
     } catch {
       if (mine !== generation) return;
       negotiating = false;
@@ -111,11 +116,29 @@ export function videoPlayer(roomId, video) {
     }
     current = session;
     delay = 2000;
-    video.srcObject = session.stream;
-    session.pc.addEventListener("connectionstatechange", () => {
-      if (current === session && ["failed", "closed", "disconnected"].includes(session.pc.connectionState)) stop(true);
-    });
+    if (session.pc) {
+      video.srcObject = session.stream;
+      session.pc.addEventListener("connectionstatechange", () => {
+        if (current === session && ["failed", "closed", "disconnected"].includes(session.pc.connectionState)) stop(true);
+      });
+    } else {
+      session.onFailed(() => { if (current === session) stop(true); });
+    }
+    video.dataset.transport = session.pc ? "webrtc" : "hls";
     await video.play().catch(() => {});
+  }
+
+  // WebRTC, or HLS when asked for or when the node has no room for another peer.
+  async function open(mine) {
+    if (!preferHls) {
+      try {
+        return await watch(roomId);
+      } catch (err) {
+        if (err?.status !== 503 || mine !== generation) throw err;
+      }
+    }
+    video.srcObject = null;
+    return await watchHls(roomId, video);
   }
 
   function stop(retry = false) {
@@ -125,6 +148,7 @@ export function videoPlayer(roomId, video) {
     current?.close();
     current = null;
     video.srcObject = null;
+    delete video.dataset.transport;
     playing();
     if (retry && wanted) timer = setTimeout(attempt, delay);
   }
