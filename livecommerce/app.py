@@ -33,6 +33,7 @@ from livecommerce.routes import (
     pages,
     products,
     referrals,
+    replays,
     rooms,
     sales,
     shows,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         draws,
         media,
         hls,
+        replays,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)

@@ -72,7 +72,11 @@ def json_schema() -> dict[str, Any]:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "livecommerce room events",
         "description": 'Each server event is {"type", "room", "seq", "at", "data"} '
-        '(+ "delivery", "audience" for routing); "data" follows the entry for "type".',
+        '(+ "delivery", "audience" for routing); "data" follows the entry for "type". '
+        'While the show is recorded, "media_t" is the event\'s moment on the media clock '
+        "(seconds since the recording's media origin: its currentTime on replay, "
+        "media_origin + media_t its EXT-X-PROGRAM-DATE-TIME); an event that starts or stops "
+        'the clock carries "clock": {"origin": ISO time or null}.',
         "events": entries,
         "$defs": defs.get("$defs", {}),
     }

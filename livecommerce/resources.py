@@ -36,11 +36,13 @@ from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
 from livecommerce.promotions.desk import Coupons, build_coupons
 from livecommerce.rooms.chat_poster import ChatPoster
+from livecommerce.rooms.replay_commands import retention_forever
 from livecommerce.rooms.snapshot_cache import SnapshotCache
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
+from livecommerce.storage.show_log import DatabaseWriter, ShowLog
 from livecommerce.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class Resources:
     gifts: GiftRuntime
     groups: GroupDesk
     draws: DrawDesk
+    show_log: ShowLog
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -80,6 +83,11 @@ class Resources:
     """Set by ``livecommerce serve`` only: test apps leave the process's gc alone."""
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
     supervisor: Supervisor = field(default_factory=Supervisor)
+
+    async def remove_recordings(self, room_id: int) -> int:
+        """Delete every stored recording of a room (segments, playlists, manifests)."""
+        blobs = self.blobs
+        return 0 if blobs is None else await blobs.delete_prefix(f"recordings/{room_id}/")
 
     def on_close(self, closer: Callable[[], Awaitable[object]]) -> None:
         """Register a shutdown step; steps run last-registered first."""
@@ -185,10 +193,14 @@ async def build_resources(settings: Settings) -> Resources:
         coupons=build_coupons(db, redis, keys),
         gifts=build_gifts(db, settings),
         draws=DrawDesk(db, entries, hub.local_users),
+        show_log=ShowLog(DatabaseWriter(db)),
         supervisor=supervisor,
         groups=build_groups(checkout, redis, keys, settings),
     )
     resources.on_close(db.dispose)
+    # After the hub stopped (closing steps run last-registered first): the events of
+    # the last moments are written too.
+    resources.on_close(resources.show_log.close)
     if redis is not None:
         resources.on_close(redis.aclose)
     await resources.hub.start()
@@ -196,6 +208,8 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
     db.sink = resources.hub
+    resources.hub.record = resources.show_log.add
+    resources.spawn(resources.show_log.run(), "show-log")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
     resources.spawn(db.relay_forever(), "outbox-relay")
@@ -208,6 +222,11 @@ async def build_resources(settings: Settings) -> Resources:
     await resources.revocations.refresh()
     if redis is not None:
         resources.spawn(resources.revocations.run(), "token-revocations")
+    resources.spawn(
+        retention_forever(db, days=settings.recording_retention_days,
+                          remove_media=resources.remove_recordings),
+        "recording-retention",
+    )  # fmt: skip
     resources.coupons.clock = resources.checkout.clock
     resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
     return resources

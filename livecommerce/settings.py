@@ -186,6 +186,9 @@ class Settings(BaseSettings):
     filled this long after it opened fails, and its paid members are refunded."""
     group_sweep_seconds: float = Field(default=2.0, gt=0)
     """How often each node looks for groups to complete, fail and refund."""
+    recording_retention_days: int = Field(default=365, ge=1)
+    """Days after a show ends that its recording (the replay's video) is kept; a
+    supervised loop deletes older ones from storage."""
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""

@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from livecommerce import protocol
 from livecommerce.routes import _ws_sinks
 
-ENVELOPE = {"type", "room", "seq", "at", "data", "delivery", "audience"}
+ENVELOPE = {"type", "room", "seq", "at", "data", "delivery", "audience", "media_t", "clock"}
 
 
 class FrameChecker:

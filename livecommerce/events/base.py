@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from livecommerce.events.delivery import Audience, Delivery
+from livecommerce.events.delivery import Audience, Clock, Delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ class Emitted:
     user_id: int | None = None  # the one user of a private event
     audience: Audience | None = None
     outbox_id: int | None = None  # set once written to the outbox
+    clock: Clock | None = None  # a change to the room's media clock
 
 
 class RoomEvent(BaseModel):
@@ -48,6 +49,10 @@ class RoomEvent(BaseModel):
         """The change this event makes to one user's open sockets, if any."""
         return None
 
+    def clock(self) -> Clock | None:
+        """The change this event makes to the room's media clock, if any."""
+        return None
+
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = self.model_dump(mode="json")
         json.dumps(data, allow_nan=False)  # fails here, in the transaction, if it cannot
@@ -58,5 +63,5 @@ class RoomEvent(BaseModel):
             raise TypeError(f"{self.type}: private events, and only they, name one user")
         return Emitted(
             room_id, self.type, self.delivery, self.payload(), durable=self.durable,
-            user_id=user_id, audience=self.audience(),
+            user_id=user_id, audience=self.audience(), clock=self.clock(),
         )  # fmt: skip

@@ -31,6 +31,28 @@ SEQUENCED = frozenset({Delivery.ROOM, Delivery.SAMPLED, Delivery.PRIVILEGED})
 
 
 @dataclass(frozen=True, slots=True)
+class Clock:
+    """A change to the room's media clock, carried in the envelope as ``clock``.
+
+    ``origin`` is the ISO wall time of media time 0 (the show's first stream start), or
+    None once the show is over. Every node's hub keeps the origin in memory and stamps
+    each event it appends with ``media_t``, the seconds since it, so HLS and replay
+    players can show an event when the picture reaches it."""
+
+    origin: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"origin": self.origin}
+
+    @classmethod
+    def parse(cls, raw: object) -> Clock | None:
+        if not isinstance(raw, dict) or "origin" not in raw:
+            return None
+        origin = raw["origin"]
+        return cls(origin if isinstance(origin, str) else None)
+
+
+@dataclass(frozen=True, slots=True)
 class Audience:
     """A change to what one user's open sockets receive, applied by every node's hub as
     the event passes: a ban closes them, a moderator change flips full chat on or off."""

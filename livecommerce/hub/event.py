@@ -3,9 +3,11 @@
 Every server event is ``{"type", "room", "seq", "at", "data"}``, plus ``"delivery"``
 when it is not a plain room event and ``"audience"`` when it changes one user's sockets
 (livecommerce.events.delivery): the hub on every node routes by those two, never by
-``type``. An event is serialised once, when it is created (or when a node receives it
-from the broker), and the same bytes go to every socket: per-viewer ``json.dumps`` is
-what makes naive fan-out slow.
+``type``. While the show's media clock runs, ``"media_t"`` gives the event's moment on
+it (seconds since the recording's first frame), and an event that sets or stops the
+clock carries ``"clock"``. An event is serialised once, when it is created (or when a
+node receives it from the broker), and the same bytes go to every socket: per-viewer
+``json.dumps`` is what makes naive fan-out slow.
 """
 
 from __future__ import annotations
@@ -17,19 +19,23 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-from livecommerce.events.delivery import Audience, Delivery
+from livecommerce.events.delivery import Audience, Clock, Delivery
 
 Extra = Mapping[str, Any]  # the envelope's routing fields beside type, room, seq, at, data
 NO_EXTRA: Extra = MappingProxyType({})
 
 
-def routing(delivery: Delivery, audience: Audience | None) -> dict[str, Any]:
+def routing(
+    delivery: Delivery, audience: Audience | None, clock: Clock | None = None
+) -> dict[str, Any]:
     """The envelope fields that tell every node's hub how to hand the event out."""
     extra: dict[str, Any] = {}
     if delivery is not Delivery.ROOM:
         extra["delivery"] = delivery.value
     if audience is not None:
         extra["audience"] = audience.as_dict()
+    if clock is not None:
+        extra["clock"] = clock.as_dict()
     return extra
 
 
@@ -56,6 +62,8 @@ class Event:
     payload: bytes
     delivery: Delivery = Delivery.ROOM
     audience: Audience | None = None
+    media_t: float | None = None
+    clock: Clock | None = None
 
     @property
     def sampled(self) -> bool:
@@ -73,13 +81,16 @@ class Event:
         return self.delivery is Delivery.COUNTER
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        envelope = {
             "type": self.type,
             "room": self.room,
             "seq": self.seq,
             "at": self.at,
             "data": dict(self.data),
         }
+        if self.media_t is not None:
+            envelope["media_t"] = self.media_t
+        return envelope
 
 
 def make_event(
@@ -97,9 +108,12 @@ def _event(
 ) -> Event:  # fmt: skip
     raw = extra.get("delivery", Delivery.ROOM.value)
     delivery = Delivery(raw) if raw in Delivery._value2member_map_ else Delivery.ROOM
+    media_t = extra.get("media_t")
     return Event(
-        type, room, seq, at, data, payload, delivery, Audience.parse(extra.get("audience"))
-    )
+        type, room, seq, at, data, payload, delivery, Audience.parse(extra.get("audience")),
+        float(media_t) if isinstance(media_t, int | float) else None,
+        Clock.parse(extra.get("clock")),
+    )  # fmt: skip
 
 
 def private_payload(room: int, type: str, data: Mapping[str, Any], at: str) -> bytes:

@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from livecommerce.events.base import Emitted
-from livecommerce.events.delivery import SEQUENCED, Audience, Delivery
+from livecommerce.events.delivery import SEQUENCED, Audience, Clock, Delivery
 from livecommerce.events.protocol import LikesCounted, RoomSnapshot, ViewersCounted
 from livecommerce.hub._adapters import build_adapters
 from livecommerce.hub._tasks import cancel_and_wait
@@ -39,6 +39,7 @@ from livecommerce.hub.event import (
     routing,
 )
 from livecommerce.hub.fanout import Member, Room, Tunables, monotonic
+from livecommerce.hub.media_clock import MediaClock, RedisClockStore
 from livecommerce.hub.outbox import CLOSE_GOING_AWAY, CLOSE_RESUME, Sink
 from livecommerce.hub.presence import NodeReport, PresenceStats
 from livecommerce.storage.keys import Keys
@@ -46,6 +47,7 @@ from livecommerce.storage.keys import Keys
 log = logging.getLogger(__name__)
 
 Snapshot = Callable[[int], Awaitable[Mapping[str, Any]]]
+Record = Callable[[Event], None]
 Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
 REPLAY_CHUNK = 100
 
@@ -77,6 +79,11 @@ class Hub:
         self._broker, self._presence = build_adapters(
             keys, redis, node_id, log_retention, log_ttl, presence_ttl, keep_seconds, self.now
         )
+        store = RedisClockStore(redis, keys, ttl_seconds=log_ttl) if redis is not None else None
+        self.media_clock = MediaClock(store)
+        # Each sequenced event this node appends, handed over without I/O (the show log
+        # keeps every event of a show; each node records only what it appended).
+        self.record: Record | None = None
         self._rooms: dict[int, Room] = {}
         self._broker.on_private = self._deliver_private
         self._report = NodeReport()
@@ -115,7 +122,7 @@ class Hub:
             if event.delivery in SEQUENCED:
                 await self.publish(
                     event.room_id, event.type, event.data, delivery=event.delivery,
-                    audience=event.audience,
+                    audience=event.audience, clock=event.clock,
                 )  # fmt: skip
             elif event.delivery is not Delivery.PRIVATE:
                 raise ValueError(f"{event.type}: {event.delivery} events are not published")
@@ -146,12 +153,22 @@ class Hub:
         *,
         delivery: Delivery = Delivery.ROOM,
         audience: Audience | None = None,
+        clock: Clock | None = None,
     ) -> Event:
         """Sequence ``data`` as the room's next event, log it, and send it to every node.
 
         Call after the transaction that caused it has committed.
         """
-        return await self._broker.publish(room_id, type, data, routing(delivery, audience))
+        if clock is not None:
+            await self.media_clock.publish(room_id, clock)
+        extra = routing(delivery, audience, clock)
+        media_t = await self.media_clock.media_t(room_id, self._clock())
+        if media_t is not None:
+            extra["media_t"] = media_t
+        event = await self._broker.publish(room_id, type, data, extra)
+        if self.record is not None:
+            self.record(event)
+        return event
 
     async def notify_user(
         self, room_id: int, user_id: int, type: str, data: Mapping[str, Any]
@@ -250,6 +267,7 @@ class Hub:
             self.dropped += room.dropped
             del self._rooms[member.room_id]
             self._broker.unwatch(member.room_id)  # its last local socket left
+            self.media_clock.forget(member.room_id)
             self._shown.pop(member.room_id, None)
             # Withdraw this node's share of the room's viewers at the next report.
             self._report.sockets[member.room_id] = 0
@@ -324,6 +342,8 @@ class Hub:
 
     # --- from the broker ---------------------------------------------------------
     async def _deliver(self, event: Event) -> None:
+        if event.clock is not None:
+            self.media_clock.heard(event.room, event.clock)
         room = self._rooms.get(event.room)
         if room is None:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from livecommerce.events.base import RoomEvent
-from livecommerce.events.delivery import Audience, Delivery
+from livecommerce.events.delivery import Audience, Clock, Delivery
 from livecommerce.events.shapes import ChatAuthor, ProductCard, UserRef
 
 
@@ -21,6 +21,9 @@ class RoomEnded(RoomEvent):
     type = "room.ended"
     durable = True
     ended_at: str
+
+    def clock(self) -> Clock:
+        return Clock(None)
 
 
 class ProductPinned(RoomEvent):
@@ -42,6 +45,32 @@ class StreamStarted(RoomEvent):
     """The host's video is up: players (re)connect now instead of polling."""
 
     type = "stream.started"
+
+
+class RecordingStarted(RoomEvent):
+    """The stream is being recorded (and served as HLS): the media clock starts.
+
+    ``media_origin`` is the wall time of media time 0 (the recording's first frame);
+    from this event on, every event's ``media_t`` counts from it, the recording's
+    ``currentTime`` is that media time, and its EXT-X-PROGRAM-DATE-TIME is
+    ``media_origin + media time``."""
+
+    type = "recording.started"
+    recording_id: str
+    media_origin: str
+
+    def clock(self) -> Clock:
+        return Clock(self.media_origin)
+
+
+class RecordingEnded(RoomEvent):
+    """The recording stopped (the host's publish ended): the media clock stops."""
+
+    type = "recording.ended"
+    recording_id: str
+
+    def clock(self) -> Clock:
+        return Clock(None)
 
 
 class StreamEnded(RoomEvent):

@@ -23,6 +23,8 @@ class RoomView:
     started_at: datetime | None
     ended_at: datetime | None
     pinned_product_id: int | None
+    replay: str = "published"
+    recordable: bool = True
 
     @classmethod
     def of(cls, room: Room, host: User) -> RoomView:
@@ -38,6 +40,8 @@ class RoomView:
             room.started_at,
             room.ended_at,
             room.pinned_product_id,
+            room.replay,
+            room.recordable,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,10 +17,12 @@ from livecommerce.rooms import moderation
 from livecommerce.rooms import service as rooms
 from livecommerce.rooms.chat import blocked_words, recent_messages
 from livecommerce.rooms.lifecycle import RoomStatus
+from livecommerce.rooms.replays import list_replays
 from livecommerce.routes import _page_auth, share_pages
 from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
 from livecommerce.routes.deps import OptionalUser, ResourcesDep
+from livecommerce.routes.replays import replay_data
 
 router = APIRouter(include_in_schema=False)
 router.include_router(_page_auth.router)
@@ -34,9 +36,11 @@ async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) 
     async with resources.db.read() as session:
         live = await rooms.list_rooms(session, status="live", limit=HOME_LIMIT)
         upcoming = await rooms.list_rooms(session, status="scheduled", limit=HOME_LIMIT)
+        ended = await list_replays(session, limit=HOME_LIMIT)
     context = {
         "live": [r.as_dict() for r in live],
         "upcoming": [r.as_dict() for r in upcoming],
+        "replays": [r.as_dict() for r in ended],
     }
     return render(request, resources, caller, "home.html", context)
 
@@ -62,6 +66,16 @@ async def room_page(
     if keep is not None:
         keep(response)
     return response
+
+
+@router.get("/replay/{room_id}")
+async def replay_page(
+    room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    """An ended show's shoppable replay: video, timeline, shelf, chat in time."""
+    data = await replay_data(resources, room_id, caller)
+    context = {"room": data["room"], "page_data": data}
+    return render(request, resources, caller, "replay.html", context)
 
 
 @router.get("/studio")

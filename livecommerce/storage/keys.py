@@ -66,6 +66,11 @@ class Keys:
         """Sorted set of users in the room, scored by when a node last saw them there."""
         return f"{self._room(room_id)}:draw:{draw_id}:present"
 
+    def room_media_origin(self, room_id: int) -> str:
+        """ISO wall time of the show's media time 0, while its media clock runs: read
+        by a node that appends to a room it has no sockets in (and so did not hear it)."""
+        return f"{self._room(room_id)}:media_origin"
+
     def node_alive(self, node_id: str) -> str:
         """Set with a TTL by each node; its absence means the node's counts are stale."""
         return f"{self.prefix}node:{node_id}:alive"

@@ -17,6 +17,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -136,6 +138,10 @@ class Room(Base):
     slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0)
     blocked_words: Mapped[str] = mapped_column(Text, default="")
     """Newline-separated words; a message containing one is refused."""
+    recordable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """False: the host asked that this show not be recorded (no replay)."""
+    replay: Mapped[str] = mapped_column(String(16), default="published", server_default="published")
+    """The replay's state (rooms/replay_state.py): published, unpublished or deleted."""
 
 
 class RoomProduct(Base):
@@ -317,6 +323,20 @@ class ChatMessage(Base):
 
 # Group-buy statuses live in ``livecommerce.groups.lifecycle``; the CHECK is written by
 # the migration (frozen there), as for orders.
+class ShowEvent(Base):
+    """Every sequenced event of a show, kept for its replay (the hub's room log keeps
+    only the latest ones, for reconnects). Written in batches by the node that appended
+    each event; (room, seq) is written once."""
+
+    __tablename__ = "show_event"
+
+    room_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    at: Mapped[str] = mapped_column(String(40))
+    media_t: Mapped[float | None] = mapped_column(Float, nullable=True)
+    envelope: Mapped[str] = mapped_column(Text)
+    """The event as it went on the wire (JSON)."""
 
 
 class EventOutbox(Base):
