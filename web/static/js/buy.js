@@ -216,6 +216,7 @@ export class BuySheet {
       this.busy = false;
       if (this.placed.status === "paid") this.button.remove();
       else this.action();
+      if (this.groupOrder) this.render(this.state); // the group section now says where the group stands
     }
   }
 }

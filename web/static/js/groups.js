@@ -65,7 +65,8 @@ export class GroupBuys {
       for (const g of listing.groups) this.groups.set(g.id, g);
       if (this.loggedIn) {
         const { seats } = await api("GET", `/api/me/group-seats?room_id=${this.roomId}`);
-        for (const seat of seats.filter((s) => s.active)) {
+        // A seat given back counts only if it was paid and its group has ended (a refund).
+        for (const seat of seats.filter((s) => s.active || s.paid && s.group.status !== "open")) {
           this.mine.set(seat.group.id, { order_id: seat.order_id, paid: seat.paid });
           this.groups.set(seat.group.id, seat.group);
         }

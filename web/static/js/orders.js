@@ -83,7 +83,8 @@ async function timeline(order) {
 function groupLine(order) {
   const seat = seats.get(order.id);
   if (!seat) return null;
-  const state = seat.active ? seatState(seat.group, seat.paid) : t("grp.seat_given_back");
+  // A failed group's refund gives the seat back: the group's end is still its story.
+  const state = seat.active || seat.group.status !== "open" && seat.paid ? seatState(seat.group, seat.paid) : t("grp.seat_given_back");
   return el("a", { class: `order-group group-${seat.group.status}`, href: seat.group.share_path, "data-testid": "order-group" },
     `👥 ${t("grp.order_line", { state })} · ${t("grp.joined_of", { taken: seat.group.seats_taken, size: seat.group.size })}`);
 }
