@@ -139,7 +139,9 @@ async def test_group_times_out_and_refunds(browser: Browser, server: Server) -> 
     show = await make_show(server, live=True)
     room_id = show.room["id"]
     async with httpx.AsyncClient(base_url=server.url) as api:
-        answer = await api.post("/api/auth/login", json={"handle": "teashop", "password": "correct horse"})
+        answer = await api.post(
+            "/api/auth/login", json={"handle": "teashop", "password": "correct horse"}
+        )
         merchant = {"Authorization": f"Bearer {answer.json()['token']}"}
         body = {"product_id": show.room_products[0], "price_cents": 5900, "size": 3,
                 "stock": 10, "duration_seconds": 8}  # fmt: skip
@@ -160,6 +162,7 @@ async def test_group_times_out_and_refunds(browser: Browser, server: Server) -> 
     await page.goto("/orders")
     await expect(page.get_by_test_id("order-group")).to_contain_text(failed)
     await expect(page.get_by_test_id("order-status")).to_have_text("Refunded", timeout=15_000)
+    assert await page.evaluate(WIDEST) == []
     await shot(page, "groups-failed-orders-phone")
     # The same page in Chinese.
     await context.add_cookies([{"name": "lc_lang", "value": "zh", "url": server.url}])

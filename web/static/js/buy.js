@@ -73,7 +73,7 @@ export class BuySheet {
    * arrive before the answer does); the sheet shows that order's news itself. */
   holds(orderId) {
     if (!this.product || this.sheet.hidden) return false;
-    return this.busy || this.placed?.id === orderId;
+    return this.busy || Boolean(this.groups?.busy) || this.placed?.id === orderId;
   }
 
   /** Redraw when stock or deal state changes while the sheet is open. */
