@@ -66,7 +66,8 @@ async def pay_seat(page: Page, done: str) -> None:
 
 async def test_open_share_join_complete(browser: Browser, server: Server) -> None:
     """Ann opens a group on the pinned product; Bei (phone) and Cai arrive through the
-    share link, see it highlighted and join; the group completes for all three."""
+    share link, see it highlighted and join (Cai pays after a reload); the group completes
+    for all three."""
     show = await make_show(server, live=True)
     room_id = show.room["id"]
     console_context, console = await offer_from_console(browser, server)
@@ -108,7 +109,12 @@ async def test_open_share_join_complete(browser: Browser, server: Server) -> Non
     cai_row = cai.get_by_test_id("buy-sheet").locator('[data-testid="group-row"].focused')
     await expect(cai_row.get_by_test_id("group-seats")).to_have_text("2/3 joined")
     await cai_row.get_by_test_id("group-join").click()
-    await pay_seat(cai, "You joined")
+    await expect(cai.get_by_test_id("buy-result")).to_contain_text("You joined")
+    # Cai reloads before paying: the sheet finds the seat again and pays it.
+    await cai.reload()
+    await expect(cai.get_by_test_id("group-mine-state")).to_have_text("Pay to hold your seat")
+    await cai.get_by_test_id("group-pay-seat").click()
+    await pay_seat(cai, "Pay to hold your seat")
 
     complete = "Group complete! Your order ships soon"
     for page in (ann, bei, cai):

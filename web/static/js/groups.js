@@ -196,6 +196,9 @@ export class GroupBuys {
       el("div", {}, el("b", { "data-testid": "group-mine-state" }, seatState(group, paid)),
         open ? el("small", { class: "muted" }, " ", t("grp.joined_of", { taken: group.seats_taken, size: group.size }), " · ", ticking(group)) : null),
       group.lastNews && open ? el("small", { class: "muted", "data-testid": "group-news" }, group.lastNews) : null,
+      open && !paid && sheet.placed?.id !== seat.order_id
+        ? el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "group-pay-seat",
+          onclick: () => this.resume(sheet, seat) }, t("buy.pay")) : null,
       share);
   }
 
@@ -227,6 +230,15 @@ export class GroupBuys {
       if (err.code === "group_full" || err.code === "group_closed" || err.code === "group_expired") this.load();
     }
     this.changed();
+  }
+
+  /** A seat left unpaid (a reload, another tab): the sheet takes its order to pay it. */
+  async resume(sheet, seat) {
+    try {
+      sheet.takeOrder(await api("GET", `/api/orders/${seat.order_id}`), t("grp.pay_to_hold"));
+    } catch (err) {
+      sheet.show(errorText(err), false);
+    }
   }
 
   /** The buy sheet paid a seat's order. */
