@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.groups import commands, service
@@ -60,6 +60,27 @@ async def room_groups(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]
     async with resources.db.read() as session:
         listing = await service.room_listing(session, room_id)
     return {**listing, "server_time": utcnow().isoformat()}
+
+
+@router.get("/api/rooms/{room_id}/groups/report")
+async def room_report(
+    room_id: RowId, caller: CurrentUser, resources: ResourcesDep
+) -> dict[str, Any]:
+    """Every group offer of the room and its groups in every state (host, merchant)."""
+    async with resources.db.read() as session:
+        report = await service.room_report(session, room_id, caller)
+    return {**report, "server_time": utcnow().isoformat()}
+
+
+@router.get("/api/me/group-seats")
+async def my_seats(
+    caller: CurrentUser, resources: ResourcesDep,
+    room_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> dict[str, Any]:  # fmt: skip
+    """The caller's group seats, newest first, each with its group's state now."""
+    async with resources.db.read() as session:
+        seats = await service.seats_of(session, caller.user_id, room_id)
+    return {"seats": seats, "server_time": utcnow().isoformat()}
 
 
 @router.get("/api/groups/{group_id}")

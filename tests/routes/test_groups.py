@@ -76,3 +76,32 @@ async def test_bad_joins_answer_with_their_codes(client: httpx.AsyncClient) -> N
     assert (full.status_code, full.json()["error"]["code"]) == (409, "group_full")
     missing = await client.post("/api/groups/999999/join", headers=_key(buyers[3], "a"), json={})
     assert missing.status_code == 404
+
+
+async def test_seats_and_report(client: httpx.AsyncClient) -> None:
+    """A buyer's seats carry their group's state (filtered by room); the room's merchant
+    sees every group of the room, a viewer is refused (403)."""
+    merchant, room_id, offer_id = await _setup(client)
+    buyer, other = await _buyer(client, "gseat0"), await _buyer(client, "gseat1")
+    opened = await client.post(f"/api/group-offers/{offer_id}/groups",
+                               headers=_key(buyer, "s1"), json={})  # fmt: skip
+    group_id, order_id = opened.json()["group"]["id"], opened.json()["order"]["id"]
+    await client.post(f"/api/groups/{group_id}/join", headers=_key(other, "s1"), json={})
+    seats = (await client.get("/api/me/group-seats", headers=buyer.headers)).json()["seats"]
+    assert [(s["order_id"], s["active"], s["group"]["seats_taken"]) for s in seats] == [
+        (order_id, True, 2)
+    ]
+    elsewhere = await client.get(
+        f"/api/me/group-seats?room_id={room_id + 1}", headers=buyer.headers
+    )
+    assert elsewhere.json()["seats"] == []
+    assert (await client.get("/api/me/group-seats")).status_code == 401
+    report = await client.get(f"/api/rooms/{room_id}/groups/report", headers=merchant.headers)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert [o["id"] for o in body["offers"]] == [offer_id]
+    assert [(g["id"], g["status"], g["seats_taken"]) for g in body["groups"]] == [
+        (group_id, "open", 2)
+    ]
+    refused = await client.get(f"/api/rooms/{room_id}/groups/report", headers=buyer.headers)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "forbidden")

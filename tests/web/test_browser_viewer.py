@@ -53,9 +53,13 @@ async def test_one_tab_one_peer(browser: Browser, server: Server) -> None:
 
 async def viewer_login(browser: Browser, server: Server, room_id: int, handle: str, *,
                        phone: bool = False) -> tuple[BrowserContext, Page]:  # fmt: skip
-    """A new viewer ``handle`` signed up and logged in on the room page."""
+    """A new viewer ``handle`` with an address to ship to, logged in on the room page."""
     async with httpx.AsyncClient(base_url=server.url) as api:
-        await api_signup(api, handle, "viewer", f"{handle.title()} 小美")
+        token = await api_signup(api, handle, "viewer", f"{handle.title()} 小美")
+        added = await api.post(
+            "/api/me/addresses", json=ADDRESS, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert added.status_code == 201, added.text
     context, page = await new_page(browser, server, phone=phone)
     await login(page, handle, f"/rooms/{room_id}")
     return context, page

@@ -2,7 +2,8 @@
 // stepper, one order per tap with an idempotency key (a double tap or a retry after a
 // timeout never buys twice), then pay to the address picked (the buyer's default unless
 // changed; address-picker.js). The coupon row (coupons.js) shows the server's price
-// with the buyer's best coupon.
+// with the buyer's best coupon. A product with a group offer adds the group section
+// (groups.js): starting or joining a group places the seat's order, paid here the same way.
 
 import { AddressPicker } from "./address-picker.js";
 import { api } from "./api.js";
@@ -43,6 +44,7 @@ export class BuySheet {
     this.product = null;
     this.picker = loggedIn ? new AddressPicker() : null;
     this.coupons = new CouponPicker({ roomId });
+    this.groups = null; // GroupBuys (groups.js), set by the room
   }
 
   open(state, product) {
@@ -54,6 +56,7 @@ export class BuySheet {
     this.button = null;
     this.note = null; // {text, ok}: the last outcome, kept across redraws
     this.offer = null;
+    this.groupOrder = false; // the placed order is a group seat: its price is the group's
     this.coupons.reset();
     this.render(state);
     this.picker?.load();
@@ -70,7 +73,7 @@ export class BuySheet {
    * arrive before the answer does); the sheet shows that order's news itself. */
   holds(orderId) {
     if (!this.product || this.sheet.hidden) return false;
-    return this.busy || this.placed?.id === orderId;
+    return this.busy || Boolean(this.groups?.busy) || this.placed?.id === orderId;
   }
 
   /** Redraw when stock or deal state changes while the sheet is open. */
@@ -78,7 +81,16 @@ export class BuySheet {
     if (this.product && !this.sheet.hidden && !this.busy) this.render(state);
   }
 
+  /** A group seat's order placed from the group section: the sheet now offers to pay it. */
+  takeOrder(order, text) {
+    this.placed = order;
+    this.groupOrder = true;
+    this.note = { text, ok: true };
+    this.render(this.state);
+  }
+
   render(state) {
+    this.state = state;
     const product = this.product;
     const offer = offerOf(state, product);
     // The price under the buyer's thumb changed (the deal ended or sold out): say so.
@@ -115,12 +127,14 @@ export class BuySheet {
           live ? el("small", { class: "muted" }, t("sale.limit", { count: deal.per_user_limit ?? 1 })) : null,
           live && left !== null ? el("small", { class: "deal-tag" }, t("sale.left", { count: left })) : null)),
       this.dealLine(deal, product),
-      el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
+      this.groups?.section(this, product),
+      this.groupOrder ? null : el("div", { class: "buy-row" }, el("span", {}, t("buy.quantity")),
         el("div", { class: "stepper" },
           el("button", { type: "button", onclick: step(-1), "aria-label": "-" }, "−"), output,
           el("button", { type: "button", onclick: step(1), "aria-label": "+" }, "+"))),
-      this.loggedIn ? this.coupons.row : null,
-      el("div", { class: "buy-row" }, el("span", {}, t("buy.total")), total),
+      this.loggedIn && !this.groupOrder ? this.coupons.row : null,
+      el("div", { class: "buy-row" }, el("span", {}, t("buy.total")),
+        this.groupOrder ? el("b", { class: "price", "data-testid": "buy-total" }, money(this.placed.total_cents, product.currency)) : total),
       this.result,
       this.picker && this.placed?.status !== "paid" ? this.picker.root : null,
       this.action());
@@ -191,6 +205,7 @@ export class BuySheet {
         addressId ? { address_id: addressId } : {});
       this.show(t("buy.paid"), true);
       this.picker?.root.remove();
+      this.groups?.paid(this.placed);
     } catch (err) {
       if (err.code === "address_required" && this.picker) {
         this.picker.ask(errorText(err)); // the form says it, beside the fields to fill
@@ -201,6 +216,7 @@ export class BuySheet {
       this.busy = false;
       if (this.placed.status === "paid") this.button.remove();
       else this.action();
+      if (this.groupOrder) this.render(this.state); // the group section now says where the group stands
     }
   }
 }

@@ -1,15 +1,18 @@
 // "My orders": the buyer's orders, each with its timeline (placed, paid, shipped with
 // tracking, delivered, return, refund) and the actions that apply now: pay or cancel
-// while unpaid, confirm receipt once shipped, ask for a return after delivery.
+// while unpaid, confirm receipt once shipped, ask for a return after delivery. A group
+// seat says how its group is doing (waiting for N more, complete, failed and refunded).
 import { api } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
 import { errorText } from "./errors.js";
+import { seatState } from "./groups.js";
 import { currentLang, money, t } from "./i18n.js";
 import { toast } from "./toast.js";
 
 const list = document.getElementById("orders");
 const products = new Map();
+let seats = new Map(); // order id -> its group seat (GET /api/me/group-seats)
 
 async function product(id) {
   if (!products.has(id)) {
@@ -77,6 +80,15 @@ async function timeline(order) {
   }
 }
 
+function groupLine(order) {
+  const seat = seats.get(order.id);
+  if (!seat) return null;
+  // A failed group's refund gives the seat back: the group's end is still its story.
+  const state = seat.active || seat.group.status !== "open" && seat.paid ? seatState(seat.group, seat.paid) : t("grp.seat_given_back");
+  return el("a", { class: `order-group group-${seat.group.status}`, href: seat.group.share_path, "data-testid": "order-group" },
+    `👥 ${t("grp.order_line", { state })} · ${t("grp.joined_of", { taken: seat.group.seats_taken, size: seat.group.size })}`);
+}
+
 async function card(order) {
   const item = await product(order.product_id);
   const refunded = order.refunded_cents > 0
@@ -91,6 +103,7 @@ async function card(order) {
       el("div", { class: "order-top" },
         el("span", {}, money(order.unit_price_cents), " ", el("small", { class: "muted" }, t("orders.quantity", { count: order.quantity }))),
         el("b", { class: "price" }, money(order.total_cents ?? order.unit_price_cents * order.quantity))),
+      groupLine(order),
       refunded,
       await timeline(order),
       order.status === "pending_payment" ? pendingActions(order) : afterPaymentActions(order)));
@@ -98,7 +111,9 @@ async function card(order) {
 
 async function load() {
   try {
-    const { orders } = await api("GET", "/api/orders");
+    const [{ orders }, mine] = await Promise.all([api("GET", "/api/orders"),
+      api("GET", "/api/me/group-seats").catch(() => ({ seats: [] }))]);
+    seats = new Map(mine.seats.map((seat) => [seat.order_id, seat]));
     if (orders.length === 0) fill(list, el("div", { class: "empty empty-lg" }, t("orders.empty")));
     else fill(list, ...(await Promise.all(orders.map(card))));
   } catch (err) {

@@ -9,6 +9,7 @@ import { el } from "./dom.js";
 import { DrawCard } from "./draws.js";
 import { errorText } from "./errors.js";
 import { GiftLane, GiftPanel } from "./gifts.js";
+import { GroupBuys } from "./groups.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -39,6 +40,18 @@ const couponBox = el("div", { class: "coupon-cards", id: "coupon-cards", hidden:
 $("sale-banner").after(couponBox);
 const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
+// Group buys: a share link (?group=ID) lands on its group; logging in comes back to it.
+const focusGroup = Number(new URLSearchParams(location.search).get("group")) || null;
+const groupPill = el("button", { type: "button", class: "group-pill", id: "group-pill", hidden: true, "data-testid": "group-pill" });
+couponBox.after(groupPill);
+const groups = new GroupBuys({ roomId, loggedIn: Boolean(page.user), focusId: focusGroup, pill: groupPill,
+  loginUrl: `/login?next=${encodeURIComponent(location.pathname + location.search)}`,
+  onOpen: (productId) => {
+    const product = state.shelf.find((p) => p.id === productId);
+    if (product && state.status !== "ended") openBuy(product);
+  },
+  onChange: () => { draw.pinned(); buy.refresh(state); } });
+buy.groups = groups;
 const player = videoPlayer(roomId, $("video"));
 const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
@@ -55,8 +68,9 @@ function shelfAction(product) {
     const units = sold?.find((line) => line.product_id === product.id)?.units ?? 0;
     return el("small", { class: "muted", "data-testid": "shelf-sold" }, t("viewer.sold_units", { count: units }));
   }
-  return el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "shelf-buy",
-    onclick: () => openBuy(product) }, t("room.buy"));
+  return el("span", { class: "shelf-actions" }, groups.tag(product, openBuy),
+    el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "shelf-buy",
+      onclick: () => openBuy(product) }, t("room.buy")));
 }
 
 const draw = {
@@ -67,18 +81,26 @@ const draw = {
     draw.pinned();
     draw.sales();
   },
-  pinned() { renderPinned($("pinned-card"), state, openBuy); draw.shelf(); },
+  pinned() { drawPinned(); draw.shelf(); },
   shelf() {
     renderShelf($("shelf-list"), state, shelfAction);
     $("shelf-count").textContent = String(state.shelf.length);
     $("shelf-total").textContent = String(state.shelf.length);
   },
-  sales() { renderSaleBanner($("sale-banner"), state, openBuy); draw.shelf(); renderPinned($("pinned-card"), state, openBuy); buy.refresh(state); },
+  sales() { renderSaleBanner($("sale-banner"), state, openBuy); draw.shelf(); drawPinned(); buy.refresh(state); },
   viewers() { renderViewers(state); },
   likes() { likes.show(state.likes); },
   orders() {},
   all() { draw.status(); draw.viewers(); draw.likes(); },
 };
+
+/** The pinned card, with the product's group price when it has a group offer. */
+function drawPinned() {
+  const card = $("pinned-card");
+  renderPinned(card, state, openBuy);
+  const tag = card.hidden ? null : groups.tag(state.pinned, openBuy);
+  if (tag) card.querySelector(".pinned-body").append(tag);
+}
 
 /** The show is over: chat turns read-only and the stage says what the show sold. */
 async function ended() {
@@ -116,6 +138,7 @@ function onEvent(event) {
     banned(event.data.until);
   }
   coupons.onEvent(event);
+  groups.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   giftLane.onEvent(event);
@@ -141,3 +164,4 @@ $("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
 audienceStats(roomId, $("audience-stats"));
 draw.all();
 coupons.load();
+groups.load();
