@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from livecommerce.sales.scheduler import advance_sales
 from livecommerce.storage.models import utcnow
 from tests.routes.test_sales import launch, shop_with_room
-from tests.users import product, signup
+from tests.users import address, product, signup
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -142,16 +142,31 @@ async def test_a_cover_is_uploaded_checked_and_served(client: httpx.AsyncClient)
 async def test_the_order_numbers_count_placed_and_paid(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    """The studio's counter comes from the orders: placed and paid, for managers only."""
+    """The studio's counter comes from the orders: placed (pending or paid, not cancelled)
+    and paid with its takings, for managers only."""
     shop, host, rid, pid = await shop_with_room(client)
     await client.post(f"/api/rooms/{rid}/start", headers=host.headers)
     sale = (await launch(client, shop, rid, pid)).json()
     await advance_sales(app.state.resources.db, now=utcnow())
-    order = (await buy(client, sale["id"], "p")).json()
+    placed = [await signup(client, f"buyer{n}") for n in range(3)]
+    orders = []
+    for n, buyer in enumerate(placed):
+        headers = {**buyer.headers, "Idempotency-Key": f"n{n}"}
+        made = await client.post(
+            f"/api/sales/{sale['id']}/orders", json={"quantity": 1}, headers=headers
+        )
+        assert made.status_code == 201, made.text
+        orders.append(made.json()["id"])
     numbers = await client.get(f"/api/rooms/{rid}/numbers", headers=host.headers)
-    assert numbers.json() == {"orders": 1, "paid": 0, "paid_cents": 0}
+    assert numbers.json() == {"orders": 3, "paid": 0, "paid_cents": 0}
+    await address(client, placed[0])
+    paid = await client.post(f"/api/orders/{orders[0]}/pay", headers=placed[0].headers)
+    assert paid.is_success, paid.text
+    cancelled = await client.post(f"/api/orders/{orders[1]}/cancel", headers=placed[1].headers)
+    assert cancelled.is_success, cancelled.text
+    numbers = await client.get(f"/api/rooms/{rid}/numbers", headers=shop.headers)
+    assert numbers.json() == {"orders": 2, "paid": 1, "paid_cents": 990}
     viewer = await signup(client, "vic")
     assert (
         await client.get(f"/api/rooms/{rid}/numbers", headers=viewer.headers)
     ).status_code == 403
-    assert order["id"]
