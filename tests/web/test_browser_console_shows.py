@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Dialog, expect
 
 from tests.servers import Server
 from tests.web.conftest import new_page, shot
@@ -149,3 +149,35 @@ async def test_console_order_rows_line_up(browser: Browser, server: Server) -> N
         await rows.first.scroll_into_view_if_needed()
         await shot(page, f"console-order-rows-{where}", full_page=False)
         await context.close()
+
+
+async def test_a_scheduled_show_is_cancelled_from_the_console(
+    browser: Browser, server: Server
+) -> None:
+    """Cancel show (after a confirm) ends a show that has not started; its deal is cancelled."""
+    show = await make_show(server, live=False)
+    room_id = show.room["id"]
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        host = {"Authorization": f"Bearer {show.host_token}"}
+        deal = {"product_id": show.room_products[0], "price_cents": 500, "quantity": 5,
+                "countdown_seconds": 3600, "duration_seconds": 600}  # fmt: skip
+        sale = await api.post(f"/api/rooms/{room_id}/sales", json=deal, headers=host)
+        assert sale.status_code == 201, sale.text
+    context, page = await new_page(browser, server)
+    await login(page, "teashop", "/console")
+    asked: list[str] = []
+
+    async def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    page.on("dialog", accept)
+    row = page.get_by_test_id("room-row").filter(has_text=show.room["title"])
+    await row.get_by_test_id("room-cancel").click()
+    await expect(row.locator(".badge")).to_have_text("Ended")
+    await expect(row.get_by_test_id("room-cancel")).to_have_count(0)
+    assert asked and "Cancel this show?" in asked[0]
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        assert (await api.get(f"/api/rooms/{room_id}")).json()["status"] == "ended"
+        assert (await api.get(f"/api/sales/{sale.json()['id']}")).json()["status"] == "cancelled"
+    await context.close()
