@@ -62,7 +62,7 @@ async def set_shelf(
         uow.emit(room_id, events.ProductUnpinned())
     await session.flush()
     shelf = [ProductView.of(await catalog.load_product(session, pid)) for pid in product_ids]
-
+    uow.emit(room_id, events.ShelfChanged(shelf=[p.card() for p in shelf]))
     return shelf
 
 
