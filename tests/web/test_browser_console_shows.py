@@ -11,8 +11,8 @@ import pytest
 from playwright.async_api import Browser, Dialog, expect
 
 from tests.servers import Server
-from tests.web.conftest import new_page, shot
 from tests.users import ADDRESS
+from tests.web.conftest import new_page, shot
 from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -97,9 +97,12 @@ COLUMN_EDGES = """[...document.querySelectorAll('[data-testid=order-row]')].map(
   const badge = box(row.querySelector(':scope > .badge'));
   const actions = box(row.querySelector(':scope > .order-actions'));
   const outer = box(row);
+  const meet = (a, b) => a.left < b.right - 1 && b.left < a.right - 1
+    && a.top < b.bottom - 1 && b.top < a.bottom - 1;
   const overlaps = cells.some((a, i) => cells.some((b, j) => i < j && a.width && b.width
-    && a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
-  const outside = cells.some((c) => c.width && (c.left < outer.left || c.right > outer.right + 0.5));
+    && meet(a, b)));
+  const outside = cells.some((c) => c.width
+    && (c.left < outer.left || c.right > outer.right + 0.5));
   return { id: cells[0].left, main: cells[1].left, price: price.right, status: badge.right,
            actions: actions ? actions.left : null, overlaps, outside };
 })"""
