@@ -4,12 +4,14 @@ their show is live, one deal at a time, products that a show still sells."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
+from livecommerce.sales import scheduler
 from livecommerce.sales.scheduler import advance_sales
 from livecommerce.storage.models import utcnow
 from tests.routes.test_sales import launch, shop_with_room
-from tests.users import product, signup
+from tests.users import address, product, room, signup
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -48,6 +50,22 @@ async def test_a_deal_whose_window_passes_before_the_show_is_cancelled(
     await advance_sales(app.state.resources.db, now=later)
     assert (await client.get(f"/api/sales/{sale['id']}")).json()["status"] == "cancelled"
     assert (await client.get(f"/api/products/{pid}")).json()["stock"] == 50
+
+
+async def test_deals_waiting_for_their_show_do_not_hold_back_a_live_one(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler reads a batch at a time; deals whose show is not live are not in it,
+    so however many wait, a deal of a live show still starts."""
+    shop, host, waiting_room, pid = await shop_with_room(client)
+    waiting = (await launch(client, shop, waiting_room, pid, quantity=2)).json()
+    live_room = (await room(client, shop, host, [pid]))["id"]
+    assert (await client.post(f"/api/rooms/{live_room}/start", headers=host.headers)).is_success
+    sale = (await launch(client, shop, live_room, pid, quantity=2)).json()
+    monkeypatch.setattr(scheduler, "BATCH", 1)
+    await advance_sales(app.state.resources.db, now=utcnow())
+    assert (await client.get(f"/api/sales/{sale['id']}")).json()["status"] == "live"
+    assert (await client.get(f"/api/sales/{waiting['id']}")).json()["status"] == "scheduled"
 
 
 async def test_a_second_deal_in_the_same_window_is_refused(client: httpx.AsyncClient) -> None:
@@ -142,16 +160,31 @@ async def test_a_cover_is_uploaded_checked_and_served(client: httpx.AsyncClient)
 async def test_the_order_numbers_count_placed_and_paid(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
-    """The studio's counter comes from the orders: placed and paid, for managers only."""
+    """The studio's counter comes from the orders: placed (pending or paid, not cancelled)
+    and paid with its takings, for managers only."""
     shop, host, rid, pid = await shop_with_room(client)
     await client.post(f"/api/rooms/{rid}/start", headers=host.headers)
     sale = (await launch(client, shop, rid, pid)).json()
     await advance_sales(app.state.resources.db, now=utcnow())
-    order = (await buy(client, sale["id"], "p")).json()
+    placed = [await signup(client, f"buyer{n}") for n in range(3)]
+    orders = []
+    for n, buyer in enumerate(placed):
+        headers = {**buyer.headers, "Idempotency-Key": f"n{n}"}
+        made = await client.post(
+            f"/api/sales/{sale['id']}/orders", json={"quantity": 1}, headers=headers
+        )
+        assert made.status_code == 201, made.text
+        orders.append(made.json()["id"])
     numbers = await client.get(f"/api/rooms/{rid}/numbers", headers=host.headers)
-    assert numbers.json() == {"orders": 1, "paid": 0, "paid_cents": 0}
+    assert numbers.json() == {"orders": 3, "paid": 0, "paid_cents": 0}
+    await address(client, placed[0])
+    paid = await client.post(f"/api/orders/{orders[0]}/pay", headers=placed[0].headers)
+    assert paid.is_success, paid.text
+    cancelled = await client.post(f"/api/orders/{orders[1]}/cancel", headers=placed[1].headers)
+    assert cancelled.is_success, cancelled.text
+    numbers = await client.get(f"/api/rooms/{rid}/numbers", headers=shop.headers)
+    assert numbers.json() == {"orders": 2, "paid": 1, "paid_cents": 990}
     viewer = await signup(client, "vic")
     assert (
         await client.get(f"/api/rooms/{rid}/numbers", headers=viewer.headers)
     ).status_code == 403
-    assert order["id"]

@@ -100,3 +100,36 @@ async def test_socket_sends_chat_and_batched_likes(browser: Browser, server: Ser
     assert sum(m["data"]["count"] for m in hub.received if m["type"] == "like.send") == 4
     assert {"type": "chat.send", "data": {"body": "你好 hello"}} in hub.received
     await context.close()
+
+
+async def test_a_new_snapshot_keeps_the_rooms_own_chat_lines(
+    browser: Browser, server: Server
+) -> None:
+    """After a reconnect's snapshot the welcome, moderation and "just bought" lines stay
+    (the welcome once); messages follow the snapshot: new ones added, a deleted one gone."""
+    show = await make_show(server, live=True)
+    room = {**show.room, "status": "live", "shelf": [], "pinned_product": None}
+    user = {"id": 99, "handle": "mei", "name": "Mei"}
+
+    def snapshot(seq: int, chat_ids: list[int]) -> dict[str, Any]:
+        lines = [{"id": i, "user": user, "body": f"line {i}"} for i in chat_ids]
+        return event("room.snapshot", seq, {"room": room, "sales": [], "seq": seq, "chat": lines})
+
+    hub = ScriptedHub([
+        [snapshot(10, [1, 2]), event("moderation.muted", 11, {"user": user, "seconds": 60}),
+         event("order.placed.summary", 12, {"count": 3}), 4008],
+        [snapshot(30, [1, 3])],
+    ])  # fmt: skip
+    context, page = await new_page(browser, server)
+    await page.route_web_socket("**/ws/rooms/**", hub)
+    await page.goto(f"/rooms/{show.room['id']}")
+    messages = page.get_by_test_id("chat-message")
+    await expect(messages.filter(has_text="line 3")).to_have_count(1)
+    assert len(hub.urls) == 2
+    chat_list = page.get_by_test_id("chat-list")
+    await expect(chat_list).to_contain_text("Mei was muted")
+    await expect(chat_list).to_contain_text("3 people just bought")
+    await expect(chat_list.get_by_text("Welcome!")).to_have_count(1)
+    await expect(messages.filter(has_text="line 1")).to_have_count(1)
+    await expect(messages.filter(has_text="line 2")).to_have_count(0)
+    await context.close()

@@ -144,9 +144,10 @@ async def test_a_moderator_gets_only_what_a_moderator_may_do(
     for phone in (False, True):
         context, studio = await new_page(browser, server, phone=phone)
         await login(studio, "mod", f"/studio/{room_id}")
-        await expect(studio.get_by_test_id("studio-role")).to_be_visible()
+        await expect(studio.get_by_test_id("chat-rules")).to_be_visible()
         for absent in ("camera-btn", "end-btn", "golive-btn", "studio-deal-form"):
             await expect(studio.get_by_test_id(absent)).to_have_count(0)
+        await expect(studio.get_by_test_id("studio-role")).to_be_visible()
         await expect(studio.get_by_test_id("chat-rules")).to_be_visible()
         await expect(studio.get_by_test_id("pin-btn").first).to_be_visible()
         await shot(

@@ -31,6 +31,7 @@ export class ChatView {
     this.moderate = moderate;
     this.moderators = moderators;
     this.seen = new Set();
+    this.welcomed = false;
   }
 
   /** Relabel the moderator buttons of ``userId``'s messages after a change. */
@@ -52,7 +53,11 @@ export class ChatView {
   push(node) {
     const stick = this.nearBottom();
     this.list.append(node);
-    while (this.list.childElementCount > MAX_MESSAGES) this.list.firstElementChild.remove();
+    while (this.list.childElementCount > MAX_MESSAGES) {
+      const gone = this.list.firstElementChild;
+      this.seen.delete(Number(gone.dataset.messageId));
+      gone.remove();
+    }
     if (stick) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -100,10 +105,23 @@ export class ChatView {
     }
   }
 
+  /** Bring the list in line with a snapshot's recent chat. The room's own lines (welcome,
+   * moderation, "N people just bought") are in no snapshot, so they stay; a message the
+   * snapshot's window lacks was deleted or hidden meanwhile and goes. */
   replace(messages) {
-    this.list.replaceChildren();
-    this.seen.clear();
-    this.system(t("chat.welcome"));
+    if (!this.welcomed) {
+      this.welcomed = true;
+      this.system(t("chat.welcome"));
+    }
+    const ids = new Set(messages.map((m) => m.id).filter(Number.isFinite));
+    const oldest = Math.min(...ids);
+    for (const node of this.list.querySelectorAll("[data-message-id]")) {
+      const id = Number(node.dataset.messageId);
+      if (node.dataset.messageId !== "" && id >= oldest && !ids.has(id)) {
+        node.remove();
+        this.seen.delete(id);
+      }
+    }
     for (const message of messages) this.add(message);
   }
 }
