@@ -69,7 +69,8 @@ async def recording_file(
 @router.get("/api/rooms/{room_id}/recording")
 async def recording_status(room_id: RowId, request: Request, resources: ResourcesDep) -> Any:
     """Whether the room's live stream is being recorded (and so on HLS), or why not:
-    ``codec_not_h264`` (the host sends VP8), ``no_video``, ``recording_disabled``."""
+    ``codec_not_h264`` (the host sends VP8), ``no_video``, ``recording_disabled``,
+    ``not_recordable`` (the host marked the show not to be recorded)."""
     status = resources.media.recording_status(room_id)
     if status is None:
         holder = await _other_holder(resources, room_id)
