@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import m3u8
 import pytest
 from fastapi import FastAPI
 
@@ -44,6 +45,25 @@ async def first_segment(client: httpx.AsyncClient, room_id: int) -> None:
             await asyncio.sleep(0.2)
 
 
+async def deal(client: httpx.AsyncClient, host: Account, room_id: int, product_id: int) -> int:
+    body = {"product_id": product_id, "price_cents": 990, "quantity": 5, "per_user_limit": 2,
+            "countdown_seconds": 0, "duration_seconds": 300}  # fmt: skip
+    made = await client.post(f"/api/rooms/{room_id}/sales", json=body, headers=host.headers)
+    assert made.status_code == 201, made.text
+    sale_id: int = made.json()["id"]
+    async with asyncio.timeout(15):
+        while True:
+            if (await client.get(f"/api/sales/{sale_id}")).json()["status"] == "live":
+                return sale_id
+            await asyncio.sleep(0.2)
+
+
+def dateranges(text: str) -> dict[str, m3u8.model.DateRange]:
+    playlist = m3u8.loads(text)
+    found = [d for s in playlist.segments for d in s.dateranges]
+    return {d.id: d for d in found}
+
+
 def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [e for e in events if e["type"] == kind]
 
@@ -62,9 +82,16 @@ async def test_events_during_a_recording_carry_its_media_time(
         pinned_at = datetime.now(UTC)
         pin = await client.put(f"{base}/pin", json={"product_id": ids[1]}, headers=host.headers)
         assert pin.status_code == 200, pin.text
+        sale_id = await deal(client, host, room_id, ids[0])
         await asyncio.sleep(2.5)
+        unpinned_at = datetime.now(UTC)
         assert (await client.delete(f"{base}/pin", headers=host.headers)).status_code == 200
         await asyncio.sleep(1.0)
+        await app.state.resources.show_log.flush()
+        live = await client.get(f"/media/hls/{room_id}/live.m3u8")
+        spans = dateranges(live.text)
+        assert spans[f"deal-{sale_id}"].duration is None  # still on sale
+        assert any(d.class_ == "com.livecommerce.pin" and d.duration for d in spans.values())
         # Ending the show ends its recording (the host's publish goes with it).
         assert (await client.post(f"{base}/end", headers=host.headers)).status_code == 200
     finally:
@@ -80,7 +107,7 @@ async def test_events_during_a_recording_carry_its_media_time(
     assert expected > 1.0
     assert abs(pin_event["media_t"] - expected) < 0.5
     assert abs(pin_event["t"] - pin_event["media_t"]) < 0.01
-    assert abs(unpin_event["media_t"] - pin_event["media_t"] - 2.5) < 0.5
+    assert abs(unpin_event["media_t"] - (unpinned_at - origin).total_seconds()) < 0.5
     clip = next(c for c in body["clips"] if c["product_id"] == ids[1])
     assert (clip["start"], clip["end"]) == (pin_event["t"], unpin_event["t"])
     assert clip["end"] < body["recording"]["duration"] + 0.5
@@ -88,6 +115,17 @@ async def test_events_during_a_recording_carry_its_media_time(
     # Before the recording began no clock ran: the show's start has no media time.
     [room_started] = of_type(body["events"], "room.started")
     assert room_started.get("media_t") is None
+    # The replay playlist marks the pin and the deal, at their media time.
+    playlist = await client.get(body["recording"]["url"])
+    spans = dateranges(playlist.text)
+    first = m3u8.loads(playlist.text).segments[0].current_program_date_time
+    pin_span = spans[f"pin-{pin_event['seq']}"]
+    start = datetime.fromisoformat(pin_span.start_date.replace("Z", "+00:00"))
+    assert abs((start - first).total_seconds() - pin_event["media_t"]) < 0.01
+    assert abs(pin_span.duration - (unpin_event["media_t"] - pin_event["media_t"])) < 0.01
+    assert pin_span.x_client_attrs == [("x_product_id", f'"{ids[1]}"')]
+    deal_span = spans[f"deal-{sale_id}"]
+    assert deal_span.class_ == "com.livecommerce.deal" and deal_span.duration is not None
 
 
 async def test_a_show_marked_not_recordable_records_nothing(
