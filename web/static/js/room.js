@@ -12,7 +12,7 @@ import { GiftLane, GiftPanel } from "./gifts.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
-import { audienceStats, bannedNotice, loadSold, showNotice, soldNotice } from "./roomnotice.js";
+import { audienceStats, bannedNotice, loadSold, replayLink, showNotice, soldNotice } from "./roomnotice.js";
 import { applyEvent, initialState } from "./roomstate.js";
 import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
 import { connectionStatus, drawers, renderStatus, renderViewers, videoPlayer } from "./stage.js";
@@ -89,6 +89,8 @@ async function ended() {
     draw.shelf();
   }
   showNotice($("stage-notice"), ...soldNotice(sold));
+  const link = await replayLink(roomId);
+  if (link && !state.banned) $("stage-notice").append(link);
 }
 
 /** This viewer is banned: nothing to watch or say here until the ban runs out. */
