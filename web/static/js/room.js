@@ -14,6 +14,7 @@ import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
 import { audienceStats, bannedNotice, loadSold, replayLink, showNotice, soldNotice } from "./roomnotice.js";
 import { applyEvent, initialState } from "./roomstate.js";
+import { PictureClock } from "./picture-clock.js";
 import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
 import { connectionStatus, drawers, renderStatus, renderViewers, videoPlayer } from "./stage.js";
 import { toast } from "./toast.js";
@@ -40,6 +41,9 @@ $("sale-banner").after(couponBox);
 const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const player = videoPlayer(roomId, $("video"));
+const pictureClock = new PictureClock(() => player.playingDate(), applyNow);
+// The picture's date, for whoever checks cards against it (the browser tests).
+$("video").pictureDate = () => player.playingDate();
 const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
@@ -122,6 +126,10 @@ function onEvent(event) {
   if (event.type === "stream.ended") player.streamEnded();
   giftLane.onEvent(event);
   if (event.type === "room.snapshot" || event.type.startsWith("draw.")) drawCard.onEvent(event);
+  if (!pictureClock.holds(event)) applyNow(event);
+}
+
+function applyNow(event) {
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }
