@@ -31,10 +31,12 @@ from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
 from livecommerce.media.blobs import BlobStore, build_blob_store
 from livecommerce.media.recorders import Recordings
+from livecommerce.media.recording import RecordingInfo
 from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
 from livecommerce.promotions.desk import Coupons, build_coupons
+from livecommerce.rooms import replay_commands
 from livecommerce.rooms.chat_poster import ChatPoster
 from livecommerce.rooms.replay_commands import retention_forever
 from livecommerce.rooms.snapshot_cache import SnapshotCache
@@ -137,6 +139,26 @@ async def _learn_slots(cluster: RedisCluster) -> None:
         log.warning("Redis Cluster unreachable at start (%s); will retry on use", exc)
 
 
+def _recordings(db: Database, blobs: BlobStore | None, settings: Settings) -> Recordings:
+    """The node's recorders, which run the room's media clock: events carry ``media_t``
+    from the recording's first frame to its end."""
+
+    async def started(info: RecordingInfo) -> None:
+        await replay_commands.media_clock_started(
+            db, room_id=info.room_id, recording_id=info.recording_id,
+            media_origin=info.media_origin,
+        )  # fmt: skip
+
+    async def ended(info: RecordingInfo) -> None:
+        await replay_commands.media_clock_stopped(
+            db, room_id=info.room_id, recording_id=info.recording_id
+        )
+
+    return Recordings(
+        blobs, segment_seconds=settings.media_segment_seconds, on_started=started, on_ended=ended
+    )
+
+
 def _start_gifts(resources: Resources) -> None:
     settings, gifts = resources.settings, resources.gifts
     interval = settings.gift_settle_interval_seconds
@@ -179,7 +201,7 @@ async def build_resources(settings: Settings) -> Resources:
             ice_servers=settings.media_ice_servers,
             connect_timeout=settings.media_connect_timeout,
             spawn=supervisor.spawn,
-            recordings=Recordings(blobs, segment_seconds=settings.media_segment_seconds),
+            recordings=_recordings(db, blobs, settings),
         ),
         blobs=blobs,
         checkout=checkout,

@@ -130,3 +130,32 @@ def test_the_demo_log_leaves_out_ice_chatter(tmp_path: Path) -> None:
         time.sleep(3)
     assert '"logger": "aioice' not in quiet.server.log()
     assert '"logger": "aioice' in verbose.server.log()
+
+
+def test_an_ended_demo_show_has_a_replay_with_segments(tmp_path: Path) -> None:
+    """The demo's test pattern is recorded: once the host ends the show, its replay has an
+    ended recording whose playlist lists decodable segments."""
+    with running(tmp_path, free_port()) as demo, httpx.Client(base_url=demo.server.url) as api:
+        room = _wait_live(demo)
+        deadline = time.monotonic() + 40
+        while api.get(f"/media/hls/{room}/live.m3u8").text.count("#EXTINF") < 2:
+            assert time.monotonic() < deadline, demo.server.log()
+            time.sleep(0.5)
+        login = {"handle": "demo_host", "password": "demo-password"}
+        token = api.post("/api/auth/login", json=login).json()["token"]
+        ended = api.post(f"/api/rooms/{room}/end", headers={"Authorization": f"Bearer {token}"})
+        assert ended.status_code == 200, ended.text
+        deadline = time.monotonic() + 20
+        while True:  # the recording's last segment is written just after the show ends
+            replay = api.get(f"/api/rooms/{room}/replay")
+            playlist = api.get(replay.json()["recording"]["url"]) if replay.is_success else None
+            if playlist is not None and "#EXT-X-ENDLIST" in playlist.text:
+                break
+            assert time.monotonic() < deadline, (replay.text, demo.server.log())
+            time.sleep(0.5)
+        assert playlist.text.count("#EXTINF") >= 2
+        assert replay.json()["recording"]["duration"] > 3
+        segment = playlist.text.split("\n")[-3]
+        assert segment.startswith("seg_")
+        base = replay.json()["recording"]["url"].rsplit("/", 1)[0]
+        assert api.get(f"{base}/{segment}").content[4:8] in (b"styp", b"moof")

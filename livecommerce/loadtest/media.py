@@ -119,7 +119,10 @@ async def run_load(
     whep = f"{url}/api/rooms/{room}/whep"
     try:
         if token:
-            host = await publish_test_pattern(f"{url}/api/rooms/{room}/whip", token)
+            # The relay alone, as the baselines were measured: VP8 is not recorded.
+            host = await publish_test_pattern(
+                f"{url}/api/rooms/{room}/whip", token, video_codec=None
+            )
         async with httpx.AsyncClient(timeout=30) as client:
             sent_before = _host_frames(host)
             began = time.perf_counter()

@@ -120,12 +120,15 @@ async def publish_test_pattern(
     client: httpx.AsyncClient | None = None,
     width: int = 640,
     height: int = 360,
+    video_codec: str | None = "video/H264",
 ) -> MediaSession:
-    """Go live with the moving test pattern and a tone; ``await session.close()`` to stop."""
+    """Go live with the moving test pattern and a tone; ``await session.close()`` to stop.
+
+    H.264 by default, the codec a show is recorded in (and so has HLS and a replay)."""
     tracks = [PatternVideoTrack(width, height), ToneAudioTrack()]
     http = client or httpx.AsyncClient(timeout=30.0)
     try:
-        session = await whip_publish(whip_url, token, tracks, client=http)
+        session = await whip_publish(whip_url, token, tracks, client=http, video_codec=video_codec)
     except BaseException:
         if client is None:
             await http.aclose()

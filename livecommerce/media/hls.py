@@ -62,3 +62,15 @@ def playlist(
 
 def _iso(when: datetime) -> str:
     return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def with_dateranges(text: str, dateranges: Sequence[str]) -> str:
+    """``text`` with EXT-X-DATERANGE lines (pins, deals) before its first segment.
+
+    They go after the first EXT-X-PROGRAM-DATE-TIME is known to follow (RFC 8216 requires
+    one in any playlist with dateranges), so players map their START-DATE to media time.
+    """
+    if not dateranges or "#EXT-X-PROGRAM-DATE-TIME:" not in text:
+        return text
+    head, marker, tail = text.partition("#EXT-X-PROGRAM-DATE-TIME:")
+    return head + "".join(line + "\n" for line in dateranges) + marker + tail

@@ -39,7 +39,8 @@ class RecordingStatus:
 
     recording_id: str | None
     reason: str | None = None
-    """Set when not recording: "codec_not_h264", "no_video", "recording_disabled"."""
+    """Set when not recording: "codec_not_h264", "no_video", "recording_disabled",
+    "not_recordable"."""
 
 
 class MediaNode(Protocol):
@@ -47,13 +48,17 @@ class MediaNode(Protocol):
     on_stream_ended: StreamEndedCallback | None
 
     async def publish(
-        self, room_id: int, offer_sdp: str, *, replace: bool = False
+        self, room_id: int, offer_sdp: str, *, replace: bool = False, record: bool = True
     ) -> tuple[str, str]:
         """Accept the host's WHIP offer; return (resource id, answer SDP).
 
         Raises InvalidInput for an unusable offer, AlreadyPublishing if the room already
-        has a publisher, unless ``replace`` (a takeover) ends that one first.
+        has a publisher, unless ``replace`` (a takeover) ends that one first. ``record``
+        False (a show marked not recordable) relays the stream without recording it.
         """
+
+    async def end_room(self, room_id: int) -> bool:
+        """The show ended: end the room's publish on this node, if it holds one."""
 
     async def unpublish(self, resource_id: str) -> None:
         """End a publish and every viewer of it. Raises NotFound for an unknown id."""

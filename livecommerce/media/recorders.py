@@ -1,7 +1,8 @@
 """Which of a node's streams are recorded, and their recorders.
 
-A stream is recorded when its host publishes H.264 video and the node has a blob store;
-otherwise its status says why not (a VP8 host is still relayed, just not recorded).
+A stream is recorded when its host publishes H.264 video, the node has a blob store and
+the show is recordable; otherwise its status says why not (a VP8 host is still relayed,
+just not recorded).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from livecommerce.media.stream import HostStream
 
 logger = logging.getLogger(__name__)
 
+NOT_RECORDABLE = "not_recordable"
+"""The host marked the show not to be recorded."""
+
 
 class Recordings:
     def __init__(
@@ -39,11 +43,13 @@ class Recordings:
         self._status: dict[int, RecordingStatus] = {}
         self._recorders: dict[int, Recorder] = {}
 
-    def start(self, stream: HostStream) -> None:
-        """Record ``stream`` if it can be; remember why not otherwise."""
+    def start(self, stream: HostStream, *, record: bool = True) -> None:
+        """Record ``stream`` if it can and may be; remember why not otherwise."""
         video = stream.codecs.get("video")
         reason = None
-        if self.blobs is None:
+        if not record:
+            reason = NOT_RECORDABLE
+        elif self.blobs is None:
             reason = DISABLED
         elif video is None:
             reason = NO_VIDEO

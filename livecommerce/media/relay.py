@@ -79,7 +79,7 @@ class RelayNode:
 
     # --- MediaNode -----------------------------------------------------------------
     async def publish(
-        self, room_id: int, offer_sdp: str, *, replace: bool = False
+        self, room_id: int, offer_sdp: str, *, replace: bool = False, record: bool = True
     ) -> tuple[str, str]:
         offer = parse_offer(offer_sdp)
         codecs = _host_codecs(offer)
@@ -114,7 +114,7 @@ class RelayNode:
         except BaseException:
             await self._end_stream(stream, notify=False)
             raise
-        self.recordings.start(stream)
+        self.recordings.start(stream, record=record)
         self._supervise(peer)
         self._stats.publishes_total += 1
         logger.info("host published", extra={"room": room_id, "codecs": list(codecs)})
@@ -125,6 +125,12 @@ class RelayNode:
         stream = self._streams.get(peer.room_id)
         if stream is not None:
             await self._end_stream(stream, notify=True)
+
+    async def end_room(self, room_id: int) -> bool:
+        stream = self._streams.get(room_id)
+        if stream is not None:
+            await self._end_stream(stream, notify=True)
+        return stream is not None
 
     async def watch(self, room_id: int, offer_sdp: str) -> tuple[str, str]:
         offer = parse_offer(offer_sdp)

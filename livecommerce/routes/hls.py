@@ -2,7 +2,8 @@
 
 Segments never change once written, so they are immutable for a year; the live playlist
 changes every segment, so caches keep it a second. Any CDN or nginx cache in front of
-the nodes can serve the 1,000th viewer without the node seeing them.
+the nodes can serve the 1,000th viewer without the node seeing them. Both playlists
+mark the show's pins and deals as EXT-X-DATERANGE spans (from the show log).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from livecommerce.errors import NotFound
+from livecommerce.media import hls
 from livecommerce.media.recording import CONTENT_TYPES, recording_prefix
 from livecommerce.resources import Resources
+from livecommerce.rooms import replays
 from livecommerce.rooms.service import load_room
 from livecommerce.routes._fields import RowId
 from livecommerce.routes.deps import ResourcesDep
@@ -44,6 +47,7 @@ async def live_playlist(room_id: RowId, request: Request, resources: ResourcesDe
         if holder is not None:
             return RedirectResponse(f"{holder}{request.url.path}", status_code=307)
         raise NotFound("the room has no live HLS stream")
+    text = await _with_dateranges(resources, room_id, text)
     return _media(text.encode(), ".m3u8", LIVE)
 
 
@@ -63,13 +67,15 @@ async def recording_file(
     if suffix != ".m3u8":
         return _media(data, suffix, IMMUTABLE)
     ended = b"#EXT-X-ENDLIST" in data
-    return _media(data, suffix, "public, max-age=3600" if ended else "public, max-age=2")
+    text = await _with_dateranges(resources, room_id, data.decode())
+    return _media(text.encode(), suffix, "public, max-age=3600" if ended else "public, max-age=2")
 
 
 @router.get("/api/rooms/{room_id}/recording")
 async def recording_status(room_id: RowId, request: Request, resources: ResourcesDep) -> Any:
     """Whether the room's live stream is being recorded (and so on HLS), or why not:
-    ``codec_not_h264`` (the host sends VP8), ``no_video``, ``recording_disabled``."""
+    ``codec_not_h264`` (the host sends VP8), ``no_video``, ``recording_disabled``,
+    ``not_recordable`` (the host marked the show not to be recorded)."""
     status = resources.media.recording_status(room_id)
     if status is None:
         holder = await _other_holder(resources, room_id)
@@ -93,6 +99,13 @@ async def _other_holder(resources: Resources, room_id: int) -> str | None:
     return (
         holder if holder and holder != own and not resources.media.is_publishing(room_id) else None
     )
+
+
+async def _with_dateranges(resources: Resources, room_id: int, text: str) -> str:
+    """The playlist with the show's pins and deals as EXT-X-DATERANGE spans."""
+    async with resources.db.read() as session:
+        lines = await replays.dateranges(session, room_id)
+    return hls.with_dateranges(text, lines)
 
 
 def _media(data: bytes, suffix: str, cache: str) -> Response:

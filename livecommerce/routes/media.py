@@ -112,7 +112,9 @@ async def publish(
         if room.status == RoomStatus.ENDED:
             raise Conflict("the room has ended")
     media = resources.media
-    resource_id, answer = await media.publish(room_id, offer, replace=takeover)
+    resource_id, answer = await media.publish(
+        room_id, offer, replace=takeover, record=room.recordable
+    )
     try:
         await _set_media_node(resources, room_id, _node_url(resources))
     except BaseException:

@@ -110,6 +110,8 @@ async def end(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> d
     """End the show; its flash deals end (or, not yet started, are cancelled) with it."""
     room = await deals.end_show(resources.checkout, caller=caller, room_id=room_id)
     await coupons.close_show_drops(resources.coupons, room_id=room_id)
+    # The recording (and so the replay) ends with the show, not when the host hangs up.
+    await resources.media.end_room(room_id)
     return room.as_dict()
 
 

@@ -13,8 +13,9 @@ import { GroupBuys } from "./groups.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
-import { audienceStats, bannedNotice, loadSold, showNotice, soldNotice } from "./roomnotice.js";
+import { audienceStats, bannedNotice, loadSold, replayLink, showNotice, soldNotice } from "./roomnotice.js";
 import { applyEvent, initialState } from "./roomstate.js";
+import { PictureClock } from "./picture-clock.js";
 import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
 import { connectionStatus, drawers, renderStatus, renderViewers, videoPlayer } from "./stage.js";
 import { toast } from "./toast.js";
@@ -53,6 +54,9 @@ const groups = new GroupBuys({ roomId, loggedIn: Boolean(page.user), focusId: fo
   onChange: () => { draw.pinned(); buy.refresh(state); } });
 buy.groups = groups;
 const player = videoPlayer(roomId, $("video"));
+const pictureClock = new PictureClock(() => player.playingDate(), applyNow);
+// The picture's date, for whoever checks cards against it (the browser tests).
+$("video").pictureDate = () => player.playingDate();
 const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
@@ -111,6 +115,8 @@ async function ended() {
     draw.shelf();
   }
   showNotice($("stage-notice"), ...soldNotice(sold));
+  const link = await replayLink(roomId);
+  if (link && !state.banned) $("stage-notice").append(link);
 }
 
 /** This viewer is banned: nothing to watch or say here until the ban runs out. */
@@ -143,6 +149,10 @@ function onEvent(event) {
   if (event.type === "stream.ended") player.streamEnded();
   giftLane.onEvent(event);
   if (event.type === "room.snapshot" || event.type.startsWith("draw.")) drawCard.onEvent(event);
+  if (!pictureClock.holds(event)) applyNow(event);
+}
+
+function applyNow(event) {
   const changed = applyEvent(state, event);
   if (changed) draw[changed]();
 }

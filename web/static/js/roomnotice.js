@@ -33,6 +33,16 @@ export async function loadSold(roomId) {
   return (await api("GET", `/api/rooms/${roomId}/sold`)).sold;
 }
 
+/** A link to the ended show's replay when it has a recording to watch; else null. */
+export async function replayLink(roomId) {
+  try {
+    const replay = await api("GET", `/api/rooms/${roomId}/replay`);
+    if (!replay?.recording) return null;
+  } catch { return null; }
+  return el("a", { href: `/replay/${roomId}`, class: "btn btn-primary btn-sm",
+    "data-testid": "replay-link" }, t("replay.watch"));
+}
+
 /** Keep the host's peak / unique chip fresh from GET /api/rooms/{id}/stats. */
 export function audienceStats(roomId, chip) {
   if (!chip) return;

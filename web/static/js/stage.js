@@ -155,6 +155,13 @@ export function videoPlayer(roomId, video) {
 
   $("unmute").addEventListener("click", () => { video.muted = false; $("unmute").hidden = true; });
   return {
+    /** The wall time the HLS picture shows now (EXT-X-PROGRAM-DATE-TIME); null on WebRTC. */
+    playingDate() {
+      if (!current || current.pc) return null;
+      const date = current.hls ? current.hls.playingDate : video.getStartDate?.();
+      if (!date || Number.isNaN(date.getTime())) return null;
+      return current.hls ? date : new Date(date.getTime() + video.currentTime * 1000);
+    },
     update(status) {
       wanted = status === "live";
       if (wanted) attempt();
