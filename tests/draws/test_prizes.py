@@ -21,9 +21,7 @@ from tests.users import Account, address, signup
 async def _template(world: World, **terms: Any) -> dict[str, Any]:
     body = {"title": "50 off", "kind": "fixed", "amount_off_cents": 5000, "valid_minutes": 60,
             **terms}  # fmt: skip
-    made = await world.client.post(
-        "/api/coupons/templates", json=body, headers=world.shop.headers
-    )
+    made = await world.client.post("/api/coupons/templates", json=body, headers=world.shop.headers)
     assert made.status_code == 201, made.text
     result: dict[str, Any] = made.json()
     return result
