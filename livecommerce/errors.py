@@ -16,7 +16,6 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── BadShipmentFile       bad_shipment_file  (carries the bad rows)
     │   ├── DrawDurationOutOfRange draw_duration_out_of_range
     │   ├── DrawConditionUnavailable draw_condition_unavailable
-    │   ├── DrawPrizeUnsupported  draw_prize_unsupported
     │   ├── PrizeNotOnShelf       prize_not_on_shelf
     │   └── PrizeOverCap          prize_over_cap
     ├── NotAuthenticated          not_authenticated
@@ -453,15 +452,10 @@ class DrawDurationOutOfRange(InvalidInput):
 
 
 class DrawConditionUnavailable(InvalidInput):
-    """The entry condition asked for does not exist yet (follow: no follows yet)."""
+    """The entry condition asked for is declared but not enabled yet (follow: no
+    follows yet; ``draws.conditions.QUALIFIERS`` enables a condition)."""
 
     code = "draw_condition_unavailable"
-
-
-class DrawPrizeUnsupported(InvalidInput):
-    """The prize kind asked for cannot be given yet (coupons: not merged yet)."""
-
-    code = "draw_prize_unsupported"
 
 
 class PrizeNotOnShelf(InvalidInput):
@@ -591,7 +585,6 @@ DOMAIN_CODES: dict[str, Answer] = {
     SelfReferral.code: _CONFLICT,
     DrawDurationOutOfRange.code: _INVALID,
     DrawConditionUnavailable.code: _INVALID,
-    DrawPrizeUnsupported.code: _INVALID,
     PrizeNotOnShelf.code: _INVALID,
     PrizeOverCap.code: _INVALID,
     DrawActive.code: _CONFLICT,

@@ -11,15 +11,17 @@ claimed with ``UPDATE draw ... WHERE status = 'open'``, so one node closes it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
-from livecommerce.draws import events, fairness
+from livecommerce.draws import conditions, events, fairness
 from livecommerce.draws.entries import Gathered
-from livecommerce.draws.lifecycle import Condition, DrawStatus, PickStatus
+from livecommerce.draws.lifecycle import DrawStatus, PickStatus
 from livecommerce.draws.views import PickView, entrant_list, prize_of, proof_url
 from livecommerce.orders import prize as prize_orders
+from livecommerce.promotions import grants
 from livecommerce.rooms.service import load_room
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import Draw, DrawWinner, RoomBan, RoomModerator, User
@@ -59,18 +61,8 @@ async def _excluded(uow: UnitOfWork, draw: Draw, now: datetime) -> set[int]:
     return out
 
 
-async def _qualified(uow: UnitOfWork, draw: Draw, gathered: Gathered) -> set[int]:
-    if draw.condition == Condition.KEYWORD:
-        return gathered.keyword
-    if draw.condition == Condition.WATCH:
-        return {u for u, seconds in gathered.watched.items() if seconds >= draw.watch_seconds}
-    room = await load_room(uow.session, draw.room_id)
-    since = room.started_at or draw.created_at
-    return await prize_orders.buyers_in_room(uow, room_id=draw.room_id, since=since)
-
-
 async def entrants_of(uow: UnitOfWork, draw: Draw, gathered: Gathered, now: datetime) -> list[int]:
-    qualified = await _qualified(uow, draw, gathered)
+    qualified = await conditions.qualified(uow, draw, gathered)
     excluded = await _excluded(uow, draw, now)
     return fairness.canonical_entrants((qualified & gathered.present) - excluded)
 
@@ -119,6 +111,38 @@ async def close_draw(
     return views
 
 
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """One winner's prize: a zero-price order to claim, or a coupon given outright."""
+
+    order_id: int | None = None
+    coupon: events.DrawCoupon | None = None
+
+
+async def _give(
+    uow: UnitOfWork, draw: Draw, user_id: int, *, claim_by: datetime, now: datetime,
+    take_unit: bool,
+) -> _Given:  # fmt: skip
+    key = f"draw:{draw.id}:{user_id}"  # a retried close finds what it gave
+    if draw.coupon_drop_id is not None:
+        claim = await grants.grant(
+            uow, drop_id=draw.coupon_drop_id, buyer_id=user_id, key=key, now=now
+        )
+        assert draw.coupon_template_id is not None
+        coupon = events.DrawCoupon(
+            claim_id=claim.id, template_id=draw.coupon_template_id, title=draw.prize_title,
+            expires_at=claim.expires_at.isoformat(),
+        )  # fmt: skip
+        return _Given(coupon=coupon)
+    if draw.product_id is None:
+        return _Given()
+    order_id = await prize_orders.place_prize_order(
+        uow, buyer_id=user_id, room_id=draw.room_id, product_id=draw.product_id, key=key,
+        claim_by=claim_by, take_unit=take_unit,
+    )  # fmt: skip
+    return _Given(order_id=order_id)
+
+
 async def _award(
     uow: UnitOfWork,
     draw: Draw,
@@ -128,7 +152,8 @@ async def _award(
     now: datetime,
     take_unit: bool,
 ) -> list[PickView]:
-    """Write the picks (positions from ``start``), their prize orders, their notices."""
+    """Write the picks (positions from ``start``), their prizes, their notices. A coupon
+    pick is claimed at once: there is nothing to claim, so nothing to pass on."""
     picks = list(picks)
     found = await uow.session.execute(
         select(User.id, User.handle).where(User.id.in_([u for _, u in picks]))
@@ -137,42 +162,24 @@ async def _award(
     claim_by = now + timedelta(hours=CLAIM_HOURS)
     views = []
     for offset, (ticket, user_id) in enumerate(picks):
-        order_id = None
-        if draw.product_id is not None:
-            order_id = await prize_orders.place_prize_order(
-                uow,
-                buyer_id=user_id,
-                room_id=draw.room_id,
-                product_id=draw.product_id,
-                key=f"draw:{draw.id}:{user_id}",
-                claim_by=claim_by,
-                take_unit=take_unit,
-            )
+        given = await _give(uow, draw, user_id, claim_by=claim_by, now=now, take_unit=take_unit)
+        coupon = given.coupon
         row = DrawWinner(
-            draw_id=draw.id,
-            user_id=user_id,
-            position=start + offset,
-            ticket=ticket,
-            status=PickStatus.WON,
-            order_id=order_id,
-            won_at=now,
-            claim_by=claim_by,
-        )
+            draw_id=draw.id, user_id=user_id, position=start + offset, ticket=ticket,
+            status=PickStatus.CLAIMED if coupon else PickStatus.WON, order_id=given.order_id,
+            coupon_claim_id=coupon["claim_id"] if coupon else None, won_at=now,
+            claim_by=now if coupon else claim_by, claimed_at=now if coupon else None,
+        )  # fmt: skip
         uow.session.add(row)
         await uow.session.flush()
-        view = PickView.of(row, handles.get(user_id, ""))
-        views.append(view)
+        views.append(PickView.of(row, handles.get(user_id, "")))
         uow.emit_to(
-            draw.room_id,
-            user_id,
+            draw.room_id, user_id,
             events.DrawWon(
-                id=draw.id,
-                prize=prize_of(draw),
-                order_id=order_id,
-                claim_by=claim_by.isoformat(),
-                proof_url=proof_url(draw.id),
+                id=draw.id, prize=prize_of(draw), order_id=given.order_id, coupon=coupon,
+                claim_by=None if coupon else claim_by.isoformat(), proof_url=proof_url(draw.id),
             ),
-        )
+        )  # fmt: skip
     return views
 
 

@@ -79,9 +79,14 @@ async def pass_on_due(desk: DrawDesk, *, now: datetime | None = None) -> int:
     return passed
 
 
-async def claim(desk: DrawDesk, *, caller: Principal, draw_id: int, address: str) -> DrawView:
+async def claim(
+    desk: DrawDesk, *, caller: Principal, draw_id: int, address_id: int | None
+) -> DrawView:
+    """Claim a won product; it ships to ``address_id``, else the winner's default."""
     async with desk.db.unit_of_work() as uow:
-        await claim_prize(uow, caller=caller, draw_id=draw_id, address=address, now=desk.now())
+        await claim_prize(
+            uow, caller=caller, draw_id=draw_id, address_id=address_id, now=desk.now()
+        )
     async with desk.db.read() as session:
         return await get_draw(session, draw_id)
 

@@ -17,11 +17,24 @@ class Entrant(TypedDict):
 
 
 class DrawPrize(TypedDict):
+    """A shelf product (``product_id``) or a coupon template (``coupon_template_id``);
+    ``value_cents`` is the product's price or the most the coupon takes off."""
+
     kind: str
     product_id: int | None
+    coupon_template_id: int | None
     title: str
     value_cents: int
     image_url: str
+
+
+class DrawCoupon(TypedDict):
+    """The coupon a winner was given: in their coupons now, usable until ``expires_at``."""
+
+    claim_id: int
+    template_id: int
+    title: str
+    expires_at: str
 
 
 class DrawPick(TypedDict):
@@ -62,14 +75,17 @@ class DrawClosed(RoomEvent):
 
 
 class DrawWon(RoomEvent):
-    """You won: claim the prize before ``claim_by`` or it goes to the next entrant."""
+    """You won. A product: claim it (an address) before ``claim_by`` or it goes to the
+    next entrant. A coupon (``coupon``): it is yours already, nothing to claim
+    (``claim_by`` null)."""
 
     type = "draw.won"
     delivery = Delivery.PRIVATE
     id: int
     prize: DrawPrize
     order_id: int | None
-    claim_by: str
+    coupon: DrawCoupon | None
+    claim_by: str | None
     proof_url: str
 
 

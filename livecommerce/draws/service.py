@@ -1,10 +1,12 @@
 """Starting a draw, and reading draws back.
 
 Rules of a start, checked before anything is written: the duration (30 s to 15 min),
-the winner count, the entry condition (``follow`` is refused until follows exist), the
-prize (a product on the room's shelf; coupons are refused until the coupons domain is
-merged), the legal cap on a prize's value, the caller runs the live room, and no other
-draw is open there. Then the prize units are reserved and the seed's commit published.
+the winner count, the entry condition (one that ``conditions.QUALIFIERS`` backs:
+``follow`` waits for follows), the prize (a product on the room's shelf, or one of the
+merchant's coupon templates), the legal cap on a prize's value (a coupon is worth the
+most it takes off), the caller runs the live room, and no other draw is open there.
+Then the prize is reserved (the product's units, or a private batch of coupons) and the
+seed's commit published.
 """
 
 from __future__ import annotations
@@ -17,24 +19,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog.service import load_product
-from livecommerce.draws import events, fairness
+from livecommerce.draws import conditions, events, fairness
 from livecommerce.draws.lifecycle import Condition, DrawStatus, PrizeKind
 from livecommerce.draws.views import DrawView, PickView, prize_of, proof_url
 from livecommerce.errors import (
     DrawActive,
-    DrawConditionUnavailable,
     DrawDurationOutOfRange,
-    DrawPrizeUnsupported,
     InvalidInput,
     NotFound,
     PrizeNotOnShelf,
     PrizeOverCap,
 )
 from livecommerce.orders import prize as prize_orders
+from livecommerce.promotions import grants
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.service import load_room, require_manager
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import Draw, DrawWinner, Product, RoomProduct, User
+from livecommerce.storage.models import Draw, DrawWinner, Product, Room, RoomProduct, User
 
 MIN_SECONDS, MAX_SECONDS = 30, 15 * 60
 MAX_WINNERS = 1000
@@ -53,6 +54,18 @@ class DrawTerms:
     keyword: str = ""
     watch_minutes: int = 0
     exclude_recent_days: int = 0
+    coupon_template_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prize:
+    """What a start reserves: a shelf product, or a coupon template."""
+
+    title: str
+    value_cents: int
+    image_url: str = ""
+    product_id: int | None = None
+    coupon_template_id: int | None = None
 
 
 def check_terms(terms: DrawTerms) -> None:
@@ -63,8 +76,7 @@ def check_terms(terms: DrawTerms) -> None:
         raise InvalidInput(f"a draw has 1-{MAX_WINNERS} winners")
     if not 0 <= terms.exclude_recent_days <= 365:
         raise InvalidInput("exclude_recent_days is 0-365")
-    if terms.condition == Condition.FOLLOW:
-        raise DrawConditionUnavailable("follow is not an entry condition yet (no follows)")
+    conditions.require_available(terms.condition)
     if terms.condition not in set(Condition):
         raise InvalidInput(f"condition is one of {', '.join(Condition)}")
     if (
@@ -77,9 +89,12 @@ def check_terms(terms: DrawTerms) -> None:
     ):
         raise InvalidInput("watch_minutes is at least 1 and fits in the draw's duration")
     if terms.prize_kind == PrizeKind.COUPON:
-        raise DrawPrizeUnsupported("coupon prizes are not available yet")
-    if terms.prize_kind != PrizeKind.PRODUCT or terms.product_id is None:
+        if terms.coupon_template_id is None or terms.product_id is not None:
+            raise InvalidInput("a coupon prize names a coupon template (coupon_template_id)")
+    elif terms.prize_kind != PrizeKind.PRODUCT or terms.product_id is None:
         raise InvalidInput("the prize is a product of the room's shelf (product_id)")
+    elif terms.coupon_template_id is not None:
+        raise InvalidInput("a product prize names no coupon template")
 
 
 def keyword_of(text: str) -> str:
@@ -87,13 +102,37 @@ def keyword_of(text: str) -> str:
     return "".join(ch for ch in text.strip() if ch.isprintable()).casefold()
 
 
-async def _prize(uow: UnitOfWork, room_id: int, product_id: int) -> Product:
-    if await uow.session.get(RoomProduct, (room_id, product_id)) is None:
-        raise PrizeNotOnShelf(f"product {product_id} is not on this room's shelf")
-    product = await load_product(uow.session, product_id)
-    if product.price_cents > PRIZE_CAP_CENTS:
+async def _prize(uow: UnitOfWork, room: Room, terms: DrawTerms) -> Prize:
+    if terms.coupon_template_id is not None:
+        template = await grants.prize_template(
+            uow.session, room=room, template_id=terms.coupon_template_id
+        )
+        prize = Prize(
+            template.title, grants.most_off_cents(template), coupon_template_id=template.id
+        )
+    else:
+        assert terms.product_id is not None
+        if await uow.session.get(RoomProduct, (room.id, terms.product_id)) is None:
+            raise PrizeNotOnShelf(f"product {terms.product_id} is not on this room's shelf")
+        product = await load_product(uow.session, terms.product_id)
+        prize = Prize(product.title, product.price_cents, product.image_url, product.id)
+    if prize.value_cents > PRIZE_CAP_CENTS:
         raise PrizeOverCap("a prize may be worth at most 50,000 yuan (AUCL Art. 10)")
-    return product
+    return prize
+
+
+async def _reserve(
+    uow: UnitOfWork, room: Room, prize: Prize, winners: int, by: int, now: datetime
+) -> int | None:
+    """Put the prizes aside; a coupon prize's private batch id."""
+    if prize.product_id is not None:
+        await prize_orders.reserve_units(uow, product_id=prize.product_id, units=winners)
+        return None
+    assert prize.coupon_template_id is not None
+    return await grants.reserve_batch(
+        uow, room_id=room.id, template_id=prize.coupon_template_id, quantity=winners, by=by,
+        now=now,
+    )  # fmt: skip
 
 
 async def open_draw_id(uow: UnitOfWork, room_id: int) -> int | None:
@@ -107,19 +146,19 @@ async def start_draw(
     uow: UnitOfWork, *, caller: Principal, room_id: int, terms: DrawTerms, now: datetime
 ) -> DrawView:
     check_terms(terms)
-    assert terms.product_id is not None
     room = await load_room(uow.session, room_id)
     await require_manager(uow.session, room, caller)
     if room.status != RoomStatus.LIVE:
         raise InvalidInput("a draw runs only while the show is live")
-    product = await _prize(uow, room_id, terms.product_id)
+    prize = await _prize(uow, room, terms)
     if await open_draw_id(uow, room_id) is not None:
         raise DrawActive("this room already has an open draw")
-    await prize_orders.reserve_units(uow, product_id=product.id, units=terms.winners)
+    batch = await _reserve(uow, room, prize, terms.winners, caller.user_id, now)
     seed = fairness.new_seed()
     draw = Draw(
         room_id=room_id, merchant_id=room.merchant_id, prize_kind=terms.prize_kind,
-        product_id=product.id, prize_title=product.title, prize_value_cents=product.price_cents,
+        product_id=prize.product_id, coupon_template_id=prize.coupon_template_id,
+        coupon_drop_id=batch, prize_title=prize.title, prize_value_cents=prize.value_cents,
         winners_wanted=terms.winners, condition=terms.condition,
         keyword=terms.keyword.strip() if terms.condition == Condition.KEYWORD else "",
         watch_seconds=terms.watch_minutes * 60 if terms.condition == Condition.WATCH else 0,
@@ -129,8 +168,8 @@ async def start_draw(
     )  # fmt: skip
     uow.session.add(draw)
     await uow.session.flush()
-    uow.emit(room_id, started_event(draw, product.image_url))
-    return DrawView(draw, [], product.image_url)
+    uow.emit(room_id, started_event(draw, prize.image_url))
+    return DrawView(draw, [], prize.image_url)
 
 
 def started_event(draw: Draw, image_url: str) -> events.DrawStarted:

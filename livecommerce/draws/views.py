@@ -18,7 +18,8 @@ def proof_url(draw_id: int) -> str:
 
 def prize_of(draw: Draw, image_url: str = "") -> DrawPrize:
     return DrawPrize(
-        kind=draw.prize_kind, product_id=draw.product_id, title=draw.prize_title,
+        kind=draw.prize_kind, product_id=draw.product_id,
+        coupon_template_id=draw.coupon_template_id, title=draw.prize_title,
         value_cents=draw.prize_value_cents, image_url=image_url,
     )  # fmt: skip
 

@@ -139,7 +139,9 @@ async def _order_view(checkout: Checkout, order_id: int) -> OrderView:
         return OrderView.of(order)
 
 
-async def _ship_to(session: AsyncSession, buyer_id: int, address_id: int | None) -> OrderAddress:
+async def shipping_copy(
+    session: AsyncSession, buyer_id: int, address_id: int | None
+) -> OrderAddress:
     """The snapshot of where the order ships: the address named, else the default."""
     found = await for_checkout(session, user_id=buyer_id, address_id=address_id)
     if found is None:
@@ -169,7 +171,7 @@ async def pay_order(
             raise IllegalTransition(f"an order cannot go from {order.status} to paid")
         if checkout.clock() >= order.expires_at:
             raise Conflict("the order's payment window has passed")
-        ship_to = await _ship_to(session, buyer_id, address_id)
+        ship_to = await shipping_copy(session, buyer_id, address_id)
     charge = await provider.charge(order)  # outside any transaction: it may be slow
     async with checkout.db.unit_of_work() as uow:
         status = "succeeded" if charge.confirmed else "pending"

@@ -2,7 +2,9 @@
 
 The draw reserves its units when it starts (a host cannot give away stock it does not
 have); a winner's order holds one of them at price 0 and waits, like any unpaid order,
-until ``expires_at`` (the claim deadline). Claiming settles it; an unclaimed one is
+until ``expires_at`` (the claim deadline). Claiming settles it: the address is copied
+from the winner's address book as paying copies it, and the order moves to paid by the
+same audited edge, so the merchant ships it like any paid order. An unclaimed one is
 voided and its unit goes to the next winner's order. The draw domain calls these; the
 order's status strings stay here, in the orders domain.
 """
@@ -11,10 +13,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from livecommerce.catalog.service import return_product_stock, take_product_stock
 from livecommerce.errors import SoldOut
+from livecommerce.orders import transitions
+from livecommerce.orders.lifecycle import OrderStatus
+from livecommerce.orders.payment import shipping_copy
 from livecommerce.orders.service import PENDING, claim_order
 from livecommerce.orders.stock import return_stock
 from livecommerce.orders.views import order_news
@@ -62,15 +67,24 @@ async def place_prize_order(
     return order.id
 
 
-async def settle_prize_order(uow: UnitOfWork, *, order_id: int) -> bool:
-    """Claimed: nothing to pay, the order is paid now. False if it was not pending."""
-    result = await uow.session.execute(
-        update(Order)
-        .where(Order.id == order_id, Order.status == PENDING, Order.unit_price_cents == 0)
-        .values(status=PAID, paid_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
+async def settle_prize_order(
+    uow: UnitOfWork, *, order_id: int, buyer_id: int, address_id: int | None, now: datetime
+) -> bool:
+    """Claimed: nothing to pay, the order ships to ``address_id`` (else the buyer's
+    default; ``AddressRequired`` if none) and is paid now. False if it was not pending."""
+    ship_to = await shipping_copy(uow.session, buyer_id, address_id)
+    order = await uow.session.get(Order, order_id)
+    if order is None or order.buyer_id != buyer_id or order.unit_price_cents != 0:
+        return False
+    moved = await transitions.move(
+        uow, order_id, PENDING, OrderStatus.PAID, actor=transitions.buyer(buyer_id), now=now,
+        reason="lucky draw prize claimed", values={"paid_at": now},
+    )  # fmt: skip
+    if moved is None:
+        return False
+    ship_to.order_id = order_id
+    uow.session.add(ship_to)
+    return True
 
 
 async def void_prize_order(uow: UnitOfWork, *, order_id: int) -> None:

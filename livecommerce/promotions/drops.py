@@ -24,7 +24,7 @@ from livecommerce.storage.models import CouponClaim, CouponDrop, CouponTemplate,
 
 
 def is_open(room: Room, drop: CouponDrop, now: datetime) -> bool:
-    if room.status != RoomStatus.LIVE:
+    if drop.private or room.status != RoomStatus.LIVE:
         return False
     return drop.claim_ends_at is None or now < drop.claim_ends_at
 
@@ -89,15 +89,20 @@ async def load_drop(session: AsyncSession, drop_id: int, now: datetime) -> DropV
     return DropView.of(drop, template, open=is_open(room, drop, now))
 
 
-async def room_drops(session: AsyncSession, room_id: int, now: datetime) -> list[DropView]:
-    """The room's drops, newest first."""
-    rows = await session.execute(
+async def room_drops(
+    session: AsyncSession, room_id: int, now: datetime, *, private: bool = False
+) -> list[DropView]:
+    """The room's drops, newest first; with ``private``, also its given-away batches."""
+    query = (
         select(CouponDrop, CouponTemplate, Room)
         .join(CouponTemplate, CouponTemplate.id == CouponDrop.template_id)
         .join(Room, Room.id == CouponDrop.room_id)
         .where(CouponDrop.room_id == room_id)
         .order_by(CouponDrop.id.desc())
     )
+    if not private:
+        query = query.where(CouponDrop.private.is_(False))
+    rows = await session.execute(query)
     return [DropView.of(d, t, open=is_open(r, d, now)) for d, t, r in rows]
 
 

@@ -27,7 +27,7 @@ async def show_report(
         raise NotFound(f"room {room_id} not found")
     if caller.user_id not in (room.host_id, room.merchant_id) and caller.role != "admin":
         raise PermissionDenied("only the room's host or merchant sees its coupons")
-    drops = await room_drops(session, room_id, now)
+    drops = await room_drops(session, room_id, now, private=True)
     rows = await session.execute(
         select(CouponClaim, User.handle, Order.status, Order.discount_cents)
         .join(CouponDrop, CouponDrop.id == CouponClaim.drop_id)

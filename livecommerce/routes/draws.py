@@ -24,6 +24,7 @@ class DrawIn(BaseModel):
 
     prize_kind: Literal["product", "coupon"] = "product"
     product_id: BodyId | None = None
+    coupon_template_id: BodyId | None = None
     winners: int = Field(default=1, strict=True, ge=-BIG, le=BIG)
     duration_seconds: int = Field(strict=True, ge=-BIG, le=BIG, description="30-900")
     condition: Literal["keyword", "watch", "follow", "purchase"]
@@ -35,7 +36,9 @@ class DrawIn(BaseModel):
 class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    address: str = text(max_length=2000)
+    address_id: BodyId | None = Field(
+        default=None, description="an address of the caller's book; null: the default"
+    )
 
 
 def _with_clock(card: dict[str, Any]) -> dict[str, Any]:
@@ -78,8 +81,9 @@ async def proof(draw_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
 async def claim(
     draw_id: RowId, body: ClaimIn, caller: CurrentUser, resources: ResourcesDep
 ) -> dict[str, Any]:
+    """Claim a won product: it ships to ``address_id``, else the default address."""
     view = await commands.claim(
-        resources.draws, caller=caller, draw_id=draw_id, address=body.address
+        resources.draws, caller=caller, draw_id=draw_id, address_id=body.address_id
     )
     return _with_clock(view.card())
 

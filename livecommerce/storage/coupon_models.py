@@ -101,6 +101,9 @@ class CouponDrop(Base):
     per_buyer_limit: Mapped[int] = mapped_column(Integer)
     claimed: Mapped[int] = mapped_column(Integer, default=0)
     """Claims taken; always ``count(coupon_claim)`` of the drop (a test recomputes it)."""
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    """A batch given to chosen buyers (a lucky draw's winners, ``promotions.grants``):
+    never open to the public claim gate, never a card in the room."""
 
 
 class CouponClaim(Base):

@@ -51,6 +51,11 @@ class Draw(Base):
     merchant_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     prize_kind: Mapped[str] = mapped_column(String(16))
     product_id: Mapped[int | None] = mapped_column(ForeignKey("product.id"), nullable=True)
+    coupon_template_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coupon_template.id"), nullable=True
+    )
+    coupon_drop_id: Mapped[int | None] = mapped_column(ForeignKey("coupon_drop.id"), nullable=True)
+    """A coupon prize's private batch, made at the start: the winners' coupons come from it."""
     prize_title: Mapped[str] = mapped_column(String(200))
     prize_value_cents: Mapped[int] = mapped_column(BigInteger)
     winners_wanted: Mapped[int] = mapped_column(Integer)
@@ -91,4 +96,7 @@ class DrawWinner(Base):
     won_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claim_by: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    claim_address: Mapped[str] = mapped_column(Text, default="")
+    coupon_claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coupon_claim.id"), nullable=True
+    )
+    """A coupon prize: the winner's coupon (the pick is claimed when it is granted)."""

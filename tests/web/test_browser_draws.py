@@ -1,6 +1,7 @@
 """A keyword lucky draw in real Chromium against a real server: the host starts it from
-the studio, viewers enter from chat, everyone sees the winner, the winner claims, and
-the proof page and ``draw verify`` recompute the same winner from the published data."""
+the studio, viewers enter from chat, everyone sees the winner, the winner claims to an
+address picked from their book, and the proof page and ``draw verify`` recompute the
+same winner from the published data."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from playwright.async_api import Browser, Page, expect
 from livecommerce.draws import fairness
 from tests.servers import Server
 from tests.web.conftest import new_page, shot
-from tests.web.test_browser_room import api_signup, login, make_show
+from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
 FANS = ["mei", "lei", "yun"]
+HOME = {"name": "Home", "phone": "13812345678", "region": "上海市", "detail": "徐汇区 1 号"}
+OFFICE = {"name": "Office", "phone": "13900001111", "region": "上海市", "detail": "静安区 2 号"}
 
 
 async def _chat(page: Page, body: str) -> None:
@@ -28,11 +31,23 @@ async def test_keyword_draw(browser: Browser, server: Server) -> None:
     """Three viewers send the keyword; the winner is shown to all and verifies."""
     show = await make_show(server, live=True)
     room_id = show.room["id"]
+    tokens = {}
     async with httpx.AsyncClient(base_url=server.url) as api:
         for fan in FANS:
-            await api_signup(api, fan, "viewer", fan.title())
+            tokens[fan] = await api_signup(api, fan, "viewer", fan.title())
+            for fields in (HOME, OFFICE):  # the first is the default
+                auth = {"Authorization": f"Bearer {tokens[fan]}"}
+                added = await api.post("/api/me/addresses", json=fields, headers=auth)
+                assert added.status_code == 201, added.text
+        shop = await api.post("/api/auth/login", json={"handle": "teashop", "password": PASSWORD})
+        coupon = {"title": "Draw 10 off", "kind": "fixed", "amount_off_cents": 1000}
+        auth = {"Authorization": f"Bearer {shop.json()['token']}"}
+        made = await api.post("/api/coupons/templates", json=coupon, headers=auth)
+        assert made.status_code == 201, made.text
     _, studio = await new_page(browser, server)
     await login(studio, "anchor", f"/studio/{room_id}")
+    prizes = studio.get_by_test_id("draw-prize-select")
+    await expect(prizes.locator(f'option[value="coupon:{made.json()["id"]}"]')).to_have_count(1)
     rooms: dict[str, Page] = {}
     for fan in FANS:
         _, page = await new_page(browser, server, phone=fan == "mei")
@@ -62,9 +77,17 @@ async def test_keyword_draw(browser: Browser, server: Server) -> None:
     mine = rooms[winner].get_by_test_id("draw-claim")
     await expect(mine.get_by_test_id("draw-you-won")).to_contain_text("You won")
     await shot(rooms[winner], f"draw-won-{winner}", full_page=False)
-    await mine.locator('input[name="address"]').fill("上海市徐汇区 1 号")
-    await mine.locator("button").click()
+    await expect(mine.get_by_test_id("address-chosen")).to_contain_text("Home")
+    await mine.get_by_test_id("address-change").click()
+    await mine.get_by_test_id("address-option").filter(has_text="Office").click()
+    await expect(mine.get_by_test_id("address-chosen")).to_contain_text("Office")
+    await mine.get_by_test_id("draw-claim-button").click()
     await expect(rooms[winner].get_by_test_id("draw-card")).to_contain_text("Claimed")
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        auth = {"Authorization": f"Bearer {tokens[winner]}"}
+        [order] = (await api.get("/api/orders", headers=auth)).json()["orders"]
+        order = (await api.get(f"/api/orders/{order['id']}", headers=auth)).json()
+    assert order["status"] == "paid" and order["address"]["name"] == "Office"
     await expect(studio.get_by_test_id("draw-message")).to_contain_text(f"@{winner}")
 
     proof_page = rooms[others[1]]

@@ -1,8 +1,11 @@
 // The room's lucky draw (福袋) card: how to enter and a countdown while it is open, then
-// the winners, the viewer's own result (with the claim form) and the proof link.
+// the winners, the viewer's own result and the proof link. A won product is claimed to
+// an address of the buyer's book (address-picker.js: the default is picked already, so
+// claiming is one tap); a won coupon is in the buyer's coupons already.
 // It reads /api/rooms/{id}/draws/current at start and after a reconnect; the room
 // socket's draw.* events keep it current in between.
 
+import { AddressPicker } from "./address-picker.js";
 import { api } from "./api.js";
 import { serverNow, toMs } from "./countdown.js";
 import { clear, el } from "./dom.js";
@@ -28,6 +31,8 @@ export class DrawCard {
     this.me = me;
     this.draw = null;
     this.timer = null;
+    this.picker = null; // kept across redraws, so an event mid-typing keeps the form
+    this.pickerDraw = null;
   }
 
   async load() {
@@ -80,8 +85,10 @@ export class DrawCard {
     if (!picks.length) body.append(el("p", {}, t("draw.no_winners")));
     else body.append(el("ol", { class: "draw-winners", "data-testid": "draw-winners" },
       picks.map((p) => el("li", { "data-user-id": p.user_id }, `@${p.handle}`))));
+    const coupon = draw.prize.kind === "coupon";
     if (mine && mine.status === "won") body.append(this.claimForm(draw, mine));
-    else if (mine && mine.status === "claimed") body.append(el("p", { class: "draw-mine" }, t("draw.claimed")));
+    else if (mine && mine.status === "claimed") body.append(el("p", { class: "draw-mine", "data-testid": "draw-mine" },
+      coupon ? t("draw.coupon_given", { prize: draw.prize.title }) : t("draw.claimed")));
     else if (this.me && picks.length) body.append(el("p", { class: "muted" }, t("draw.not_won")));
     body.append(el("a", { href: draw.proof_url, target: "_blank", rel: "noopener", "data-testid": "draw-proof-link" },
       t("draw.proof")));
@@ -89,19 +96,25 @@ export class DrawCard {
   }
 
   claimForm(draw, mine) {
-    const input = el("input", { name: "address", required: true, maxlength: 500, placeholder: t("draw.address") });
-    const form = el("form", { class: "draw-claim", "data-testid": "draw-claim" },
+    if (this.pickerDraw !== draw.id) {
+      this.picker = new AddressPicker();
+      this.pickerDraw = draw.id;
+      this.picker.load();
+    }
+    const picker = this.picker;
+    const claim = async () => {
+      try {
+        this.show(await api("POST", `/api/draws/${draw.id}/claim`, { address_id: picker.chosenId }));
+      } catch (err) {
+        if (err.code === "address_required") picker.ask(errorText(err));
+        else toast(errorText(err), { error: true });
+      }
+    };
+    return el("div", { class: "draw-claim", "data-testid": "draw-claim" },
       el("p", { class: "draw-mine", "data-testid": "draw-you-won" }, t("draw.you_won", { prize: draw.prize.title })),
       el("p", { class: "muted small" }, t("draw.claim_by", { time: new Date(mine.claim_by).toLocaleString() })),
-      input, el("button", { type: "submit", class: "btn btn-primary btn-sm" }, t("draw.claim")));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      try {
-        this.show(await api("POST", `/api/draws/${draw.id}/claim`, { address: input.value }));
-      } catch (err) {
-        toast(errorText(err), { error: true });
-      }
-    });
-    return form;
+      picker.root,
+      el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "draw-claim-button", onclick: claim },
+        t("draw.claim")));
   }
 }

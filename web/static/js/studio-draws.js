@@ -1,7 +1,10 @@
-// The studio's lucky draw form: the host picks a shelf prize, the winners, the duration
-// and the entry condition, and starts it; the line under it follows the room's draw.
+// The studio's lucky draw form: the host picks a prize (a shelf product, or one of the
+// coupon templates this show may give), the winners, the duration and the entry
+// condition, and starts it; the line under it follows the room's draw.
 
 import { api, pageData } from "./api.js";
+import { couponTerms } from "./coupons.js";
+import { el, fill } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 
@@ -26,12 +29,28 @@ async function refresh() {
   } catch { /* the next poll tries again */ }
 }
 
+async function loadCoupons() {
+  const group = form.querySelector("optgroup[data-kind=coupon]");
+  try {
+    const { templates } = await api("GET", `/api/coupons/templates?room_id=${roomId}`);
+    fill(group, templates.map((tpl) => el("option", { value: `coupon:${tpl.id}` }, `${tpl.title} · ${couponTerms(tpl)}`)));
+    group.hidden = templates.length === 0;
+  } catch { /* products stay offered; a reload tries again */ }
+}
+
+function prizeOf(value) {
+  const [kind, id] = value.split(":");
+  return kind === "coupon"
+    ? { prize_kind: "coupon", coupon_template_id: Number(id) }
+    : { prize_kind: "product", product_id: Number(id) };
+}
+
 form.elements.condition.addEventListener("change", showFields);
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const f = form.elements;
   const body = {
-    prize_kind: "product", product_id: Number(f.product_id.value), winners: Number(f.winners.value),
+    ...prizeOf(f.prize.value), winners: Number(f.winners.value),
     duration_seconds: Number(f.duration_seconds.value), condition: f.condition.value,
     keyword: f.keyword.value, watch_minutes: Number(f.watch_minutes.value || 0),
     exclude_recent_days: Number(f.exclude_recent_days.value || 0),
@@ -45,5 +64,6 @@ form.addEventListener("submit", async (event) => {
   }
 });
 showFields();
+loadCoupons();
 refresh();
 setInterval(refresh, 2000);
