@@ -17,6 +17,7 @@ RATE = 48000  # Opus in WebRTC is always 48 kHz, and AAC takes it as is
 TIME_BASE = fractions.Fraction(1, RATE)
 # The AAC encoder's first packet sits this many samples before its first input sample.
 PRIMING = 1024
+CODEC = "mp4a.40.2"  # AAC-LC, as RFC 6381 names it
 _BIT_RATES = {1: 96_000, 2: 128_000}
 _MAX_SILENCE = 10 * RATE  # a longer gap is a stall: the time line restarts after it
 _REORDER = RATE // 100  # a packet this much before the expected time is a repeat

@@ -53,6 +53,9 @@ class Fmp4Segmenter:
         self._frame_gap = CLOCK // 30
         self._frames = 0
         self.init: bytes | None = None
+        self.codecs = ""
+        """The RFC 6381 codecs of the tracks, as HLS's CODECS attribute lists them."""
+        self.resolution = (0, 0)
         self.closed = False
 
     @property
@@ -118,8 +121,11 @@ class Fmp4Segmenter:
     def _open(self, data: bytes) -> bool:
         extradata = h264.parameter_sets(data)
         size = h264.picture_size(data)
-        if extradata is None or size is None:
+        video = h264.codec_string(data)
+        if extradata is None or size is None or video is None:
             return False
+        self.resolution = size
+        self.codecs = video if self.audio_channels is None else f"{video},{aac.CODEC}"
         options = {
             "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
             "min_frag_duration": str(int(self._segment_seconds * 1_000_000)),

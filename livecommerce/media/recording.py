@@ -54,6 +54,8 @@ class RecordingInfo:
     segments: int
     video_codec: str = "h264"
     audio: bool = False
+    codecs: str = ""
+    """RFC 6381 codecs, as the master playlist's CODECS: ``avc1.42e01f,mp4a.40.2``."""
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -113,6 +115,7 @@ class Recorder:
         self._video_clock = ArrivalClock(CLOCK, VIDEO_HELD)
         self._audio_clock = ArrivalClock(aac.RATE, AUDIO_HELD)
         self._first_video_ts = 0
+        self._peak_bandwidth = 0  # bits per second of the densest segment so far
         self._queue: asyncio.Queue[Segment | bytes | None] = asyncio.Queue()
         self._writer = asyncio.get_running_loop().create_task(self._write_all())
         self._timer: asyncio.TimerHandle | None = None
@@ -133,9 +136,9 @@ class Recorder:
             now = datetime.now(UTC)
             # Milliseconds, as EXT-X-PROGRAM-DATE-TIME carries it, so both agree exactly.
             now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-            audio = self._segmenter.audio
+            audio, codecs = self._segmenter.audio, self._segmenter.codecs
             self.info = RecordingInfo(
-                self.room_id, self.recording_id, now, now, None, 0.0, 0, audio=audio
+                self.room_id, self.recording_id, now, now, None, 0.0, 0, audio=audio, codecs=codecs
             )
             self._queue.put_nowait(self._segmenter.init)
 
@@ -214,6 +217,13 @@ class Recorder:
         )
         await self._put(hls.PLAYLIST_NAME, self.playlist().encode())
         await self._put(MANIFEST_NAME, self.info.to_json().encode())
+        self._peak_bandwidth = max(self._peak_bandwidth, int(8 * len(item.data) / entry.duration))
+        master = hls.master_playlist(
+            codecs=self.info.codecs,
+            resolution=self._segmenter.resolution,
+            bandwidth=self._peak_bandwidth,
+        )
+        await self._put(hls.MASTER_NAME, master.encode())
 
     async def _write_end(self) -> None:
         if self.info is None:

@@ -105,6 +105,11 @@ async def test_the_hosts_opus_is_recorded_as_aac_in_the_same_segments(
     info, playlist, init, blobs = await recorded(node, host.resource_id, store, finished, 12)
     assert info.audio
     assert playlist.is_endlist and len(playlist.segments) >= 3
+    master = await store.get(f"recordings/{ROOM}/{info.recording_id}/master.m3u8")
+    [variant] = m3u8.loads((master or b"").decode()).playlists
+    assert variant.uri == "index.m3u8" and variant.stream_info.resolution == (160, 120)
+    assert variant.stream_info.codecs == info.codecs
+    assert info.codecs.startswith("avc1.42") and info.codecs.endswith(",mp4a.40.2")
     listed = sum(s.duration for s in playlist.segments)
     video_seconds, _ = decoded_seconds(init, blobs)
     assert abs(video_seconds - listed) < 1.0
@@ -124,6 +129,7 @@ async def test_a_host_without_audio_is_recorded_video_only(
     host = await start_host(video_codec="video/H264", audio=False)
     info, playlist, init, blobs = await recorded(node, host.resource_id, store, finished, 5)
     assert not info.audio
+    assert info.codecs.startswith("avc1.") and "mp4a" not in info.codecs
     container = av.open(io.BytesIO(init + b"".join(blobs)), "r")
     assert [s.type for s in container.streams] == ["video"]
     container.close()
