@@ -1,25 +1,28 @@
-"""Encoded H.264 frames into fragmented MP4 (CMAF-style) with PyAV's muxer, no decode.
+"""Encoded H.264 frames (and the host's audio as AAC) into fragmented MP4 with PyAV's muxer.
 
-The muxer writes ``ftyp+moov`` once (the HLS init segment), then one ``moof+mdat``
-fragment per keyframe at least ``segment_seconds`` after the previous cut. A fragment is
-written out when the keyframe that ends it arrives, so each segment handed on is complete.
+Video is never decoded. The muxer writes ``ftyp+moov`` once (the HLS init segment), then
+one ``moof+mdat`` fragment per keyframe at least ``segment_seconds`` after the previous
+cut, holding the audio of the same span. A fragment is written out once the keyframe
+that ends it has been muxed, so each segment handed on is complete.
 """
 
 from __future__ import annotations
 
 import fractions
-import io
-import struct
 from dataclasses import dataclass
 from typing import Any
 
 import av
 
-from livecommerce.media import h264
+from livecommerce.media import aac, h264
+from livecommerce.media.mp4box import BoxWriter, track_times
 
 CLOCK = 90000  # the RTP clock of video, kept as the MP4 timescale
 _TIME_BASE = fractions.Fraction(1, CLOCK)
 _WRAP = 1 << 32
+_VIDEO_TRACK = 1  # the muxer numbers tracks from 1 in the order they are added
+# How long the muxer may hold video back waiting for audio to interleave with it.
+_MAX_INTERLEAVE_US = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,42 +33,29 @@ class Segment:
     duration: float
 
 
-class _Boxes(io.RawIOBase):
-    """The muxer's output, cut into complete top-level boxes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._pending = bytearray()
-        self.boxes: list[tuple[bytes, bytes]] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: Any) -> int:
-        self._pending += data
-        while len(self._pending) >= 8:
-            size, kind = struct.unpack(">I4s", self._pending[:8])
-            if size < 8 or len(self._pending) < size:
-                break
-            self.boxes.append((kind, bytes(self._pending[:size])))
-            del self._pending[:size]
-        return len(data)
-
-
 class Fmp4Segmenter:
-    """Feed it the host's video access units; collect the init segment and segments."""
+    """Feed it the host's video access units (and audio); collect the init and segments.
+
+    ``audio_channels``, if set before the first keyframe, adds an AAC track (1 or 2
+    channels) that ``feed_audio`` fills; otherwise the recording is video only.
+    """
 
     def __init__(self, *, segment_seconds: float = 2.0) -> None:
         self._segment_seconds = segment_seconds
-        self._out = _Boxes()
+        self._out = BoxWriter()
         self._container: Any = None
         self._stream: Any = None
+        self._audio: aac.OpusToAac | None = None
+        self._audio_stream: Any = None
+        self.audio_channels: int | None = None
         self._first_ts: int | None = None
         self._last_pts = 0
         self._frame_gap = CLOCK // 30
-        self._fragment_start = 0
         self._frames = 0
         self.init: bytes | None = None
+        self.codecs = ""
+        """The RFC 6381 codecs of the tracks, as HLS's CODECS attribute lists them."""
+        self.resolution = (0, 0)
         self.closed = False
 
     @property
@@ -88,31 +78,58 @@ class Fmp4Segmenter:
             self._frame_gap = min(pts - self._last_pts, CLOCK)
         packet = av.Packet(data)
         packet.pts = packet.dts = pts
+        packet.duration = self._frame_gap  # the muxer's guess for the last frame of a show
         packet.time_base = _TIME_BASE
         packet.stream = self._stream
         packet.is_keyframe = keyframe
         self._container.mux(packet)
         self._frames += 1
         self._last_pts = pts
-        return self._collect(next_start=pts)
+        return self._collect()
+
+    @property
+    def audio(self) -> bool:
+        return self._audio_stream is not None
+
+    def feed_audio(self, data: bytes, timestamp: int, media_time: float) -> list[Segment]:
+        """Transcode and mux one Opus packet (RTP timestamp) heard at ``media_time`` seconds.
+
+        The first packet at or after the encoder's priming time fixes where the audio
+        starts; later ones are placed by their timestamps.
+        """
+        if self.closed or self._audio_stream is None:
+            return []
+        if self._audio is None:
+            start = round(media_time * aac.RATE)
+            if start < aac.PRIMING:
+                return []
+            self._audio = aac.OpusToAac(self._audio_stream, start=start)
+        self._container.mux(self._audio.feed(data, timestamp))
+        return self._collect()
 
     def close(self) -> list[Segment]:
-        """Flush the last fragment (it ends one frame after the last frame)."""
+        """Flush the audio and the last fragment (its last frame as long as the one before)."""
         if self.closed or self._container is None:
             self.closed = True
             return []
         self.closed = True
+        if self._audio is not None:
+            self._container.mux(self._audio.flush())
         self._container.close()
-        return self._collect(next_start=self._last_pts + self._frame_gap)
+        return self._collect()
 
     def _open(self, data: bytes) -> bool:
         extradata = h264.parameter_sets(data)
         size = h264.picture_size(data)
-        if extradata is None or size is None:
+        video = h264.codec_string(data)
+        if extradata is None or size is None or video is None:
             return False
+        self.resolution = size
+        self.codecs = video if self.audio_channels is None else f"{video},{aac.CODEC}"
         options = {
             "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
             "min_frag_duration": str(int(self._segment_seconds * 1_000_000)),
+            "max_interleave_delta": str(_MAX_INTERLEAVE_US),
         }
         self._container = av.open(self._out, "w", format="mp4", options=options)
         stream = self._container.add_stream("h264")
@@ -120,10 +137,12 @@ class Fmp4Segmenter:
         stream.time_base = _TIME_BASE
         stream.codec_context.extradata = extradata
         self._stream = stream
+        if self.audio_channels is not None:
+            self._audio_stream = aac.add_aac_stream(self._container, self.audio_channels)
         self._container.start_encoding()
         return True
 
-    def _collect(self, *, next_start: int) -> list[Segment]:
+    def _collect(self) -> list[Segment]:
         segments: list[Segment] = []
         boxes = self._out.boxes
         while boxes:
@@ -134,9 +153,8 @@ class Fmp4Segmenter:
             elif kind == b"moof" and len(boxes) >= 2 and boxes[1][0] == b"mdat":
                 segment = data + boxes[1][1]
                 del boxes[:2]
-                start = self._fragment_start
-                segments.append(Segment(segment, start / CLOCK, max(next_start - start, 1) / CLOCK))
-                self._fragment_start = next_start
+                start, duration = track_times(data).get(_VIDEO_TRACK, (0, 0))
+                segments.append(Segment(segment, start / CLOCK, max(duration, 1) / CLOCK))
             elif kind == b"moof":
                 break  # its mdat is still to come
             else:

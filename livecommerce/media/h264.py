@@ -39,6 +39,14 @@ def parameter_sets(data: bytes) -> bytes | None:
     return b"".join(b"\x00\x00\x00\x01" + unit for unit in (sps[0], pps[0]))
 
 
+def codec_string(data: bytes) -> str | None:
+    """The RFC 6381 name of the stream (``avc1.PPCCLL``) from an access unit's SPS."""
+    for unit in nal_units(data):
+        if unit[0] & 0x1F == SPS and len(unit) >= 4:
+            return "avc1." + unit[1:4].hex()
+    return None
+
+
 def picture_size(data: bytes) -> tuple[int, int] | None:
     """Width and height from the first SPS in an access unit (cropping applied)."""
     for unit in nal_units(data):

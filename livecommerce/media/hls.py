@@ -23,6 +23,21 @@ def segment_name(sequence: int) -> str:
 
 INIT_NAME = "init.mp4"
 PLAYLIST_NAME = "index.m3u8"
+MASTER_NAME = "master.m3u8"
+
+
+def master_playlist(*, codecs: str, resolution: tuple[int, int], bandwidth: int) -> str:
+    """A multivariant playlist naming the one media playlist, with its CODECS.
+
+    Players that check CODECS before loading (Safari, AVPlayer) learn from it that
+    there is AAC audio beside the H.264 video.
+    """
+    width, height = resolution
+    return (
+        "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n"
+        f'#EXT-X-STREAM-INF:BANDWIDTH={max(bandwidth, 1)},CODECS="{codecs}",'
+        f"RESOLUTION={width}x{height}\n{PLAYLIST_NAME}\n"
+    )
 
 
 def playlist(

@@ -63,6 +63,7 @@ class Recordings:
             stream.room_id,
             self.blobs,
             request_keyframe=stream.request_keyframe,
+            audio="audio" in stream.codecs,
             segment_seconds=self.segment_seconds,
             on_started=self.on_started,
             on_ended=self.on_ended,

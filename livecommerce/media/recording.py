@@ -1,9 +1,9 @@
 """Recording a host's stream from its encoded frames: fMP4 segments, playlist, manifest.
 
-The node that holds a stream feeds every H.264 access unit to a ``Recorder``; nothing is
-decoded. Each completed segment is stored before the playlist that names it, so a node
-killed mid-show leaves a recording that plays up to its last complete segment.
-Video only for now: the host's Opus audio is not recorded (see ``RecordingInfo.audio``).
+The node that holds a stream feeds every H.264 access unit and Opus packet to a
+``Recorder``. Video is never decoded; audio is transcoded to AAC once (see ``aac``).
+Each completed segment is stored before the playlist that names it, so a node killed
+mid-show leaves a recording that plays up to its last complete segment.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
-from livecommerce.media import hls
+from livecommerce.media import aac, hls
+from livecommerce.media.avsync import AUDIO_HELD, VIDEO_HELD, ArrivalClock
 from livecommerce.media.blobs import BlobStore
-from livecommerce.media.fmp4 import Fmp4Segmenter, Segment
+from livecommerce.media.fmp4 import CLOCK, Fmp4Segmenter, Segment
 from livecommerce.media.frames import EncodedFrame
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,10 @@ NOT_H264 = "codec_not_h264"
 NO_VIDEO = "no_video"
 DISABLED = "recording_disabled"
 
+# How long a recording of a host who sends audio waits for the first audio packet (to
+# know mono from stereo) before it starts video only.
+AUDIO_WAIT = 3.0
+
 
 @dataclass(frozen=True, slots=True)
 class RecordingInfo:
@@ -49,6 +54,8 @@ class RecordingInfo:
     segments: int
     video_codec: str = "h264"
     audio: bool = False
+    codecs: str = ""
+    """RFC 6381 codecs, as the master playlist's CODECS: ``avc1.42e01f,mp4a.40.2``."""
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -78,7 +85,10 @@ def new_recording_id(now: datetime) -> str:
 
 
 class Recorder:
-    """Segments one publish's video and stores it; one writer task keeps the order."""
+    """Segments one publish's video and audio and stores it; one writer task keeps the order.
+
+    ``audio`` says whether the host sends audio; without it the recording is video only.
+    """
 
     def __init__(
         self,
@@ -86,6 +96,7 @@ class Recorder:
         blobs: BlobStore,
         *,
         request_keyframe: Callable[[], None],
+        audio: bool = False,
         segment_seconds: float = 2.0,
         on_started: RecordingListener | None = None,
         on_ended: RecordingListener | None = None,
@@ -99,6 +110,12 @@ class Recorder:
         self._on_started = on_started
         self._on_ended = on_ended
         self._segmenter = Fmp4Segmenter(segment_seconds=segment_seconds)
+        self._loop = asyncio.get_running_loop()
+        self._audio_until = self._loop.time() + AUDIO_WAIT if audio else float("-inf")
+        self._video_clock = ArrivalClock(CLOCK, VIDEO_HELD)
+        self._audio_clock = ArrivalClock(aac.RATE, AUDIO_HELD)
+        self._first_video_ts = 0
+        self._peak_bandwidth = 0  # bits per second of the densest segment so far
         self._queue: asyncio.Queue[Segment | bytes | None] = asyncio.Queue()
         self._writer = asyncio.get_running_loop().create_task(self._write_all())
         self._timer: asyncio.TimerHandle | None = None
@@ -108,20 +125,45 @@ class Recorder:
 
     # --- frames in (on the event loop, never awaiting) ------------------------------
     def on_video(self, frame: EncodedFrame) -> None:
+        timestamp = frame.packet.pts or 0
+        self._video_clock.note(timestamp, self._loop.time())
         started = self._segmenter.started
+        if not started and self._waiting_for_audio():
+            return
+        self._feed(lambda: self._segmenter.feed(bytes(frame.packet), timestamp, frame.keyframe))
+        if self.info is None and self._segmenter.init is not None:
+            self._first_video_ts = timestamp
+            now = datetime.now(UTC)
+            # Milliseconds, as EXT-X-PROGRAM-DATE-TIME carries it, so both agree exactly.
+            now = now.replace(microsecond=now.microsecond // 1000 * 1000)
+            audio, codecs = self._segmenter.audio, self._segmenter.codecs
+            self.info = RecordingInfo(
+                self.room_id, self.recording_id, now, now, None, 0.0, 0, audio=audio, codecs=codecs
+            )
+            self._queue.put_nowait(self._segmenter.init)
+
+    def on_audio(self, frame: EncodedFrame) -> None:
+        timestamp = frame.packet.pts or 0
+        self._audio_clock.note(timestamp, self._loop.time())
+        data = bytes(frame.packet)
+        if not self._segmenter.started:
+            # The latest packet before the first keyframe says mono or stereo.
+            self._segmenter.audio_channels = aac.opus_channels(data)
+            return
+        video_zero = self._video_clock.time_of(self._first_video_ts)
+        media_time = self._audio_clock.time_of(timestamp) - video_zero
+        self._feed(lambda: self._segmenter.feed_audio(data, timestamp, media_time))
+
+    def _waiting_for_audio(self) -> bool:
+        return self._segmenter.audio_channels is None and self._loop.time() < self._audio_until
+
+    def _feed(self, mux: Callable[[], list[Segment]]) -> None:
         try:
-            done = self._segmenter.feed(bytes(frame.packet), frame.packet.pts or 0, frame.keyframe)
+            done = mux()
         except Exception:
             logger.exception("recording stopped: the muxer refused a frame")
             self._stop_segmenter()
             return
-        if not started and self._segmenter.started:
-            now = datetime.now(UTC)
-            # Milliseconds, as EXT-X-PROGRAM-DATE-TIME carries it, so both agree exactly.
-            now = now.replace(microsecond=now.microsecond // 1000 * 1000)
-            self.info = RecordingInfo(self.room_id, self.recording_id, now, now, None, 0.0, 0)
-            assert self._segmenter.init is not None
-            self._queue.put_nowait(self._segmenter.init)
         for segment in done:
             self._queue.put_nowait(segment)
 
@@ -175,6 +217,13 @@ class Recorder:
         )
         await self._put(hls.PLAYLIST_NAME, self.playlist().encode())
         await self._put(MANIFEST_NAME, self.info.to_json().encode())
+        self._peak_bandwidth = max(self._peak_bandwidth, int(8 * len(item.data) / entry.duration))
+        master = hls.master_playlist(
+            codecs=self.info.codecs,
+            resolution=self._segmenter.resolution,
+            bandwidth=self._peak_bandwidth,
+        )
+        await self._put(hls.MASTER_NAME, master.encode())
 
     async def _write_end(self) -> None:
         if self.info is None:

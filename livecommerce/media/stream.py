@@ -59,7 +59,7 @@ class HostStream:
         self._last_keyframe_request = float("-inf")
         self._pending_request: asyncio.TimerHandle | None = None
         self.ended = False
-        # Set by the node when this stream is recorded; gets every video frame.
+        # Set by the node when this stream is recorded; gets every frame.
         self.recorder: Recorder | None = None
 
     def add_source(self, kind: str, receiver: RTCRtpReceiver, codec: RTCRtpCodecCapability) -> None:
@@ -83,8 +83,11 @@ class HostStream:
 
     def forward(self, kind: str, frame: EncodedFrame) -> None:
         self._stats.frames_received += 1
-        if kind == "video" and self.recorder is not None:
-            self.recorder.on_video(frame)
+        if self.recorder is not None:
+            if kind == "video":
+                self.recorder.on_video(frame)
+            else:
+                self.recorder.on_audio(frame)
         for track in self._tracks.get(kind, ()):
             if track.push(frame):
                 self._stats.frames_forwarded += 1

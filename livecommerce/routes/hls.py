@@ -28,7 +28,7 @@ router = APIRouter(tags=["media"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 LIVE = "public, max-age=1"
 _RECORDING_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")
-_FILE = re.compile(r"init\.mp4|seg_\d{5}\.m4s|index\.m3u8")
+_FILE = re.compile(r"init\.mp4|seg_\d{5}\.m4s|index\.m3u8|master\.m3u8")
 _M3U8: dict[int | str, dict[str, Any]] = {
     200: {"content": {CONTENT_TYPES[".m3u8"]: {}}, "description": "an HLS media playlist"}
 }
@@ -55,7 +55,8 @@ async def live_playlist(room_id: RowId, request: Request, resources: ResourcesDe
 async def recording_file(
     room_id: RowId, recording_id: str, name: str, resources: ResourcesDep
 ) -> Response:
-    """A recording's playlist (``index.m3u8``), init segment or media segment."""
+    """A recording's playlist (``index.m3u8``; ``master.m3u8`` names it with its CODECS),
+    init segment or media segment."""
     if not _RECORDING_ID.fullmatch(recording_id) or not _FILE.fullmatch(name):
         raise NotFound("no such recording file")
     if resources.blobs is None:

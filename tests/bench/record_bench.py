@@ -6,13 +6,20 @@ directory); the server's CPU (all threads, from /proc) is read over a fixed wind
 the first segment is stored (or after a warm-up when recording is off)::
 
     cd /work/main && .venv/bin/python -m tests.bench.record_bench --seconds 30 --runs 3
+
+With ``--audio`` each state also runs with a publisher that sends no audio, so the cost
+of the Opus-to-AAC transcode is (on - off with audio) - (on - off without). It is also
+measured alone, in this process, over the Opus packets of a tone (``transcode_alone``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import fractions
+import io
 import json
+import math
 import multiprocessing
 import statistics
 import tempfile
@@ -22,9 +29,11 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
+import av
 import httpx
 
 from livecommerce.loadtest.media import _setup_room
+from livecommerce.media import aac
 from livecommerce.media.client import whip_publish
 from livecommerce.media.testpattern import ToneAudioTrack
 from tests.bench.media_bench import process_cpu
@@ -35,19 +44,30 @@ CTX = multiprocessing.get_context("spawn")
 
 
 def run_h264_publisher(
-    whip_url: str, token: str, size: tuple[int, int], frames: Synchronized[int], stop: Event
+    whip_url: str,
+    token: str,
+    size: tuple[int, int],
+    audio: bool,
+    frames: Synchronized[int],
+    stop: Event,
 ) -> None:
     quiet()
-    asyncio.run(_publish(whip_url, token, size, frames, stop))
+    asyncio.run(_publish(whip_url, token, size, audio, frames, stop))
 
 
 async def _publish(
-    whip_url: str, token: str, size: tuple[int, int], frames: Synchronized[int], stop: Event
+    whip_url: str,
+    token: str,
+    size: tuple[int, int],
+    audio: bool,
+    frames: Synchronized[int],
+    stop: Event,
 ) -> None:
     video = PacedPatternTrack(*size)
+    tracks = [video, ToneAudioTrack()] if audio else [video]
     async with httpx.AsyncClient(timeout=30) as client:
         session = await whip_publish(
-            whip_url, token, [video, ToneAudioTrack()], client=client, video_codec="video/H264"
+            whip_url, token, tracks, client=client, video_codec="video/H264"
         )
         try:
             while not stop.is_set():
@@ -57,7 +77,9 @@ async def _publish(
             await session.close()
 
 
-def one_run(recording: bool, size: tuple[int, int], seconds: float) -> dict[str, Any]:
+def one_run(
+    recording: bool, size: tuple[int, int], seconds: float, audio: bool = True
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             "LIVECOMMERCE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db",
@@ -72,7 +94,7 @@ def one_run(recording: bool, size: tuple[int, int], seconds: float) -> dict[str,
             stop = CTX.Event()
             whip = f"{server.url}/api/rooms/{room_id}/whip"
             publisher = CTX.Process(
-                target=run_h264_publisher, args=(whip, token, size, frames, stop)
+                target=run_h264_publisher, args=(whip, token, size, audio, frames, stop)
             )
             publisher.start()
             _warm_up(server.url, room_id, recording)
@@ -86,6 +108,7 @@ def one_run(recording: bool, size: tuple[int, int], seconds: float) -> dict[str,
             server.stop()
     return {
         "recording": recording,
+        "audio": audio,
         "server_cpu_percent": round(100 * (cpu1 - cpu0) / (t1 - t0), 2),
         "publisher_fps": round((frames1 - frames0) / (t1 - t0), 1),
         "segments": segments,
@@ -104,22 +127,58 @@ def _warm_up(url: str, room_id: int, recording: bool) -> None:
     raise RuntimeError("no segment within 60 s")
 
 
+def transcode_alone(seconds: int = 60) -> dict[str, float]:
+    """CPU of ``OpusToAac`` (stereo) over ``seconds`` of a tone, as % of one core."""
+    encoder: Any = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = aac.RATE, "stereo", "s16"
+    packets: list[bytes] = []
+    for index in range(seconds * 50):
+        frame = av.AudioFrame(format="s16", layout="stereo", samples=960)
+        level = round(3000 * math.sin(index / 5))
+        frame.planes[0].update(level.to_bytes(2, "little", signed=True) * 1920)
+        frame.sample_rate, frame.pts = aac.RATE, index * 960
+        frame.time_base = fractions.Fraction(1, aac.RATE)
+        packets += [bytes(p) for p in encoder.encode(frame)]
+    container = av.open(io.BytesIO(), "w", format="mp4")
+    stream = aac.add_aac_stream(container, 2)
+    container.start_encoding()
+    transcoder = aac.OpusToAac(stream, start=aac.PRIMING)
+    began = time.process_time()
+    for index, data in enumerate(packets):
+        transcoder.feed(data, index * 960)
+    transcoder.flush()
+    spent = time.process_time() - began
+    return {"audio_seconds": seconds, "cpu_percent_of_one_core": round(100 * spent / seconds, 2)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--size", default="1280x720")
+    parser.add_argument("--audio", action="store_true", help="also run video-only publishers")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
-    results = [one_run(on, (width, height), args.seconds) for _ in range(args.runs)
-               for on in (False, True)]  # fmt: skip
+    audios = (True, False) if args.audio else (True,)
+    results = [one_run(on, (width, height), args.seconds, audio) for _ in range(args.runs)
+               for audio in audios for on in (False, True)]  # fmt: skip
     summary = {
-        state: statistics.median(
-            r["server_cpu_percent"] for r in results if r["recording"] == (state == "on")
+        f"{state}{'' if audio else '_video_only'}": statistics.median(
+            r["server_cpu_percent"]
+            for r in results
+            if r["recording"] == (state == "on") and r["audio"] == audio
         )
+        for audio in audios
         for state in ("off", "on")
     }
-    print(json.dumps({"runs": results, "median_server_cpu_percent": summary}, indent=2))
+    report: dict[str, Any] = {"runs": results, "median_server_cpu_percent": summary}
+    if args.audio:
+        report["audio_transcode_cpu_percent"] = round(
+            summary["on"] - summary["off"] - summary["on_video_only"] + summary["off_video_only"],
+            2,
+        )
+    report["transcode_alone"] = transcode_alone()
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

@@ -58,8 +58,11 @@ StartViewer = Callable[..., Awaitable[MediaSession]]
 
 @pytest.fixture
 def start_host(node: RelayNode, pcs: list[RTCPeerConnection]) -> StartHost:
-    async def start(room_id: int = ROOM, video_codec: str | None = None) -> Host:
-        pc = publisher([PatternVideoTrack(160, 120), ToneAudioTrack()], video_codec=video_codec)
+    async def start(
+        room_id: int = ROOM, video_codec: str | None = None, audio: bool = True
+    ) -> Host:
+        tracks = [PatternVideoTrack(160, 120), *([ToneAudioTrack()] if audio else [])]
+        pc = publisher(tracks, video_codec=video_codec)
         pcs.append(pc)
         ids: list[str] = []
 

@@ -114,8 +114,17 @@ async def test_viewers_beyond_the_webrtc_cap_play_the_live_hls(
         await host.close()
 
 
+async def audio_decoded(page: Page) -> int:
+    """Bytes of audio Chromium has decoded for the video element, once there are some."""
+    script = '() => document.getElementById("video").webkitAudioDecodedByteCount'
+    handle = await page.wait_for_function(script, timeout=20_000)
+    return int(await handle.json_value())
+
+
 @pytest.mark.browser
-async def test_hls_on_request(browser: Browser, server: Server) -> None:
+async def test_hls_on_request_plays_the_picture_and_the_hosts_sound(
+    browser: Browser, server: Server
+) -> None:
     room_id, host = await go_live_h264(server)
     try:
         async with httpx.AsyncClient(base_url=server.url) as api:
@@ -124,6 +133,7 @@ async def test_hls_on_request(browser: Browser, server: Server) -> None:
         await page.goto(f"/rooms/{room_id}?hls=1")
         seen = await played(page)
         assert seen["transport"] == "hls" and seen["mean"] > 30, seen
+        assert await audio_decoded(page) > 1000  # the AAC track, as the host's Opus
         await context.close()
     finally:
         await host.close()
