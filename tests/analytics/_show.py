@@ -80,5 +80,3 @@ async def rows_of(db: Database, room_id: int) -> list[LedgerEntry]:
     async with db.read() as session:
         query = select(LedgerEntry).where(LedgerEntry.room_id == room_id)
         return list((await session.scalars(query)).all())
-
-

@@ -29,7 +29,11 @@ async def _random_show(app: FastAPI, client: httpx.AsyncClient, seed: int) -> Sh
         show.at(tick * 9)
         show.viewers = rng.randint(0, 50)
         for _ in range(rng.randint(0, 4)):
-            who = f"u:{rng.randint(1, 12)}" if rng.random() < 0.7 else f"ip:10.0.0.{rng.randint(1, 5)}"
+            who = (
+                f"u:{rng.randint(1, 12)}"
+                if rng.random() < 0.7
+                else f"ip:10.0.0.{rng.randint(1, 5)}"
+            )
             open_sessions.append(ledger.joined(show.room_id, who))
         if open_sessions and rng.random() < 0.6:
             ledger.left(open_sessions.pop(rng.randrange(len(open_sessions))))

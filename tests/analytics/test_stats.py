@@ -92,7 +92,9 @@ async def test_products_by_hand(app: FastAPI, client: httpx.AsyncClient) -> None
     """Each product's funnel and money, by hand; the unknown product left no row."""
     show = await _known_show(app, client)
     a, b = show.product_ids
-    answer = await client.get(f"/api/rooms/{show.room_id}/stats/products", headers=show.shop.headers)
+    answer = await client.get(
+        f"/api/rooms/{show.room_id}/stats/products", headers=show.shop.headers
+    )
     rows = {r["product_id"]: r for r in answer.json()["products"]}
     assert set(rows) == {a, b}
     assert [r["product_id"] for r in answer.json()["products"]] == [b, a]  # GMV 6000 > 4500
@@ -160,9 +162,9 @@ async def test_a_window_counts_its_own_minutes(app: FastAPI, client: httpx.Async
 
     async with show.db.unit_of_work() as uow:
         await uow.session.execute(
-            update(Room).where(Room.id == show.room_id).values(
-                status="ended", ended_at=show.started + timedelta(minutes=11, seconds=5)
-            )
+            update(Room)
+            .where(Room.id == show.room_id)
+            .values(status="ended", ended_at=show.started + timedelta(minutes=11, seconds=5))
         )
     body = (await client.get(f"/api/rooms/{show.room_id}/stats", headers=show.host.headers)).json()
     assert body["final"] is True
