@@ -9,7 +9,6 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import insert, select, update
 
-from livecommerce.analytics import kinds
 from livecommerce.analytics.ledger import Ledger
 from livecommerce.orders.funnel import show_clock
 from livecommerce.storage.db import Database

@@ -84,13 +84,16 @@ async def test_anonymous_viewers_are_hashed_and_counted_once(
 ) -> None:
     """Two sockets from one address: two views, one unique viewer, and no IP stored."""
     show = await live_show(app, client, ago=0)
-    async with serve(app) as base:
-        async with viewer(base, show.room_id) as one, viewer(base, show.room_id) as two:
-            await one.next("room.snapshot")
-            await two.next("room.snapshot")
+    async with (
+        serve(app) as base,
+        viewer(base, show.room_id) as one,
+        viewer(base, show.room_id) as two,
+    ):
+        await one.next("room.snapshot")
+        await two.next("room.snapshot")
     await _ledger(app).flush()
     rows = await rows_of(show.db, show.room_id)
-    names = {r.viewer for r in rows if r.kind == kinds.JOINED}
+    names = {r.viewer or "" for r in rows if r.kind == kinds.JOINED}
     assert len(names) == 1 and next(iter(names)).startswith("a:")
     assert not any("127.0.0.1" in (r.viewer or "") for r in rows)
     body = (await client.get(f"/api/rooms/{show.room_id}/stats", headers=show.host.headers)).json()
