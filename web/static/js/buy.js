@@ -55,6 +55,7 @@ export class BuySheet {
     this.picker?.load();
     this.sheet.hidden = false;
     this.scrim.hidden = false;
+    this.onOpen?.(product);
   }
 
   close() {

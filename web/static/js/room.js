@@ -2,6 +2,7 @@
 // kept live by the room socket.
 
 import { pageData } from "./api.js";
+import { Beacon } from "./beacon.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
 import { el } from "./dom.js";
@@ -34,6 +35,7 @@ const buy = new BuySheet($("buy-sheet"), sheets.scrim, {
 const player = videoPlayer(roomId, $("video"));
 
 function openBuy(product) {
+  beacon?.click(product.id);
   sheets.open($("buy-sheet"));
   buy.open(state, product);
 }
@@ -55,7 +57,11 @@ const draw = {
     draw.pinned();
     draw.sales();
   },
-  pinned() { renderPinned($("pinned-card"), state, openBuy); draw.shelf(); },
+  pinned() {
+    renderPinned($("pinned-card"), state, openBuy);
+    if (!$("pinned-card").hidden) beacon?.impression(state.pinned?.id);
+    draw.shelf();
+  },
   shelf() {
     renderShelf($("shelf-list"), state, shelfAction);
     $("shelf-count").textContent = String(state.shelf.length);
@@ -120,8 +126,13 @@ chat.replace(page.chat ?? []);
 let socket = null;
 if (me.banned) banned(me.banned_until);
 else socket = connectRoom(roomId, { onEvent, onStatus });
+const beacon = socket ? new Beacon(roomId, socket) : null;
+buy.onOpen = (product) => beacon?.sheetOpen(product.id);
 const likes = new Likes($("like-btn"), $("like-count"), $("hearts"), page.user ? socket : null, $("like-login"));
 bindChatForm($("chat-form"), socket);
-$("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
+$("shelf-btn").addEventListener("click", () => {
+  sheets.open($("shelf-drawer"));
+  for (const product of state.shelf) beacon?.impression(product.id);
+});
 audienceStats(roomId, $("audience-stats"));
 draw.all();
