@@ -1,7 +1,7 @@
-"""Reading a show's ledger: the rollup, the order rows summed, and the distinct counts.
+"""Reading a show's ledger: the per-minute rollup, and the distinct counts.
 
-Everything a stats answer needs, in a handful of indexed queries whose cost grows with
-the show's minutes x products (the rollup) and its orders, not with its viewer counters.
+Everything a stats answer needs, in a handful of indexed queries: the rollup grows with
+the show's minutes x products, the distinct counts walk an index of one kind's rows.
 """
 
 from __future__ import annotations
@@ -15,17 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.analytics import kinds
 from livecommerce.analytics.metrics import Totals
-from livecommerce.analytics.rollup import COUNTERS
+from livecommerce.storage.ledger_rollup import COUNTERS
 from livecommerce.storage.models import LedgerEntry, LedgerMinute
 
 E = LedgerEntry
-_ORDER_FIELDS = {
-    kinds.PLACED: ("orders", "gmv_gross_cents"),
-    kinds.PAID: ("paid_orders", "gmv_paid_cents"),
-    kinds.CANCELLED: ("cancelled_orders", None),
-    kinds.EXPIRED: ("expired_orders", None),
-    kinds.REFUNDED: (None, "refunded_cents"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,27 +36,16 @@ class Facts:
 
 
 async def facts(session: AsyncSession, room_id: int) -> Facts:
-    """The show's additive base counts per minute and product."""
-    cells: dict[tuple[int, int], Cell] = {}
-    rollup = select(LedgerMinute).where(LedgerMinute.room_id == room_id)
-    for row in (await session.scalars(rollup)).all():
-        counts = {name: getattr(row, name) for name in COUNTERS}
-        cell = _cell(cells, row.minute, row.product_id)
-        for name, value in counts.items():
-            cell.counts[name] = cell.counts.get(name, 0) + value
-    orders = (
-        select(E.minute, E.product_id, E.kind, func.count(), func.sum(E.amount_cents))
-        .where(E.room_id == room_id, E.kind.in_(kinds.ORDER_KINDS))
-        .group_by(E.minute, E.product_id, E.kind)
+    """The show's additive base counts per minute and product, from the rollup."""
+    columns = [getattr(LedgerMinute, name) for name in COUNTERS]
+    query = select(LedgerMinute.minute, LedgerMinute.product_id, *columns).where(
+        LedgerMinute.room_id == room_id
     )
-    for minute, product_id, kind, n, amount in await session.execute(orders):
-        number, money = _ORDER_FIELDS[kind]
-        cell = _cell(cells, minute, product_id or 0)
-        if number:
-            cell.counts[number] = cell.counts.get(number, 0) + n
-        if money:
-            cell.counts[money] = cell.counts.get(money, 0) + int(amount or 0)
-    return Facts(sorted(cells.values(), key=lambda c: (c.minute, c.product_id)))
+    cells = [
+        Cell(row[0], row[1], dict(zip(COUNTERS, row[2:], strict=True)))
+        for row in await session.execute(query)
+    ]
+    return Facts(sorted(cells, key=lambda c: (c.minute, c.product_id)))
 
 
 def _cell(cells: dict[tuple[int, int], Cell], minute: int, product_id: int) -> Cell:

@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from livecommerce.analytics import kinds, rollup
 from livecommerce.events.base import Emitted
 from livecommerce.orders.funnel import show_clock
+from livecommerce.storage import ledger_rollup
 from livecommerce.storage.db import Database, EventSink
 from livecommerce.storage.models import LedgerEntry, Room, RoomProduct, utcnow
 from livecommerce.supervisor import Stopped, pause
@@ -187,7 +188,7 @@ class Ledger:
                 row["elapsed_ms"], row["minute"] = show_clock(started[row["room_id"]], row["at"])
             if rows:
                 await session.execute(insert(LedgerEntry), rows)
-                await rollup.write(session, rollup.fold(rows))
+                await ledger_rollup.add(session, rollup.fold(rows))
         return len(rows)
 
 

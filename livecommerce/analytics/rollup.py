@@ -1,7 +1,8 @@
-"""Folding ledger rows into per-minute rollups, and writing the fold (add, or max).
+"""Folding ledger rows into per-minute rollup counters.
 
-The same ``fold`` is what the flush writes and what the honest-numbers test recomputes
-from the raw rows, so the rollup is by construction a sum of rows.
+The same ``fold`` is what the nodes' flush and the orders' funnel add to the rollup
+(``storage.ledger_rollup``), so the rollup is by construction a sum of rows; the
+honest-numbers test recounts the rows without it.
 """
 
 from __future__ import annotations
@@ -9,31 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from livecommerce.analytics import kinds
-from livecommerce.storage.models import LedgerMinute
+from livecommerce.orders.funnel import fold_order
+from livecommerce.storage.ledger_rollup import COUNTERS, Key
 
-COUNTERS = (
-    "impressions", "clicks", "sheet_opens", "joins", "leaves", "watch_ms",
-    "effective_views", "peak_viewers",
-)  # fmt: skip
 _BY_KIND = {
     kinds.IMPRESSION: "impressions",
     kinds.CLICK: "clicks",
     kinds.SHEET_OPENED: "sheet_opens",
 }
 
-Key = tuple[int, int, int]
-"""(room id, minute, product id or 0)."""
-
 
 def fold(rows: Iterable[Mapping[str, Any]]) -> dict[Key, dict[str, int]]:
-    """The rollup counters of ``rows`` (ledger rows as dicts); order rows and timeline
-    rows are not rolled up (the stats read those rows directly)."""
+    """The rollup counters of ``rows`` (ledger rows as dicts); timeline rows add nothing."""
     out: dict[Key, dict[str, int]] = {}
     for row in rows:
         kind = row["kind"]
@@ -50,6 +39,10 @@ def fold(rows: Iterable[Mapping[str, Any]]) -> dict[Key, dict[str, int]]:
         elif kind == kinds.SAMPLED:
             counters = _counters(out, (row["room_id"], row["minute"], 0))
             counters["peak_viewers"] = max(counters["peak_viewers"], row["count"])
+        elif kind in kinds.ORDER_KINDS:
+            key = (row["room_id"], row["minute"], product)
+            for name, amount in fold_order(kind, row["amount_cents"]).items():
+                _add(out, key, name, amount)
     return out
 
 
@@ -62,26 +55,3 @@ def _counters(out: dict[Key, dict[str, int]], key: Key) -> dict[str, int]:
 
 def _add(out: dict[Key, dict[str, int]], key: Key, name: str, amount: int) -> None:
     _counters(out, key)[name] += amount
-
-
-async def write(session: AsyncSession, folded: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add ``folded`` to the rollup rows (peaks: the larger). Keys go in sorted order, so
-    two nodes flushing the same minutes lock the rows in the same order (no deadlock)."""
-    if not folded:
-        return
-    postgres = session.get_bind().dialect.name == "postgresql"
-    insert = pg_insert if postgres else sqlite_insert
-    larger = func.greatest if postgres else func.max
-    rows = [
-        {"room_id": k[0], "minute": k[1], "product_id": k[2], **folded[k]} for k in sorted(folded)
-    ]
-    statement = insert(LedgerMinute)
-    table = LedgerMinute.__table__.c
-    changes: dict[str, Any] = {
-        name: table[name] + statement.excluded[name] for name in COUNTERS if name != "peak_viewers"
-    }
-    changes["peak_viewers"] = larger(table.peak_viewers, statement.excluded.peak_viewers)
-    upsert = statement.on_conflict_do_update(
-        index_elements=["room_id", "minute", "product_id"], set_=changes
-    )
-    await session.execute(upsert, rows)

@@ -1,8 +1,8 @@
 """The orders' rows in the show ledger: placed, paid, cancelled, expired, refunded.
 
 Written in the transaction that makes the change, so the ledger holds an order's step
-exactly when the database does (a rollback takes both back). Each is one appended row;
-no shared counter is updated, so a flash sale's group commit takes no extra hot lock.
+exactly when the database does (a rollback takes both back): one appended row per step,
+added to its minute's rollup in the same transaction.
 The analytics domain reads these rows (it sits downstream of orders, so the kinds are
 named here).
 """
@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select
 
 from livecommerce.orders.lifecycle import OrderStatus
+from livecommerce.storage import ledger_rollup
 from livecommerce.storage.db import UnitOfWork
 from livecommerce.storage.models import LedgerEntry, Order, Room
 
@@ -33,6 +35,35 @@ _KIND_OF_TARGET = {
     OrderStatus.REFUNDED: REFUNDED,
     OrderStatus.PARTIALLY_REFUNDED: REFUNDED,
 }
+
+
+_COUNTERS = {
+    PLACED: ("orders", "gmv_gross_cents"),
+    PAID: ("paid_orders", "gmv_paid_cents"),
+    CANCELLED: ("cancelled_orders", None),
+    EXPIRED: ("expired_orders", None),
+    REFUNDED: (None, "refunded_cents"),
+}
+
+
+def fold_order(kind: str, amount_cents: int) -> dict[str, int]:
+    """What one order row of ``kind`` adds to its minute's rollup."""
+    number, money = _COUNTERS[kind]
+    added = {number: 1} if number else {}
+    return added | ({money: amount_cents} if money else {})
+
+
+async def append_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert the rows and add them to their minutes' rollup, in the caller's transaction.
+    The rollup row is keyed by room, minute and product: orders of one product already
+    queue on its stock (or its deal's) row, so this adds no new point of contention."""
+    await uow.session.execute(insert(LedgerEntry), rows)
+    folded: dict[ledger_rollup.Key, dict[str, int]] = {}
+    for row in rows:
+        counters = folded.setdefault((row["room_id"], row["minute"], row["product_id"]), {})
+        for name, amount in fold_order(row["kind"], row["amount_cents"]).items():
+            counters[name] = counters.get(name, 0) + amount
+    await ledger_rollup.add(uow.session, folded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +110,7 @@ async def record_placed(
         }
         for o in orders
     ]  # fmt: skip
-    await uow.session.execute(insert(LedgerEntry), rows)
+    await append_rows(uow, rows)
 
 
 async def record_moved(
@@ -93,14 +124,13 @@ async def record_moved(
     if kind == REFUNDED:
         amount = await _newly_refunded(uow, order)
     elapsed, minute = await _clock(uow, order.room_id, now)
-    uow.session.add(
-        LedgerEntry(
-            room_id=order.room_id, kind=kind, at=now, elapsed_ms=elapsed, minute=minute,
-            product_id=order.product_id, sale_id=order.sale_id, order_id=order.id,
-            viewer=viewer_of(order.buyer_id), count=1, amount_cents=amount, value_ms=0,
-            detail="",
-        )
-    )  # fmt: skip
+    row = {
+        "room_id": order.room_id, "kind": kind, "at": now, "elapsed_ms": elapsed,
+        "minute": minute, "product_id": order.product_id, "sale_id": order.sale_id,
+        "order_id": order.id, "viewer": viewer_of(order.buyer_id), "count": 1,
+        "amount_cents": amount, "value_ms": 0, "detail": "",
+    }  # fmt: skip
+    await append_rows(uow, [row])
 
 
 async def _newly_refunded(uow: UnitOfWork, order: Order) -> int:

@@ -371,8 +371,10 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entry"
     __table_args__ = (
+        # Distinct viewers (and buyers) per show, per minute and per product.
         Index("ix_ledger_entry_room_id_kind_viewer", "room_id", "kind", "viewer"),
-        Index("ix_ledger_entry_room_id_minute", "room_id", "minute"),
+        Index("ix_ledger_entry_room_id_kind_minute", "room_id", "kind", "minute", "viewer"),
+        Index("ix_ledger_entry_room_id_kind_product", "room_id", "kind", "product_id", "viewer"),
         Index("ix_ledger_entry_order_id", "order_id"),
     )
 
@@ -396,8 +398,9 @@ class LedgerEntry(Base):
 
 
 class LedgerMinute(Base):
-    """The node-flushed ledger rows summed per show minute and product (0: none), in the
-    same transaction as the rows: the fast path of the stats, checked against the rows."""
+    """The ledger rows summed per show minute and product (0: none), added to in the same
+    transaction as the rows (``storage.ledger_rollup``): the fast path of the stats,
+    checked against the rows by a test."""
 
     __tablename__ = "ledger_minute"
 
@@ -412,3 +415,10 @@ class LedgerMinute(Base):
     watch_ms: Mapped[int] = mapped_column(BigInteger, default=0)
     effective_views: Mapped[int] = mapped_column(BigInteger, default=0)
     peak_viewers: Mapped[int] = mapped_column(BigInteger, default=0)
+    orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    gmv_gross_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    paid_orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    gmv_paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    cancelled_orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    expired_orders: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -41,11 +41,21 @@ def upgrade() -> None:
     op.create_index(
         "ix_ledger_entry_room_id_kind_viewer", "ledger_entry", ["room_id", "kind", "viewer"]
     )
-    op.create_index("ix_ledger_entry_room_id_minute", "ledger_entry", ["room_id", "minute"])
+    op.create_index(
+        "ix_ledger_entry_room_id_kind_minute",
+        "ledger_entry",
+        ["room_id", "kind", "minute", "viewer"],
+    )
+    op.create_index(
+        "ix_ledger_entry_room_id_kind_product",
+        "ledger_entry",
+        ["room_id", "kind", "product_id", "viewer"],
+    )
     op.create_index("ix_ledger_entry_order_id", "ledger_entry", ["order_id"])
     counters = [
         "impressions", "clicks", "sheet_opens", "joins", "leaves", "watch_ms",
-        "effective_views", "peak_viewers",
+        "effective_views", "peak_viewers", "orders", "gmv_gross_cents", "paid_orders",
+        "gmv_paid_cents", "cancelled_orders", "expired_orders", "refunded_cents",
     ]  # fmt: skip
     op.create_table(
         "ledger_minute",
@@ -63,6 +73,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("ledger_minute")
     op.drop_index("ix_ledger_entry_order_id", table_name="ledger_entry")
-    op.drop_index("ix_ledger_entry_room_id_minute", table_name="ledger_entry")
+    op.drop_index("ix_ledger_entry_room_id_kind_product", table_name="ledger_entry")
+    op.drop_index("ix_ledger_entry_room_id_kind_minute", table_name="ledger_entry")
     op.drop_index("ix_ledger_entry_room_id_kind_viewer", table_name="ledger_entry")
     op.drop_table("ledger_entry")

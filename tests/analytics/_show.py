@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from livecommerce.analytics.ledger import Ledger
+from livecommerce.orders import funnel
 from livecommerce.orders.funnel import show_clock
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import LedgerEntry, Room, utcnow
@@ -43,12 +44,13 @@ class Show:
         self, kind: str, seconds: float, *, order_id: int, buyer: int, product_id: int,
         amount: int,
     ) -> None:  # fmt: skip
-        """An order row as ``orders.funnel`` writes it (the order itself need not exist)."""
+        """An order row as ``orders.funnel`` writes it, rollup and all (the order itself
+        need not exist)."""
         at = self.started + timedelta(seconds=seconds)
         elapsed, minute = show_clock(self.started, at)
         async with self.db.unit_of_work() as uow:
-            await uow.session.execute(
-                insert(LedgerEntry),
+            await funnel.append_rows(
+                uow,
                 [{
                     "room_id": self.room_id, "kind": kind, "at": at, "elapsed_ms": elapsed,
                     "minute": minute, "product_id": product_id, "sale_id": None,
