@@ -88,8 +88,11 @@ def totals(
     unique_viewers: int = 0,
     buyers: int = 0,
     refunded_orders: int = 0,
+    firsts: bool = False,
 ) -> Totals:
-    """Add up cells into base counts (peaks: the largest), with the distinct counts."""
+    """Add up cells into base counts (peaks: the largest), with the distinct counts; with
+    ``firsts``, distinct viewers and buyers are the cells' first rows (a whole show only:
+    a viewer's first join may lie before a window)."""
     summed: dict[str, int] = {}
     peak = 0
     for cell in cells:
@@ -100,7 +103,7 @@ def totals(
                 summed[name] = summed.get(name, 0) + value
     return Totals(
         views=summed.get("joins", 0),
-        unique_viewers=unique_viewers,
+        unique_viewers=summed.get("new_viewers", 0) if firsts else unique_viewers,
         peak_viewers=peak,
         finished_sessions=summed.get("leaves", 0),
         watch_ms=summed.get("watch_ms", 0),
@@ -113,7 +116,7 @@ def totals(
         cancelled_orders=summed.get("cancelled_orders", 0),
         expired_orders=summed.get("expired_orders", 0),
         refunded_orders=refunded_orders,
-        buyers=buyers,
+        buyers=summed.get("new_buyers", 0) if firsts else buyers,
         gmv_gross_cents=summed.get("gmv_gross_cents", 0),
         gmv_paid_cents=summed.get("gmv_paid_cents", 0),
         refunded_cents=summed.get("refunded_cents", 0),

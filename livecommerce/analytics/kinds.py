@@ -28,11 +28,14 @@ TIMELINE_TYPES = frozenset(
 """Room events the ledger keeps as they happen: the host's actions and the show's state,
 for the timeline of chart annotations. Their kind is the event's type."""
 
+FIRSTS = {JOINED: "new_viewers", PLACED: "new_buyers"}
+"""Kinds whose first row per viewer is counted in the rollup (distinct viewers, buyers)."""
+
 EFFECTIVE_VIEW_MS = 10_000
 """A watch session counts as an effective view when it lasts longer than this."""
 
 __all__ = [
-    "BEACON_KINDS", "CANCELLED", "CLICK", "EFFECTIVE_VIEW_MS", "EXPIRED", "IMPRESSION",
+    "BEACON_KINDS", "CANCELLED", "CLICK", "EFFECTIVE_VIEW_MS", "EXPIRED", "FIRSTS", "IMPRESSION",
     "JOINED", "LEFT", "ORDER_KINDS", "PAID", "PLACED", "REFUNDED", "SAMPLED", "SHEET_OPENED",
     "TIMELINE_TYPES",
 ]  # fmt: skip

@@ -21,14 +21,14 @@ from datetime import datetime
 from itertools import count as counter
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from livecommerce.analytics import kinds, rollup
 from livecommerce.events.base import Emitted
 from livecommerce.orders.funnel import show_clock
 from livecommerce.storage import ledger_rollup
 from livecommerce.storage.db import Database, EventSink
-from livecommerce.storage.models import LedgerEntry, Room, RoomProduct, utcnow
+from livecommerce.storage.models import Room, RoomProduct, utcnow
 from livecommerce.supervisor import Stopped, pause
 
 log = logging.getLogger(__name__)
@@ -186,9 +186,7 @@ class Ledger:
             rows = [r for r in rows if r["room_id"] in started]
             for row in rows:
                 row["elapsed_ms"], row["minute"] = show_clock(started[row["room_id"]], row["at"])
-            if rows:
-                await session.execute(insert(LedgerEntry), rows)
-                await ledger_rollup.add(session, rollup.fold(rows))
+            await ledger_rollup.append(session, rows, rollup.fold(rows), kinds.FIRSTS)
         return len(rows)
 
 

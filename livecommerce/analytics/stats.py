@@ -45,14 +45,15 @@ async def show_totals(
     cells = facts.cells
     if minutes is not None:
         cells = [c for c in cells if minutes[0] <= c.minute <= minutes[1]]
-    one = {
-        name: (await f.distinct(session, room_id, what, minutes=minutes)).get(0, 0)
-        for name, what in (
-            ("unique_viewers", f.UNIQUE_VIEWERS), ("buyers", f.BUYERS),
-            ("refunded_orders", f.REFUNDED_ORDERS),
-        )
-    }  # fmt: skip
-    return f.totals(cells, **one)
+    refunded = await f.distinct(session, room_id, f.REFUNDED_ORDERS, minutes=minutes)
+    if minutes is None:  # the rollup counts each viewer's and buyer's first row
+        return f.totals(cells, refunded_orders=refunded.get(0, 0), firsts=True)
+    unique = await f.distinct(session, room_id, f.UNIQUE_VIEWERS, minutes=minutes)
+    buyers = await f.distinct(session, room_id, f.BUYERS, minutes=minutes)
+    return f.totals(
+        cells, unique_viewers=unique.get(0, 0), buyers=buyers.get(0, 0),
+        refunded_orders=refunded.get(0, 0),
+    )  # fmt: skip
 
 
 async def show_stats(session: AsyncSession, room: Room, *, now: datetime) -> dict[str, Any]:

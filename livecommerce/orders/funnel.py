@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.storage import ledger_rollup
@@ -57,13 +57,12 @@ async def append_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows and add them to their minutes' rollup, in the caller's transaction.
     The rollup row is keyed by room, minute and product: orders of one product already
     queue on its stock (or its deal's) row, so this adds no new point of contention."""
-    await uow.session.execute(insert(LedgerEntry), rows)
     folded: dict[ledger_rollup.Key, dict[str, int]] = {}
     for row in rows:
         counters = folded.setdefault((row["room_id"], row["minute"], row["product_id"]), {})
         for name, amount in fold_order(row["kind"], row["amount_cents"]).items():
             counters[name] = counters.get(name, 0) + amount
-    await ledger_rollup.add(uow.session, folded)
+    await ledger_rollup.append(uow.session, rows, folded, {PLACED: "new_buyers"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -422,3 +422,20 @@ class LedgerMinute(Base):
     cancelled_orders: Mapped[int] = mapped_column(BigInteger, default=0)
     expired_orders: Mapped[int] = mapped_column(BigInteger, default=0)
     refunded_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    new_viewers: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Viewers whose first join of the show is in this minute (``ledger_first``)."""
+    new_buyers: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Buyers whose first order of the show is in this minute and of this product."""
+
+
+class LedgerFirst(Base):
+    """The first row of a kind (a join, an order) by one viewer in a show: its primary
+    key decides, across nodes and concurrent orders, which row is the first, so the
+    rollup counts distinct viewers and buyers without a distinct over all rows."""
+
+    __tablename__ = "ledger_first"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    viewer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer)

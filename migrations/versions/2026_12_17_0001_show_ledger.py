@@ -56,6 +56,7 @@ def upgrade() -> None:
         "impressions", "clicks", "sheet_opens", "joins", "leaves", "watch_ms",
         "effective_views", "peak_viewers", "orders", "gmv_gross_cents", "paid_orders",
         "gmv_paid_cents", "cancelled_orders", "expired_orders", "refunded_cents",
+        "new_viewers", "new_buyers",
     ]  # fmt: skip
     op.create_table(
         "ledger_minute",
@@ -68,9 +69,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("room_id", "minute", "product_id", name=op.f("pk_ledger_minute")),
     )
+    op.create_table(
+        "ledger_first",
+        sa.Column("room_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("viewer", sa.String(length=64), nullable=False),
+        sa.Column("minute", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["room_id"], ["room.id"], name=op.f("fk_ledger_first_room_id_room")
+        ),
+        sa.PrimaryKeyConstraint("room_id", "kind", "viewer", name=op.f("pk_ledger_first")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("ledger_first")
     op.drop_table("ledger_minute")
     op.drop_index("ix_ledger_entry_order_id", table_name="ledger_entry")
     op.drop_index("ix_ledger_entry_room_id_kind_product", table_name="ledger_entry")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, text, update
+from sqlalchemy import text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -37,7 +37,7 @@ from livecommerce.settings import Settings
 from livecommerce.storage import ledger_rollup
 from livecommerce.storage.db import Database
 from livecommerce.storage.migrate import upgrade
-from livecommerce.storage.models import LedgerEntry, Room, utcnow
+from livecommerce.storage.models import Room, utcnow
 from tests.users import product, room, signup
 
 BUDGET_MS = 200.0
@@ -104,8 +104,7 @@ async def _seed(
     while written < total:
         chunk = [next(source) for _ in range(min(CHUNK, total - written))]
         async with db.unit_of_work() as uow:
-            await uow.session.execute(insert(LedgerEntry), chunk)
-            await ledger_rollup.add(uow.session, rollup.fold(chunk))
+            await ledger_rollup.append(uow.session, chunk, rollup.fold(chunk), kinds.FIRSTS)
         written += len(chunk)
     print(f"  seeded {written} rows in {time.perf_counter() - began:.1f} s", flush=True)
 
