@@ -3,6 +3,7 @@ a shelf order paid, all flushed and read back through the stats API."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -178,3 +179,41 @@ async def test_ledger_off_counts_no_viewers(quiet_app: FastAPI) -> None:
             await v.next("time.synced")
         await _ledger(quiet_app).flush()
         assert await rows_of(show.db, show.room_id) == []
+
+
+@pytest.fixture
+async def quick_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings.model_copy(update={"analytics_flush_seconds": 0.1}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_the_supervised_loop_flushes_on_its_own(quick_app: FastAPI) -> None:
+    """Nobody calls flush: the node's loop writes the session and samples the room's
+    viewer count within a few intervals."""
+    transport = httpx.ASGITransport(app=quick_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        show = await live_show(quick_app, client, ago=0)
+        async with serve(quick_app) as base, viewer(base, show.room_id) as v:
+            await v.next("room.snapshot")
+            # Samples read the room-wide count, which the hub's counter tick (about 1 s)
+            # brings up to date: the first ones may still say 0.
+            for _ in range(100):
+                rows = await rows_of(show.db, show.room_id)
+                samples = [r.count for r in rows if r.kind == kinds.SAMPLED]
+                if any(r.kind == kinds.JOINED for r in rows) and 1 in samples:
+                    break
+                await asyncio.sleep(0.05)
+        assert any(r.kind == kinds.JOINED for r in rows)
+        assert max(samples) == 1
+
+
+async def test_closing_ends_open_sessions(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """A node going away writes its open sessions as ended now, watch time and all."""
+    show = await live_show(app, client, ago=0)
+    ledger = show.ledger()
+    ledger.joined(show.room_id, "u:7")
+    show.at(42)
+    await ledger.close()
+    left = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.LEFT]
+    assert [(r.viewer, r.value_ms) for r in left] == [("u:7", 42_000)]
