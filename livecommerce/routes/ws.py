@@ -4,9 +4,9 @@ Join with ``?since=SEQ`` to resume (replay when the log still holds it, else a
 ``room.snapshot``). Watching is anonymous; chat, likes and moderation need a token
 (session cookie, or ``?token=`` for non-browser clients).
 
-Client messages: ``{"type", "data", "ref"?}``. Answers to one socket (``ack``,
-``chat.accepted``, ``time.synced``, ``error``, ``ping``; ``analytics.beacon`` gets none)
-carry ``seq: null``; only room
+Client messages: ``{"type", "data", "ref"?}`` (``analytics.beacon`` is declared in
+``livecommerce.analytics.beacon`` and gets no answer). Answers to one socket (``ack``,
+``chat.accepted``, ``time.synced``, ``error``, ``ping``) carry ``seq: null``; only room
 events are sequenced. Close codes: 4008 resume (you fell behind or the server missed
 events: reconnect with ``?since=``), 4009 server going away, 1009 message too big, 4429
 flood or too many sockets from one client, 1013 try again later, and the 44xx codes of
