@@ -89,10 +89,12 @@ def totals(
     buyers: int = 0,
     refunded_orders: int = 0,
     firsts: bool = False,
+    product_firsts: bool = False,
 ) -> Totals:
     """Add up cells into base counts (peaks: the largest), with the distinct counts; with
     ``firsts``, distinct viewers and buyers are the cells' first rows (a whole show only:
-    a viewer's first join may lie before a window)."""
+    a viewer's first join may lie before a window); with ``product_firsts`` (one
+    product's cells), buyers are its buyers' first orders of it."""
     summed: dict[str, int] = {}
     peak = 0
     for cell in cells:
@@ -116,8 +118,14 @@ def totals(
         cancelled_orders=summed.get("cancelled_orders", 0),
         expired_orders=summed.get("expired_orders", 0),
         refunded_orders=refunded_orders,
-        buyers=summed.get("new_buyers", 0) if firsts else buyers,
+        buyers=_buyers(summed, buyers, firsts=firsts, product_firsts=product_firsts),
         gmv_gross_cents=summed.get("gmv_gross_cents", 0),
         gmv_paid_cents=summed.get("gmv_paid_cents", 0),
         refunded_cents=summed.get("refunded_cents", 0),
     )
+
+
+def _buyers(summed: dict[str, int], given: int, *, firsts: bool, product_firsts: bool) -> int:
+    if product_firsts:
+        return summed.get("product_buyers", 0)
+    return summed.get("new_buyers", 0) if firsts else given

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from livecommerce.orders.funnel import CANCELLED, EXPIRED, ORDER_KINDS, PAID, PLACED, REFUNDED
+from collections.abc import Mapping
+from typing import Any
+
+from livecommerce.orders.funnel import (
+    CANCELLED,
+    EXPIRED,
+    ORDER_KINDS,
+    PAID,
+    PLACED,
+    REFUNDED,
+    firsts_of_order,
+)
 
 JOINED = "viewer.joined"
 """A socket joined the room: one watch session began (``viewer`` names who)."""
@@ -28,14 +39,20 @@ TIMELINE_TYPES = frozenset(
 """Room events the ledger keeps as they happen: the host's actions and the show's state,
 for the timeline of chart annotations. Their kind is the event's type."""
 
-FIRSTS = {JOINED: "new_viewers", PLACED: "new_buyers"}
-"""Kinds whose first row per viewer is counted in the rollup (distinct viewers, buyers)."""
+
+def firsts(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The first occurrences per viewer the rollup counts (distinct viewers, buyers, and
+    buyers per product): for ``storage.ledger_rollup.append``."""
+    if row["kind"] == JOINED:
+        return [(JOINED, "new_viewers")]
+    return firsts_of_order(row)
+
 
 EFFECTIVE_VIEW_MS = 10_000
 """A watch session counts as an effective view when it lasts longer than this."""
 
 __all__ = [
-    "BEACON_KINDS", "CANCELLED", "CLICK", "EFFECTIVE_VIEW_MS", "EXPIRED", "FIRSTS", "IMPRESSION",
+    "BEACON_KINDS", "CANCELLED", "CLICK", "EFFECTIVE_VIEW_MS", "EXPIRED", "IMPRESSION",
     "JOINED", "LEFT", "ORDER_KINDS", "PAID", "PLACED", "REFUNDED", "SAMPLED", "SHEET_OPENED",
-    "TIMELINE_TYPES",
+    "TIMELINE_TYPES", "firsts",
 ]  # fmt: skip

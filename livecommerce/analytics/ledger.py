@@ -186,7 +186,7 @@ class Ledger:
             rows = [r for r in rows if r["room_id"] in started]
             for row in rows:
                 row["elapsed_ms"], row["minute"] = show_clock(started[row["room_id"]], row["at"])
-            await ledger_rollup.append(session, rows, rollup.fold(rows), kinds.FIRSTS)
+            await ledger_rollup.append(session, rows, rollup.fold(rows), kinds.firsts)
         return len(rows)
 
 

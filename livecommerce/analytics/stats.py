@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.analytics import facts as f
@@ -19,6 +19,7 @@ from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.storage.models import LedgerEntry, Product, Room
 
 WINDOW_MINUTES = 10
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +39,39 @@ class ShowClock:
         return cls(elapsed, minute, final)
 
 
-async def show_totals(
-    session: AsyncSession, room_id: int, facts: f.Facts, minutes: tuple[int, int] | None = None
-) -> Totals:
-    """The base counts of the whole show, or of ``minutes`` (inclusive)."""
-    cells = facts.cells
-    if minutes is not None:
-        cells = [c for c in cells if minutes[0] <= c.minute <= minutes[1]]
-    refunded = await f.distinct(session, room_id, f.REFUNDED_ORDERS, minutes=minutes)
-    if minutes is None:  # the rollup counts each viewer's and buyer's first row
-        return f.totals(cells, refunded_orders=refunded.get(0, 0), firsts=True)
-    unique = await f.distinct(session, room_id, f.UNIQUE_VIEWERS, minutes=minutes)
-    buyers = await f.distinct(session, room_id, f.BUYERS, minutes=minutes)
-    return f.totals(
-        cells, unique_viewers=unique.get(0, 0), buyers=buyers.get(0, 0),
-        refunded_orders=refunded.get(0, 0),
-    )  # fmt: skip
+async def show_totals(session: AsyncSession, room_id: int, facts: f.Facts) -> Totals:
+    """The base counts of the whole show (distinct viewers and buyers: the rollup's count
+    of each one's first row)."""
+    refunded = await f.distinct(session, room_id, f.REFUNDED_ORDERS)
+    return f.totals(facts.cells, refunded_orders=refunded.get(0, 0), firsts=True)
+
+
+async def window_totals(
+    session: AsyncSession, room_id: int, facts: f.Facts, spans: tuple[Span, Span]
+) -> tuple[Totals, Totals]:
+    """The base counts of two adjacent windows of minutes (inclusive), the earlier first;
+    each distinct count is one query over both, split at the later window's start."""
+    (start, _), (split, end) = spans
+    side = case((LedgerEntry.minute >= split, 1), else_=0)
+    counts = {
+        name: await f.distinct(session, room_id, what, by=side, minutes=(start, end))
+        for name, what in (
+            ("unique_viewers", f.UNIQUE_VIEWERS), ("buyers", f.BUYERS),
+            ("refunded_orders", f.REFUNDED_ORDERS),
+        )
+    }  # fmt: skip
+    found = []
+    for index, (low, high) in enumerate(spans):
+        cells = [c for c in facts.cells if low <= c.minute <= high]
+        found.append(
+            f.totals(
+                cells,
+                unique_viewers=counts["unique_viewers"].get(index, 0),
+                buyers=counts["buyers"].get(index, 0),
+                refunded_orders=counts["refunded_orders"].get(index, 0),
+            )
+        )
+    return found[0], found[1]
 
 
 async def show_stats(session: AsyncSession, room: Room, *, now: datetime) -> dict[str, Any]:
@@ -61,9 +79,9 @@ async def show_stats(session: AsyncSession, room: Room, *, now: datetime) -> dic
     clock = ShowClock.of(room, now)
     last = (clock.minute - WINDOW_MINUTES + 1, clock.minute)
     previous = (last[0] - WINDOW_MINUTES, last[0] - 1)
+    before, recently = await window_totals(session, room.id, facts, (previous, last))
     recent: dict[str, Any] = {"window_minutes": WINDOW_MINUTES}
-    for name, span in (("last", last), ("previous", previous)):
-        totals = await show_totals(session, room.id, facts, span)
+    for name, span, totals in (("last", last, recently), ("previous", previous, before)):
         recent[name] = {"from_minute": span[0], "to_minute": span[1], "metrics": evaluate(totals)}
     return {
         "room": room.id, "status": room.status, "final": clock.final,
@@ -105,15 +123,12 @@ async def product_table(session: AsyncSession, room: Room) -> list[dict[str, Any
     for cell in facts.cells:
         if cell.product_id:
             by_product.setdefault(cell.product_id, []).append(cell)
-    buyers = await f.distinct(session, room.id, f.BUYERS, by=LedgerEntry.product_id)
     refunded = await f.distinct(session, room.id, f.REFUNDED_ORDERS, by=LedgerEntry.product_id)
     named = select(Product.id, Product.title).where(Product.id.in_(list(by_product)))
     titles: dict[int, str] = {pid: title for pid, title in await session.execute(named)}
     rows: list[dict[str, Any]] = []
     for product_id, cells in by_product.items():
-        totals = f.totals(
-            cells, buyers=buyers.get(product_id, 0), refunded_orders=refunded.get(product_id, 0)
-        )
+        totals = f.totals(cells, refunded_orders=refunded.get(product_id, 0), product_firsts=True)
         values: dict[str, Value] = evaluate(totals, PRODUCT_METRICS)
         rows.append({"product_id": product_id, "title": titles.get(product_id, ""), **values})
     rows.sort(key=lambda r: (-int(r["gmv_gross_cents"] or 0), r["product_id"]))

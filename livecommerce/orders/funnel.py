@@ -9,7 +9,7 @@ named here).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,6 +53,13 @@ def fold_order(kind: str, amount_cents: int) -> dict[str, int]:
     return added | ({money: amount_cents} if money else {})
 
 
+def firsts_of_order(row: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """A placed order may be its buyer's first of the show and first of the product."""
+    if row["kind"] != PLACED:
+        return []
+    return [(PLACED, "new_buyers"), (f"{PLACED}:{row['product_id']}", "product_buyers")]
+
+
 async def append_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
     """Insert the rows and add them to their minutes' rollup, in the caller's transaction.
     The rollup row is keyed by room, minute and product: orders of one product already
@@ -62,7 +69,7 @@ async def append_rows(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
         counters = folded.setdefault((row["room_id"], row["minute"], row["product_id"]), {})
         for name, amount in fold_order(row["kind"], row["amount_cents"]).items():
             counters[name] = counters.get(name, 0) + amount
-    await ledger_rollup.append(uow.session, rows, folded, {PLACED: "new_buyers"})
+    await ledger_rollup.append(uow.session, rows, folded, firsts_of_order)
 
 
 @dataclass(frozen=True, slots=True)

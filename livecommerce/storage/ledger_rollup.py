@@ -7,7 +7,7 @@ rollup is always the sum of the rows it stands for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func
@@ -22,7 +22,7 @@ COUNTERS = (
     "impressions", "clicks", "sheet_opens", "joins", "leaves", "watch_ms",
     "effective_views", "peak_viewers", "orders", "gmv_gross_cents", "paid_orders",
     "gmv_paid_cents", "cancelled_orders", "expired_orders", "refunded_cents", "new_viewers",
-    "new_buyers",
+    "new_buyers", "product_buyers",
 )  # fmt: skip
 FIRSTS_CHUNK = 2000
 """Rows per first-occurrence insert (4 parameters each, within SQLite's limit)."""
@@ -56,41 +56,47 @@ async def add(session: AsyncSession, folded: Mapping[Key, Mapping[str, int]]) ->
     await session.execute(upsert, rows)
 
 
+Firsts = Callable[[Mapping[str, Any]], Sequence[tuple[str, str]]]
+"""For a ledger row: the (first-occurrence kind, rollup counter) pairs it may be the first
+of, per viewer and show; e.g. a buyer's first order, and first order of this product."""
+
+
 async def append(
     session: AsyncSession,
     rows: Sequence[dict[str, Any]],
     folded: dict[Key, dict[str, int]],
-    firsts: Mapping[str, str],
+    firsts: Firsts,
 ) -> None:
-    """Insert ledger ``rows``, count the firsts among them (``firsts`` maps a kind to the
-    rollup counter of its first occurrences per viewer) into ``folded``, add ``folded``."""
+    """Insert ledger ``rows``, count the first occurrences among them into ``folded``,
+    and add ``folded`` to the rollup."""
     if not rows:
         return
     await session.execute(core_insert(LedgerEntry), rows)
-    for row in await _new_firsts(session, rows, firsts):
+    for row, name in await _new_firsts(session, rows, firsts):
         key = (row["room_id"], row["minute"], row["product_id"] or 0)
         counters = folded.setdefault(key, dict.fromkeys(COUNTERS, 0))
-        counters[firsts[row["kind"]]] = counters.get(firsts[row["kind"]], 0) + 1
+        counters[name] = counters.get(name, 0) + 1
     await add(session, folded)
 
 
 async def _new_firsts(
-    session: AsyncSession, rows: Sequence[dict[str, Any]], firsts: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """The rows that are their viewer's first of their kind in the show (the database's
-    unique key decides between concurrent writers); the earliest row of a batch wins."""
-    candidates: dict[tuple[int, str, str], dict[str, Any]] = {}
+    session: AsyncSession, rows: Sequence[dict[str, Any]], firsts: Firsts
+) -> list[tuple[dict[str, Any], str]]:
+    """The rows that are their viewer's first of a kind in the show, with the counter
+    (the database's unique key decides between concurrent writers; in a batch, the
+    earliest row wins)."""
+    candidates: dict[tuple[int, str, str], tuple[dict[str, Any], str]] = {}
     for row in rows:
-        if row["kind"] in firsts and row["viewer"]:
-            candidates.setdefault((row["room_id"], row["kind"], row["viewer"]), row)
+        for kind, name in firsts(row) if row["viewer"] else ():
+            candidates.setdefault((row["room_id"], kind, row["viewer"]), (row, name))
     postgres = session.get_bind().dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
     keys = sorted(candidates)
-    won: list[dict[str, Any]] = []
+    won: list[tuple[dict[str, Any], str]] = []
     for start in range(0, len(keys), FIRSTS_CHUNK):
         chunk = keys[start : start + FIRSTS_CHUNK]
         values = [
-            {"room_id": k[0], "kind": k[1], "viewer": k[2], "minute": candidates[k]["minute"]}
+            {"room_id": k[0], "kind": k[1], "viewer": k[2], "minute": candidates[k][0]["minute"]}
             for k in chunk
         ]
         statement = (
@@ -99,5 +105,6 @@ async def _new_firsts(
             .on_conflict_do_nothing()
             .returning(LedgerFirst.room_id, LedgerFirst.kind, LedgerFirst.viewer)
         )
-        won.extend(candidates[tuple(r)] for r in await session.execute(statement))  # type: ignore[index]
+        for room_id, kind, viewer in await session.execute(statement):
+            won.append(candidates[room_id, kind, viewer])
     return won

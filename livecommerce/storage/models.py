@@ -426,6 +426,8 @@ class LedgerMinute(Base):
     """Viewers whose first join of the show is in this minute (``ledger_first``)."""
     new_buyers: Mapped[int] = mapped_column(BigInteger, default=0)
     """Buyers whose first order of the show is in this minute and of this product."""
+    product_buyers: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Buyers whose first order of this product in the show is in this minute."""
 
 
 class LedgerFirst(Base):

@@ -56,7 +56,7 @@ def upgrade() -> None:
         "impressions", "clicks", "sheet_opens", "joins", "leaves", "watch_ms",
         "effective_views", "peak_viewers", "orders", "gmv_gross_cents", "paid_orders",
         "gmv_paid_cents", "cancelled_orders", "expired_orders", "refunded_cents",
-        "new_viewers", "new_buyers",
+        "new_viewers", "new_buyers", "product_buyers",
     ]  # fmt: skip
     op.create_table(
         "ledger_minute",

@@ -104,7 +104,7 @@ async def _seed(
     while written < total:
         chunk = [next(source) for _ in range(min(CHUNK, total - written))]
         async with db.unit_of_work() as uow:
-            await ledger_rollup.append(uow.session, chunk, rollup.fold(chunk), kinds.FIRSTS)
+            await ledger_rollup.append(uow.session, chunk, rollup.fold(chunk), kinds.firsts)
         written += len(chunk)
     print(f"  seeded {written} rows in {time.perf_counter() - began:.1f} s", flush=True)
 
