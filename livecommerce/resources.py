@@ -178,6 +178,7 @@ async def build_resources(settings: Settings) -> Resources:
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
+    resources.metrics.watch_ledger(resources.ledger.health)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     # Before the first request, so that no token check waits for Redis or the database.
     await resources.revocations.refresh()

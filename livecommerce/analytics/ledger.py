@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from livecommerce.analytics import kinds, rollup
 from livecommerce.events.base import Emitted
+from livecommerce.metrics import LedgerHealth
 from livecommerce.orders.funnel import show_clock
 from livecommerce.storage import ledger_rollup
 from livecommerce.storage.db import Database, EventSink
@@ -69,6 +70,7 @@ class Ledger:
         self._rows: list[dict[str, Any]] = []
         self._counts: dict[tuple[int, str, int], int] = {}
         self.dropped = 0
+        self.flush_failures = 0
 
     # --- counting (no I/O) --------------------------------------------------------
     def joined(self, room_id: int, identity: str) -> int:
@@ -103,6 +105,10 @@ class Ledger:
         for event in events:
             if event.type in kinds.TIMELINE_TYPES and event.user_id is None:
                 self._append(_timeline_row(event, self._clock()))
+
+    def health(self) -> LedgerHealth:
+        pending = len(self._rows) + len(self._counts)
+        return LedgerHealth(pending, self.dropped, self.flush_failures)
 
     def tap(self, sink: EventSink) -> EventSink:
         """``sink`` with committed events noted on their way to it."""
@@ -142,6 +148,7 @@ class Ledger:
         try:
             await self.flush(sample=sample)
         except Exception:
+            self.flush_failures += 1
             log.exception("ledger flush failed; its rows wait for the next one")
 
     async def flush(self, *, sample: bool = True) -> int:

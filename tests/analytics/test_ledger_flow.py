@@ -217,3 +217,16 @@ async def test_closing_ends_open_sessions(app: FastAPI, client: httpx.AsyncClien
     await ledger.close()
     left = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.LEFT]
     assert [(r.viewer, r.value_ms) for r in left] == [("u:7", 42_000)]
+
+
+async def test_prometheus_has_ledger_health_not_business_figures(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """/metrics shows the ledger's pending rows; GMV and the funnel stay in the stats API."""
+    show = await live_show(app, client, ago=0)
+    await _ledger(app).flush()  # the show's start, on its timeline
+    _ledger(app).count(show.room_id, kinds.CLICK, show.product_ids[0], 3)
+    text = (await client.get("/metrics")).text
+    assert "lc_ledger_pending_rows 1.0" in text
+    assert "lc_ledger_flush_failures_total 0.0" in text
+    assert not any(word in text for word in ("gmv", "impression", "click", "buyer"))
