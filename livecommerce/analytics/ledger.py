@@ -182,11 +182,12 @@ class Ledger:
         self, rows: list[dict[str, Any]], counts: dict[tuple[int, str, int], int]
     ) -> int:
         now = self._clock()
+        rows = list(rows)  # the caller requeues its own list if this fails
         rooms = {r["room_id"] for r in rows} | {key[0] for key in counts}
         async with self.db.unit_of_work() as uow:
             session = uow.session
             started = dict((await session.execute(_starts(rooms))).all())
-            shelves = set((await session.execute(_shelves(counts))).all())
+            shelves = set((await session.execute(_shelves(counts))).all()) if counts else set()
             for (room_id, kind, product_id), n in counts.items():
                 if (room_id, product_id) in shelves:  # the client named a real shelf item
                     rows.append(_row(room_id, kind, now, product_id=product_id, count=n))

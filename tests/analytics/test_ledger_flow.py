@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 
 from livecommerce.analytics import kinds
 from livecommerce.analytics.ledger import Ledger
 from livecommerce.app import create_app
 from livecommerce.settings import Settings
+from livecommerce.storage import ledger_rollup
 from tests.analytics._show import live_show, rows_of
 from tests.routes._live import serve, viewer
 from tests.users import address, signup
@@ -230,3 +232,28 @@ async def test_prometheus_has_ledger_health_not_business_figures(
     assert "lc_ledger_pending_rows 1.0" in text
     assert "lc_ledger_flush_failures_total 0.0" in text
     assert not any(word in text for word in ("gmv", "impression", "click", "buyer"))
+
+
+async def test_a_failed_flush_keeps_its_rows_once(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush whose write fails mid-transaction puts rows and counts back as they were:
+    the next flush writes each once."""
+    show = await live_show(app, client, ago=0)
+    ledger = show.ledger()
+    ledger.joined(show.room_id, "u:1")
+    ledger.count(show.room_id, kinds.CLICK, show.product_ids[0], 2)
+
+    async def refused(*args: object) -> None:
+        raise OperationalError("INSERT", {}, Exception("disk I/O error"))
+
+    real = ledger_rollup.append
+    monkeypatch.setattr(ledger_rollup, "append", refused)
+    with pytest.raises(OperationalError):
+        await ledger.flush(sample=False)
+    monkeypatch.setattr(ledger_rollup, "append", real)
+    assert await ledger.flush(sample=False) == 2
+    rows = await rows_of(show.db, show.room_id)
+    assert sorted((r.kind, r.count) for r in rows if r.kind != "room.started") == [
+        (kinds.CLICK, 2), (kinds.JOINED, 1),
+    ]  # fmt: skip
