@@ -23,36 +23,39 @@ E = LedgerEntry
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """Base counts of one (minute, product) of a show, without the distinct ones."""
+    """Additive base counts of a part of a show (a minute, a product, a window, all of
+    it), summed from its rollup rows; distinct counts are apart."""
 
-    minute: int
-    product_id: int
     counts: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
-    cells: list[Cell]
-
-
-async def facts(session: AsyncSession, room_id: int) -> Facts:
-    """The show's additive base counts per minute and product, from the rollup."""
-    columns = [getattr(LedgerMinute, name) for name in COUNTERS]
-    query = select(LedgerMinute.minute, LedgerMinute.product_id, *columns).where(
-        LedgerMinute.room_id == room_id
-    )
-    cells = [
-        Cell(row[0], row[1], dict(zip(COUNTERS, row[2:], strict=True)))
-        for row in await session.execute(query)
+async def sums(
+    session: AsyncSession,
+    room_id: int,
+    *,
+    by: Any = None,
+    minutes: tuple[int, int] | None = None,
+) -> dict[int, Cell]:
+    """The rollup summed in the database (peaks: the largest), grouped ``by`` a column
+    or expression (key 0 when not grouped), within ``minutes`` (inclusive) if given."""
+    m = LedgerMinute
+    values = [
+        func.max(m.peak_viewers) if name == "peak_viewers" else func.sum(getattr(m, name))
+        for name in COUNTERS
     ]
-    return Facts(sorted(cells, key=lambda c: (c.minute, c.product_id)))
-
-
-def _cell(cells: dict[tuple[int, int], Cell], minute: int, product_id: int) -> Cell:
-    cell = cells.get((minute, product_id))
-    if cell is None:
-        cell = cells[minute, product_id] = Cell(minute, product_id)
-    return cell
+    query = select(*values) if by is None else select(by, *values).group_by(by)
+    query = query.where(m.room_id == room_id)
+    if minutes is not None:
+        query = query.where(m.minute.between(*minutes))
+    found: dict[int, Cell] = {}
+    for row in await session.execute(query):
+        key, numbers = (0, row) if by is None else (row[0], row[1:])
+        if by is None and numbers[0] is None:
+            continue  # no rollup row at all
+        found[int(key or 0)] = Cell(
+            dict(zip(COUNTERS, (int(n or 0) for n in numbers), strict=True))
+        )
+    return found
 
 
 Distinct = tuple[str, Any]

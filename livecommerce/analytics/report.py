@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from livecommerce.analytics import facts as f
 from livecommerce.analytics import kinds
 from livecommerce.analytics.metrics import COMPARABLE, METRICS, Value, evaluate
 from livecommerce.analytics.stats import show_totals
@@ -26,7 +25,7 @@ _NEVER_PAID = (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.E
 
 
 async def comparable(session: AsyncSession, room_id: int) -> dict[str, Value]:
-    totals = await show_totals(session, room_id, await f.facts(session, room_id))
+    totals = await show_totals(session, room_id)
     return evaluate(totals, COMPARABLE)
 
 

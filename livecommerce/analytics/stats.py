@@ -16,7 +16,7 @@ from livecommerce.analytics import kinds
 from livecommerce.analytics.metrics import MINUTE_METRICS, PRODUCT_METRICS, Totals, Value, evaluate
 from livecommerce.orders.funnel import show_clock
 from livecommerce.rooms.lifecycle import RoomStatus
-from livecommerce.storage.models import LedgerEntry, Product, Room
+from livecommerce.storage.models import LedgerEntry, LedgerMinute, Product, Room
 
 WINDOW_MINUTES = 10
 Span = tuple[int, int]
@@ -39,20 +39,24 @@ class ShowClock:
         return cls(elapsed, minute, final)
 
 
-async def show_totals(session: AsyncSession, room_id: int, facts: f.Facts) -> Totals:
+async def show_totals(session: AsyncSession, room_id: int) -> Totals:
     """The base counts of the whole show (distinct viewers and buyers: the rollup's count
     of each one's first row)."""
+    cells = list((await f.sums(session, room_id)).values())
     refunded = await f.distinct(session, room_id, f.REFUNDED_ORDERS)
-    return f.totals(facts.cells, refunded_orders=refunded.get(0, 0), firsts=True)
+    return f.totals(cells, refunded_orders=refunded.get(0, 0), firsts=True)
 
 
 async def window_totals(
-    session: AsyncSession, room_id: int, facts: f.Facts, spans: tuple[Span, Span]
+    session: AsyncSession, room_id: int, spans: tuple[Span, Span]
 ) -> tuple[Totals, Totals]:
     """The base counts of two adjacent windows of minutes (inclusive), the earlier first;
     each distinct count is one query over both, split at the later window's start."""
     (start, _), (split, end) = spans
     side = case((LedgerEntry.minute >= split, 1), else_=0)
+    halves = await f.sums(
+        session, room_id, by=case((LedgerMinute.minute >= split, 1), else_=0), minutes=(start, end)
+    )
     counts = {
         name: await f.distinct(session, room_id, what, by=side, minutes=(start, end))
         for name, what in (
@@ -61,8 +65,8 @@ async def window_totals(
         )
     }  # fmt: skip
     found = []
-    for index, (low, high) in enumerate(spans):
-        cells = [c for c in facts.cells if low <= c.minute <= high]
+    for index in (0, 1):
+        cells = [halves[index]] if index in halves else []
         found.append(
             f.totals(
                 cells,
@@ -75,11 +79,10 @@ async def window_totals(
 
 
 async def show_stats(session: AsyncSession, room: Room, *, now: datetime) -> dict[str, Any]:
-    facts = await f.facts(session, room.id)
     clock = ShowClock.of(room, now)
     last = (clock.minute - WINDOW_MINUTES + 1, clock.minute)
     previous = (last[0] - WINDOW_MINUTES, last[0] - 1)
-    before, recently = await window_totals(session, room.id, facts, (previous, last))
+    before, recently = await window_totals(session, room.id, (previous, last))
     recent: dict[str, Any] = {"window_minutes": WINDOW_MINUTES}
     for name, span, totals in (("last", last, recently), ("previous", previous, before)):
         recent[name] = {"from_minute": span[0], "to_minute": span[1], "metrics": evaluate(totals)}
@@ -87,7 +90,7 @@ async def show_stats(session: AsyncSession, room: Room, *, now: datetime) -> dic
         "room": room.id, "status": room.status, "final": clock.final,
         "started_at": _iso(room.started_at), "ended_at": _iso(room.ended_at),
         "elapsed_ms": clock.elapsed_ms, "as_of": _iso(now),
-        "metrics": evaluate(await show_totals(session, room.id, facts)), "recent": recent,
+        "metrics": evaluate(await show_totals(session, room.id)), "recent": recent,
     }  # fmt: skip
 
 
@@ -96,10 +99,7 @@ async def minute_series(
 ) -> list[dict[str, Any]]:
     """One row per minute from the first with data through the show's current (or last)
     minute, gaps as zeros; rows after the end (late payments, refunds) as they come."""
-    facts = await f.facts(session, room.id)
-    by_minute: dict[int, list[f.Cell]] = {}
-    for cell in facts.cells:
-        by_minute.setdefault(cell.minute, []).append(cell)
+    by_minute = await f.sums(session, room.id, by=LedgerMinute.minute)
     buyers = await f.distinct(session, room.id, f.BUYERS, by=LedgerEntry.minute)
     refunded = await f.distinct(session, room.id, f.REFUNDED_ORDERS, by=LedgerEntry.minute)
     last = ShowClock.of(room, now).minute
@@ -107,8 +107,9 @@ async def minute_series(
     start = room.started_at
     rows = []
     for minute in sorted(minutes):
+        cells = [by_minute[minute]] if minute in by_minute else []
         totals = f.totals(
-            by_minute.get(minute, []), buyers=buyers.get(minute, 0),
+            cells, buyers=buyers.get(minute, 0),
             refunded_orders=refunded.get(minute, 0),
         )  # fmt: skip
         at = start + timedelta(minutes=minute) if start else None
@@ -118,17 +119,14 @@ async def minute_series(
 
 async def product_table(session: AsyncSession, room: Room) -> list[dict[str, Any]]:
     """One row per product with any ledger row, most GMV first."""
-    facts = await f.facts(session, room.id)
-    by_product: dict[int, list[f.Cell]] = {}
-    for cell in facts.cells:
-        if cell.product_id:
-            by_product.setdefault(cell.product_id, []).append(cell)
+    by_product = await f.sums(session, room.id, by=LedgerMinute.product_id)
+    by_product.pop(0, None)  # the show's own rows (sessions, samples): no product
     refunded = await f.distinct(session, room.id, f.REFUNDED_ORDERS, by=LedgerEntry.product_id)
     named = select(Product.id, Product.title).where(Product.id.in_(list(by_product)))
     titles: dict[int, str] = {pid: title for pid, title in await session.execute(named)}
     rows: list[dict[str, Any]] = []
-    for product_id, cells in by_product.items():
-        totals = f.totals(cells, refunded_orders=refunded.get(product_id, 0), product_firsts=True)
+    for product_id, cell in by_product.items():
+        totals = f.totals([cell], refunded_orders=refunded.get(product_id, 0), product_firsts=True)
         values: dict[str, Value] = evaluate(totals, PRODUCT_METRICS)
         rows.append({"product_id": product_id, "title": titles.get(product_id, ""), **values})
     rows.sort(key=lambda r: (-int(r["gmv_gross_cents"] or 0), r["product_id"]))
