@@ -16,6 +16,7 @@ from livecommerce.referrals import ledger
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
+    analytics,
     auth,
     coupons,
     docs,
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         media,
         hls,
         replays,
+        analytics,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)

@@ -109,6 +109,32 @@ class _MediaCollector(Collector):
             yield CounterMetricFamily(name, help_text, value=figures[field])
 
 
+@dataclass(frozen=True, slots=True)
+class LedgerHealth:
+    """The show ledger's node health (never its business figures: those are its API's)."""
+
+    pending_rows: int
+    dropped_rows: int
+    flush_failures: int
+
+
+class _LedgerCollector(Collector):
+    def __init__(self, health: Callable[[], LedgerHealth]) -> None:
+        self._health = health
+
+    def collect(self) -> Iterator[Metric]:
+        h = self._health()
+        yield GaugeMetricFamily(
+            "lc_ledger_pending_rows", "ledger rows waiting for the next flush", h.pending_rows
+        )
+        yield CounterMetricFamily(
+            "lc_ledger_dropped_rows", "ledger rows dropped past the pending bound", h.dropped_rows
+        )
+        yield CounterMetricFamily(
+            "lc_ledger_flush_failures", "ledger flushes that failed (rows kept)", h.flush_failures
+        )
+
+
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -129,6 +155,10 @@ class Metrics:
     def watch_media(self, stats: Callable[[], MediaStats]) -> None:
         """Export the media node's figures, read from ``stats`` at each scrape."""
         self.registry.register(_MediaCollector(stats))
+
+    def watch_ledger(self, health: Callable[[], LedgerHealth]) -> None:
+        """Export the show ledger's health, read from ``health`` at each scrape."""
+        self.registry.register(_LedgerCollector(health))
 
     def watch_heap(self, steward: HeapSteward) -> None:
         """Export ``steward``'s figures; only ``livecommerce serve`` has one."""

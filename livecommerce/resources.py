@@ -18,6 +18,7 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.analytics.ledger import Ledger
 from livecommerce.draws.commands import run_desk
 from livecommerce.draws.desk import DrawDesk
 from livecommerce.draws.entries import MemoryEntries, RedisEntries
@@ -74,6 +75,7 @@ class Resources:
     groups: GroupDesk
     draws: DrawDesk
     show_log: ShowLog
+    ledger: Ledger
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -218,24 +220,36 @@ async def build_resources(settings: Settings) -> Resources:
         show_log=ShowLog(DatabaseWriter(db)),
         supervisor=supervisor,
         groups=build_groups(checkout, redis, keys, settings),
+        ledger=Ledger(
+            db,
+            enabled=settings.analytics_enabled,
+            flush_seconds=settings.analytics_flush_seconds,
+            salt=settings.secret_key,
+        ),
     )
     resources.on_close(db.dispose)
     # After the hub stopped (closing steps run last-registered first): the events of
-    # the last moments are written too.
+    # the last moments are written too; the ledger runs after the hub and media have
+    # closed their sockets, before the database goes.
     resources.on_close(resources.show_log.close)
+    resources.on_close(resources.ledger.close)
     if redis is not None:
         resources.on_close(redis.aclose)
     await resources.hub.start()
     resources.on_close(resources.hub.stop)
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
-    db.sink = resources.hub
+    db.sink = resources.ledger.tap(resources.hub)
+    resources.ledger.viewers = resources.hub.viewer_count
+    if settings.analytics_enabled:
+        resources.spawn(resources.ledger.run(), "analytics-ledger")
     resources.hub.record = resources.show_log.add
     resources.spawn(resources.show_log.run(), "show-log")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
+    resources.metrics.watch_ledger(resources.ledger.health)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)
     _start_gifts(resources)
     resources.spawn(run_groups(resources.groups), "group-buys")

@@ -19,6 +19,7 @@ DOMAINS = (
     "groups",
     "referrals",
     "draws",
+    "analytics",
 )
 
 
@@ -115,9 +116,10 @@ def test_no_module_is_huge() -> None:
 # buys, referrals and lucky draws build on orders (a gift is paid like an order; a seat is
 # an order, and failing refunds it; commissions react to order transitions through
 # ``orders.transitions.listen``; a won prize is a zero-price order), so they come after.
+# Analytics reads everything and is read by nobody: last.
 DOMAIN_ORDER = (
     "accounts", "catalog", "rooms", "sales", "promotions", "orders", "gifts", "groups",
-    "referrals", "draws",
+    "referrals", "draws", "analytics",
 )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ async def setup_fanout_rooms(args: argparse.Namespace, setup: FanoutRooms) -> No
     if args.bare:
         setup.rooms = list(range(1, args.rooms + 1))
         setup.chatters = ["" for _ in range(args.chatters)]
+        args.product_id = 1  # what beacons name: the bare server knows no products
         return
     note(f"setting up {args.rooms} live room(s)")
     conn = Connection(args.url)
@@ -39,6 +40,7 @@ async def setup_fanout_rooms(args: argparse.Namespace, setup: FanoutRooms) -> No
         token=merchant,
         status=201,
     )
+    args.product_id = product["id"]  # what --beacon-share's beacons name
     for i in range(args.rooms):
         body = {
             "title": f"Fan-out {tag}-{i}",

@@ -27,7 +27,7 @@ import websockets
 
 from livecommerce.loadtest._http import Connection
 from livecommerce.loadtest._rooms import FanoutRooms, end_rooms, setup_fanout_rooms
-from livecommerce.loadtest._wsclient import Tally, open_viewer
+from livecommerce.loadtest._wsclient import Tally, Viewer, open_viewer
 from livecommerce.loadtest.progress import Progress, note
 from livecommerce.loadtest.report import emit, latency_summary
 
@@ -65,17 +65,19 @@ async def _viewers(
 ) -> Tally:
     parts = urlsplit(args.url)
     tally, gate = Tally(), asyncio.Semaphore(100)
+    opened: list[Viewer] = []
 
     async def one(i: int) -> None:
         async with gate:
             path = f"/ws/rooms/{rooms[(offset + i) % len(rooms)]}"
-            await open_viewer(
+            viewer = await open_viewer(
                 parts.hostname or "127.0.0.1",
                 parts.port or 80,
                 path,
                 tally,
                 sampled=(offset + i) % SAMPLE_EVERY == 0,
             )
+            opened.append(viewer)
         with ready.get_lock():
             ready.value += 1
 
@@ -89,8 +91,26 @@ async def _viewers(
     tally.latencies.clear()
     tally.to_server.clear()
     tally.from_server.clear()
+    beacons = asyncio.create_task(_beacons(args, opened))
     await asyncio.sleep(args.duration + 2.0)
+    beacons.cancel()
     return tally
+
+
+async def _beacons(args: argparse.Namespace, viewers: list[Viewer]) -> None:
+    """``--beacon-share`` of the viewers each send one funnel beacon (an impression and a
+    click) per minute, spread evenly, as the room page does."""
+    per_second = args.beacon_share * len(viewers) / 60.0
+    if per_second <= 0 or not viewers:
+        return
+    item = {"product_id": args.product_id, "count": 1}
+    events = [{"kind": "impression", **item}, {"kind": "click", **item}]
+    text = json.dumps({"type": "analytics.beacon", "data": {"events": events}})
+    began = time.perf_counter()
+    for sent in itertools.count():
+        due = began + sent / per_second
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        viewers[sent % len(viewers)].send_text(text)
 
 
 def _viewer_process(
@@ -251,6 +271,10 @@ def add_parser(generators: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--server-pid", type=int, help="read server memory from /proc")
     p.add_argument("--database-url", help="bulk-insert chatters (see flashsale)")
     p.add_argument("--secret-key", help="with --database-url: mint the chatters' tokens")
+    p.add_argument(
+        "--beacon-share", type=float, default=0.0,
+        help="share of viewers sending one analytics beacon a minute (0.1: 10%%)",
+    )  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=_run_with_defaults)
 

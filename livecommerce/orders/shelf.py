@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from livecommerce.catalog.service import load_product, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound, RoomEnded, SoldOut
+from livecommerce.orders import funnel
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
 from livecommerce.orders.lifecycle import OrderStatus
@@ -111,6 +112,8 @@ async def _write(checkout: Checkout, uow: UnitOfWork, buyer_id: int, wanted: _Wa
         await redemption.mark_redeemed(
             session, claim_id=claim.id, buyer_id=buyer_id, order_id=order.id, now=now
         )
+    new = funnel.NewOrder(order.id, buyer_id, product_id, None, quantity, product.price_cents)
+    await funnel.record_placed(uow, room_id, [new], now=now)
     news = order_news(order.id, order.status, None)
     uow.emit_to(room_id, buyer_id, news)
     return order

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from livecommerce.orders import funnel
 from livecommerce.orders.events import OrderMoved
 from livecommerce.orders.lifecycle import OrderStatus, transition
 from livecommerce.orders.views import order_news
@@ -87,6 +88,7 @@ async def move(
             from_status=str(current), to_status=target.value, reason=reason[:500], at=now,
         )
     )  # fmt: skip
+    await funnel.record_moved(uow, order, target, now=now)
     await _announce(uow, order, str(current), target, actor, reason)
     for listener in _listeners:
         await listener(uow, order, str(current), target, now)

@@ -454,3 +454,12 @@ from livecommerce.storage.group_models import (
 from livecommerce.storage.group_models import (
     GroupOffer as GroupOffer,
 )
+from livecommerce.storage.ledger_models import (
+    LedgerEntry as LedgerEntry,
+)
+from livecommerce.storage.ledger_models import (
+    LedgerFirst as LedgerFirst,
+)
+from livecommerce.storage.ledger_models import (
+    LedgerMinute as LedgerMinute,
+)

@@ -62,6 +62,7 @@ export class BuySheet {
     this.picker?.load();
     this.sheet.hidden = false;
     this.scrim.hidden = false;
+    this.onOpen?.(product);
   }
 
   close() {

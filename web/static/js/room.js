@@ -2,6 +2,7 @@
 // kept live by the room socket.
 
 import { pageData } from "./api.js";
+import { Beacon } from "./beacon.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
 import { CouponCards } from "./coupons.js";
@@ -63,6 +64,7 @@ new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn
 const drawCard = new DrawCard($("draw-card"), { roomId, me: page.user });
 
 function openBuy(product) {
+  beacon?.click(product.id);
   sheets.open($("buy-sheet"));
   buy.open(state, product);
 }
@@ -85,7 +87,11 @@ const draw = {
     draw.pinned();
     draw.sales();
   },
-  pinned() { drawPinned(); draw.shelf(); },
+  pinned() {
+    drawPinned();
+    if (!$("pinned-card").hidden) beacon?.impression(state.pinned?.id);
+    draw.shelf();
+  },
   shelf() {
     renderShelf($("shelf-list"), state, shelfAction);
     $("shelf-count").textContent = String(state.shelf.length);
@@ -168,9 +174,14 @@ chat.replace(page.chat ?? []);
 let socket = null;
 if (me.banned) banned(me.banned_until);
 else socket = connectRoom(roomId, { onEvent, onStatus });
+const beacon = socket ? new Beacon(roomId, socket) : null;
+buy.onOpen = (product) => beacon?.sheetOpen(product.id);
 const likes = new Likes($("like-btn"), $("like-count"), $("hearts"), page.user ? socket : null, $("like-login"));
 bindChatForm($("chat-form"), socket);
-$("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
+$("shelf-btn").addEventListener("click", () => {
+  sheets.open($("shelf-drawer"));
+  for (const product of state.shelf) beacon?.impression(product.id);
+});
 audienceStats(roomId, $("audience-stats"));
 draw.all();
 coupons.load();
