@@ -1,0 +1,81 @@
+// Per-minute charts of a show (concurrent viewers, orders, GMV), drawn with the vendored
+// ECharts and annotated with what the host did: pins and deal starts/ends as markLines.
+
+import * as echarts from "../vendor/echarts/echarts.esm.min.js";
+import { formatCount, formatMoney, formatTime } from "./dashboard-format.js";
+import { t } from "./i18n.js";
+
+export const SERIES = [
+  { key: "viewers", field: "peak_viewers", type: "line", color: "#7a5af8", money: false },
+  { key: "orders", field: "orders", type: "bar", color: "#ff7a3d", money: false },
+  { key: "gmv", field: "gmv_gross_cents", type: "bar", color: "#ff2d55", money: true },
+];
+
+const MARKS = {
+  "product.pinned": { color: "#12b76a", icon: "📌" },
+  "sale.started": { color: "#f79009", icon: "⚡" },
+  "sale.ended": { color: "#98a2b3", icon: "■" },
+};
+
+/** Every minute from the first to the last that has data or an annotation, so gaps show. */
+export function minuteRange(minutes, events) {
+  const all = [...minutes.map((m) => m.minute), ...events.map((e) => e.minute)];
+  if (all.length === 0) return [];
+  const first = Math.min(0, ...all);
+  const last = Math.max(...all);
+  return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+}
+
+function markLabel(event, titles) {
+  const mark = MARKS[event.kind];
+  const title = titles.get(event.product_id) ?? "";
+  const what = event.kind === "product.pinned" ? title : t(`dash.mark_${event.kind.replace(".", "_")}`);
+  return `${mark.icon} ${what}`.slice(0, 24);
+}
+
+function markLines(events, range, titles) {
+  const first = range[0];
+  return events.filter((e) => MARKS[e.kind]).map((e) => ({
+    xAxis: e.minute - first,
+    lineStyle: { color: MARKS[e.kind].color, type: "dashed", width: 1.5 },
+    label: { formatter: markLabel(e, titles), color: MARKS[e.kind].color, fontSize: 10, position: "insideEndTop" },
+  }));
+}
+
+function option(spec, minutes, events, { startedAt, titles, currency }) {
+  const range = minuteRange(minutes, events);
+  const byMinute = new Map(minutes.map((m) => [m.minute, m]));
+  const values = range.map((m) => byMinute.get(m)?.[spec.field] ?? 0);
+  const label = (m) => (startedAt ? formatTime(startedAt + m * 60_000) : String(m));
+  const format = (v) => (spec.money ? formatMoney(v, currency) : formatCount(v));
+  return {
+    animation: false,
+    title: { text: t(`dash.chart_${spec.key}`), left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 650 } },
+    grid: { left: 8, right: 12, top: 34, bottom: 4, containLabel: true },
+    tooltip: { trigger: "axis", valueFormatter: format },
+    xAxis: { type: "category", data: range.map(label), boundaryGap: spec.type === "bar", axisTick: { show: false } },
+    yAxis: { type: "value", minInterval: 1, splitNumber: 3,
+      axisLabel: { formatter: (v) => (spec.money ? formatMoney(v, currency) : formatCount(v)) } },
+    series: [{
+      name: t(`dash.chart_${spec.key}`), type: spec.type, data: values, color: spec.color,
+      smooth: spec.type === "line", showSymbol: range.length < 30, barMaxWidth: 18,
+      areaStyle: spec.type === "line" ? { opacity: 0.12 } : undefined,
+      markLine: { symbol: "none", silent: true, data: markLines(events, range, titles) },
+    }],
+  };
+}
+
+/** Charts in `nodes` (one element per SERIES entry); `update()` redraws them all. */
+export function minuteCharts(nodes) {
+  const charts = SERIES.map((spec, i) => {
+    nodes[i].dataset.chart = spec.key;
+    return echarts.init(nodes[i], null, { renderer: "canvas" });
+  });
+  const observer = new ResizeObserver(() => charts.forEach((c) => c.resize()));
+  nodes.forEach((n) => observer.observe(n));
+  return {
+    update(minutes, events, context) {
+      SERIES.forEach((spec, i) => charts[i].setOption(option(spec, minutes, events, context), true));
+    },
+  };
+}
