@@ -79,3 +79,33 @@ export function minuteCharts(nodes) {
     },
   };
 }
+
+/** The report's timeline: GMV per minute (bars) and viewers (line, right axis) under the
+ * marks of what the host did, so a pin or a deal lines up with what it sold. */
+export function timelineChart(node, minutes, events, { startedAt, titles, currency }) {
+  const chart = echarts.init(node, null, { renderer: "canvas" });
+  const range = minuteRange(minutes, events);
+  const byMinute = new Map(minutes.map((m) => [m.minute, m]));
+  const label = (m) => (startedAt ? formatTime(startedAt + m * 60_000) : String(m));
+  chart.setOption({
+    animation: false,
+    legend: { top: 0, left: 0 },
+    grid: { left: 8, right: 8, top: 36, bottom: 4, containLabel: true },
+    tooltip: { trigger: "axis" },
+    xAxis: { type: "category", data: range.map(label), axisTick: { show: false } },
+    yAxis: [
+      { type: "value", splitNumber: 3, axisLabel: { formatter: (v) => formatMoney(v, currency) } },
+      { type: "value", minInterval: 1, splitNumber: 3, splitLine: { show: false } },
+    ],
+    series: [
+      { name: t("dash.chart_gmv"), type: "bar", color: SERIES[2].color, barMaxWidth: 22,
+        data: range.map((m) => byMinute.get(m)?.gmv_gross_cents ?? 0),
+        tooltip: { valueFormatter: (v) => formatMoney(v, currency) },
+        markLine: { symbol: "none", silent: true, data: markLines(events, range, titles) } },
+      { name: t("dash.chart_viewers"), type: "line", yAxisIndex: 1, color: SERIES[0].color, smooth: true,
+        data: range.map((m) => byMinute.get(m)?.peak_viewers ?? 0), tooltip: { valueFormatter: formatCount } },
+    ],
+  });
+  new ResizeObserver(() => chart.resize()).observe(node);
+  return chart;
+}
