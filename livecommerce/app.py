@@ -15,6 +15,7 @@ from livecommerce.paths import web_dir
 from livecommerce.resources import Resources, build_resources
 from livecommerce.routes import (
     addresses,
+    analytics,
     auth,
     errors,
     health,
@@ -76,6 +77,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         order_actions,
         merchant_orders,
         media,
+        analytics,
     )
     for module in routers:
         app.include_router(module.router, responses=errors.API_ERRORS)

@@ -18,6 +18,7 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.analytics.ledger import Ledger
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -54,6 +55,7 @@ class Resources:
     checkout: Checkout
     chat: ChatPoster
     revocations: Revocations
+    ledger: Ledger
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -152,15 +154,26 @@ async def build_resources(settings: Settings) -> Resources:
             stale_seconds=settings.token_check_stale_seconds,
         ),
         supervisor=supervisor,
+        ledger=Ledger(
+            db,
+            enabled=settings.analytics_enabled,
+            flush_seconds=settings.analytics_flush_seconds,
+            salt=settings.secret_key,
+        ),
     )
     resources.on_close(db.dispose)
+    # Runs after the hub and media have closed their sockets, before the database goes.
+    resources.on_close(resources.ledger.close)
     if redis is not None:
         resources.on_close(redis.aclose)
     await resources.hub.start()
     resources.on_close(resources.hub.stop)
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
-    db.sink = resources.hub
+    db.sink = resources.ledger.tap(resources.hub)
+    resources.ledger.viewers = resources.hub.viewer_count
+    if settings.analytics_enabled:
+        resources.spawn(resources.ledger.run(), "analytics-ledger")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
     resources.spawn(db.relay_forever(), "outbox-relay")

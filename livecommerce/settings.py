@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     media_connect_timeout: float = 20.0
     """Seconds a new peer connection gets to connect before it is closed."""
 
+    analytics_enabled: bool = True
+    """Keep the show ledger's viewer funnel (joins, leaves, beacons, timeline): off, the
+    node counts nothing of it (order rows are written with the orders either way)."""
+    analytics_flush_seconds: float = Field(default=5.0, gt=0, le=300)
+    """How often a node writes its ledger counts; live stats lag by up to this."""
+
     heap_freeze: bool = True
     """Freeze long-lived objects so full garbage collections stay short (livecommerce.heap);
     off: CPython's plain collector."""

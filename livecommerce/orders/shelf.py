@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from livecommerce.catalog.service import load_product, take_product_stock
 from livecommerce.errors import InvalidInput, NotFound, SoldOut
+from livecommerce.orders import funnel
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import check_request
 from livecommerce.orders.lifecycle import OrderStatus
@@ -89,6 +90,8 @@ async def _write(
     )
     session.add(order)
     await session.flush()
+    new = funnel.NewOrder(order.id, buyer_id, product_id, None, quantity, product.price_cents)
+    await funnel.record_placed(uow, room_id, [new], now=now)
     news = order_news(order.id, order.status, None)
     uow.emit_to(room_id, buyer_id, news)
     return order

@@ -25,6 +25,7 @@ from livecommerce.errors import (
     SaleNotStarted,
     SoldOut,
 )
+from livecommerce.orders import funnel
 from livecommerce.orders._bulk import add_purchases, insert_orders
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.rooms.lifecycle import RoomStatus
@@ -121,6 +122,8 @@ async def take_stock(
     )  # fmt: skip
     session.add(order)
     await session.flush()
+    new = funnel.NewOrder(order.id, buyer_id, sale.product_id, sale.id, quantity, sale.price_cents)
+    await funnel.record_placed(uow, sale.room_id, [new], now=now)
     return order, await _take_units(uow, sale, quantity, now=now)
 
 
@@ -142,6 +145,12 @@ async def take_stock_many(
         expires_at=expires_at,
     )  # fmt: skip
     level = await _take_units(uow, sale, sum(units.values()), now=now)
+    placed = [
+        funnel.NewOrder(ids[t.buyer_id, t.key], t.buyer_id, sale.product_id, sale.id,
+                        t.quantity, sale.price_cents)
+        for t in takes
+    ]  # fmt: skip
+    await funnel.record_placed(uow, sale.room_id, placed, now=now)
     return [ids[t.buyer_id, t.key] for t in takes], level
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from livecommerce.orders import funnel
 from livecommerce.orders.events import OrderMoved
 from livecommerce.orders.lifecycle import OrderStatus, transition
 from livecommerce.orders.views import order_news
@@ -72,6 +73,7 @@ async def move(
             from_status=str(current), to_status=target.value, reason=reason[:500], at=now,
         )
     )  # fmt: skip
+    await funnel.record_moved(uow, order, target, now=now)
     await _announce(uow, order, str(current), target, actor, reason)
     return order
 

@@ -74,21 +74,6 @@ async def detail(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
         return (await service.room_detail(session, room_id)).as_dict()
 
 
-@router.get("/{room_id}/stats")
-async def stats(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    """The room's audience for its host and merchant: watching now, the peak of the
-    show, unique viewers (logged-in users and anonymous addresses) and likes."""
-    async with resources.db.read() as session:
-        await service.require_manager(session, await service.load_room(session, room_id), caller)
-    figures = await resources.hub.stats(room_id)
-    return {
-        "viewers": figures.viewers,
-        "peak_viewers": figures.peak,
-        "unique_viewers": figures.unique,
-        "likes": figures.likes,
-    }
-
-
 @router.get("/{room_id}/sold")
 async def sold(room_id: RowId, resources: ResourcesDep) -> dict[str, Any]:
     """What the show sold: paid units and orders per product, most sold first."""

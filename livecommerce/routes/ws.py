@@ -5,7 +5,8 @@ Join with ``?since=SEQ`` to resume (replay when the log still holds it, else a
 (session cookie, or ``?token=`` for non-browser clients).
 
 Client messages: ``{"type", "data", "ref"?}``. Answers to one socket (``ack``,
-``chat.accepted``, ``time.synced``, ``error``, ``ping``) carry ``seq: null``; only room
+``chat.accepted``, ``time.synced``, ``error``, ``ping``; ``analytics.beacon`` gets none)
+carry ``seq: null``; only room
 events are sequenced. Close codes: 4008 resume (you fell behind or the server missed
 events: reconnect with ``?since=``), 4009 server going away, 1009 message too big, 4429
 flood or too many sockets from one client, 1013 try again later, and the 44xx codes of
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping
 from contextlib import ExitStack
 from functools import partial
@@ -24,12 +26,14 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from livecommerce.accounts.tokens import Principal
+from livecommerce.analytics import beacon
 from livecommerce.errors import (
     DomainError,
     InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    RateLimited,
 )
 from livecommerce.hub.fanout import Member
 from livecommerce.resources import Resources
@@ -121,16 +125,20 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
             connection.close(CLOSE_TRY_AGAIN, "try again", error_frame("unavailable", "try again"))
             await connection.serve()
             return
-        await _serve_member(resources, connection, member)
+        await _serve_member(resources, connection, member, commands.identity)
 
 
-async def _serve_member(resources: Resources, connection: Connection, member: Member) -> None:
+async def _serve_member(
+    resources: Resources, connection: Connection, member: Member, identity: str
+) -> None:
     resources.metrics.ws_connections.inc()
     if (heap := resources.heap) is not None:
         heap.note_opened()
+    watching = resources.ledger.joined(member.room_id, identity)
     try:
         await connection.serve()
     finally:
+        resources.ledger.left(watching)
         resources.hub.detach(member)
         resources.metrics.ws_connections.dec()
         if heap is not None:
@@ -154,13 +162,14 @@ async def _join(
         quotas.enter_context(_quota(websocket).hold(f"user:{who.user_id}", settings.ws_per_user))
     since = parse_since(websocket.query_params.get("since"))
     privileged = await admit(resources, commands.room_id, who)
+    commands.identity = f"u:{who.user_id}" if who else f"ip:{address}"
     return await resources.hub.join(
         commands.room_id,
         connection.sink,
         since=since,
         snapshot=commands.snapshot,
         privileged=privileged,
-        identity=f"u:{who.user_id}" if who else f"ip:{address}",
+        identity=commands.identity,
         user_id=who.user_id if who else None,
     )
 
@@ -181,12 +190,15 @@ class RoomCommands:
         self.resources = resources
         self.room_id = room_id
         self.who: Principal | None = None
+        self.identity = ""
+        self._last_beacon = -math.inf
 
     def table(self) -> dict[str, Command]:
         return {
             "chat.send": self.chat_send,
             "like.send": self.like_send,
             "time.sync": self.time_sync,
+            beacon.MESSAGE_TYPE: self.analytics_beacon,
             "moderation.mute": self.mute,
             "moderation.ban": self.ban,
             "moderation.delete": self.delete,
@@ -231,6 +243,16 @@ class RoomCommands:
         self._user()
         count = _int(data.get("count", 1), "count", 1, MAX_LIKES_PER_MESSAGE)
         self.resources.hub.add_likes(self.room_id, count)
+
+    async def analytics_beacon(self, data: Mapping[str, Any]) -> None:
+        now = time.monotonic()
+        wait = self._last_beacon + beacon.MIN_INTERVAL_SECONDS - now
+        if wait > 0:
+            raise RateLimited("one beacon every 2 seconds at most", retry_after=wait)
+        counts = beacon.parse(data)
+        self._last_beacon = now
+        for item in counts:
+            self.resources.ledger.count(self.room_id, item.kind, item.product_id, item.count)
 
     async def time_sync(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
         client_time = data.get("client_time")

@@ -358,3 +358,57 @@ class OrderAddress(Base):
     phone: Mapped[str] = mapped_column(String(20))
     region: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(String(200))
+
+
+class LedgerEntry(Base):
+    """One row of a show's ledger (analytics), appended and never updated.
+
+    ``kind`` says what happened (``livecommerce.analytics.kinds``); ``count`` is 1 for
+    one-off rows and the batch size for the client counters a node flushes per interval;
+    ``value_ms`` is a session's watch time or a sampled viewer count; ``viewer`` names a
+    watcher (``u:<id>`` or a hashed anonymous address) where a metric needs distinct ones.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_room_id_kind_viewer", "room_id", "kind", "viewer"),
+        Index("ix_ledger_entry_room_id_minute", "room_id", "minute"),
+        Index("ix_ledger_entry_order_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    elapsed_ms: Mapped[int] = mapped_column(BigInteger)
+    """Since the show's start (negative before it); 0 for a show not started yet."""
+    minute: Mapped[int] = mapped_column(Integer)
+    """``elapsed_ms // 60000``: the per-minute series groups on it."""
+    product_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sale_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    order_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    viewer: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    value_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    """The room event's data as JSON, for timeline rows."""
+
+
+class LedgerMinute(Base):
+    """The node-flushed ledger rows summed per show minute and product (0: none), in the
+    same transaction as the rows: the fast path of the stats, checked against the rows."""
+
+    __tablename__ = "ledger_minute"
+
+    room_id: Mapped[int] = mapped_column(ForeignKey("room.id"), primary_key=True)
+    minute: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    impressions: Mapped[int] = mapped_column(BigInteger, default=0)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+    sheet_opens: Mapped[int] = mapped_column(BigInteger, default=0)
+    joins: Mapped[int] = mapped_column(BigInteger, default=0)
+    leaves: Mapped[int] = mapped_column(BigInteger, default=0)
+    watch_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+    effective_views: Mapped[int] = mapped_column(BigInteger, default=0)
+    peak_viewers: Mapped[int] = mapped_column(BigInteger, default=0)
