@@ -13,7 +13,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from livecommerce.analytics import report, stats
 from livecommerce.resources import Resources
+from livecommerce.storage.models import Room, utcnow
 
 # (key, field of the metrics object, kind); the same list as web/static/js/dashboard-format.js.
 HEADLINES: tuple[tuple[str, str, str], ...] = (
@@ -35,8 +37,8 @@ HEADLINES: tuple[tuple[str, str, str], ...] = (
 KIND_OF = {source: kind for _, source, kind in HEADLINES}
 KEY_OF = {source: key for key, source, _ in HEADLINES}
 # What the host did, as the timeline lists it; moderation is not selling.
-ACTIONS = ("stream.started", "stream.stopped", "product.pinned", "product.unpinned",
-           "sale.started", "sale.ended")  # fmt: skip
+ACTIONS = ("room.started", "room.ended", "stream.started", "stream.ended", "product.pinned",
+           "product.unpinned", "sale.started", "sale.sold_out", "sale.ended")  # fmt: skip
 
 
 def fmt(kind: str, value: float | None) -> str:
@@ -151,24 +153,16 @@ def _chart_data(
     }
 
 
-async def load(session: AsyncSession, resources: Resources, room_id: int) -> dict[str, Any]:
-    """The stats answers of ``room_id``. PROVISIONAL: empty until the ledger is merged."""
-    empty = {"room": room_id}
+async def load(session: AsyncSession, resources: Resources, room: Room) -> dict[str, Any]:
+    """The stats answers of ``room``, the same bodies as the stats API's."""
+    gauges = await resources.hub.stats(room.id)
+    now = utcnow()
+    show = await stats.show_stats(session, room, now=now)
     return {
-        "stats": {**empty, "metrics": {}, "recent": None, "started_at": None, "ended_at": None},
-        "minutes": {**empty, "minutes": []},
-        "products": {**empty, "products": []},
-        "timeline": {**empty, "events": []},
-        "weakest": {**empty, "compared_shows": 0, "weakest": []},
-        "post_live": {
-            **empty,
-            "window_days": 7,
-            "from": None,
-            "to": None,
-            "orders": 0,
-            "buyers": 0,
-            "gmv_gross_cents": 0,
-            "gmv_paid_cents": 0,
-            "products": [],
-        },
+        "stats": {"viewers": gauges.viewers, "likes": gauges.likes, **show},
+        "minutes": {"minutes": await stats.minute_series(session, room, now=now)},
+        "products": {"products": await stats.product_table(session, room)},
+        "timeline": {"events": await stats.timeline(session, room.id)},
+        "weakest": await report.weakest_of(session, room),
+        "post_live": await report.post_live(session, room),
     }

@@ -119,6 +119,6 @@ async def show_report(
         room = await rooms.load_room(session, room_id)
         await rooms.require_manager(session, room, caller)
         detail = (await rooms.room_detail(session, room_id)).as_dict()
-        answers = await _report_page.load(session, resources, room_id)
+        answers = await _report_page.load(session, resources, room)
     context = _report_page.context(detail, answers)
     return render(request, resources, caller, "report.html", context)

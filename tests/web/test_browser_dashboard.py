@@ -114,7 +114,8 @@ async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
         assert await card(studio, "buyers") == "2"
         assert await card(studio, "aov") == "¥89.85"
         assert await card(studio, "unpaid_rate") == "50%"
-        unique = int(await studio.get_by_test_id("dash-viewers_unique").get_attribute("data-value") or 0)
+        unique_card = studio.get_by_test_id("dash-viewers_unique")
+        unique = int(await unique_card.get_attribute("data-value") or 0)
         assert unique >= 2
         assert await card(studio, "conversion") == f"{round(2 / unique * 100, 1):g}%"
         products = dashboard.get_by_test_id("dash-product")
@@ -137,7 +138,8 @@ async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
         await console.get_by_test_id("console-dashboard").scroll_into_view_if_needed()
         await shot(console, "dashboard-console-phone", full_page=False)
 
-        assert (await api.post(f"/api/rooms/{room_id}/end", headers=auth(show.host_token))).is_success
+        ended = await api.post(f"/api/rooms/{room_id}/end", headers=auth(show.host_token))
+        assert ended.is_success
         await expect(studio.get_by_test_id("studio-report")).to_be_visible()
         await studio.get_by_test_id("studio-report").click()
         await studio.wait_for_url(f"**/console/rooms/{room_id}/report")

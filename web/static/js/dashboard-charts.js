@@ -14,6 +14,7 @@ export const SERIES = [
 const MARKS = {
   "product.pinned": { color: "#12b76a", icon: "📌" },
   "sale.started": { color: "#f79009", icon: "⚡" },
+  "sale.sold_out": { color: "#e5484d", icon: "✓" },
   "sale.ended": { color: "#98a2b3", icon: "■" },
 };
 
