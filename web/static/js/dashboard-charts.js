@@ -31,16 +31,28 @@ function markLabel(event, titles) {
   const mark = MARKS[event.kind];
   const title = titles.get(event.product_id) ?? "";
   const what = event.kind === "product.pinned" ? title : t(`dash.mark_${event.kind.replace(".", "_")}`);
-  return `${mark.icon} ${what}`.slice(0, 24);
+  return `${mark.icon} ${what.slice(0, 14)}`;
 }
 
-function markLines(events, range, titles) {
+/** One dashed line per minute that had marks; its label lists them, or only their icons
+ * in the small charts, where full labels would pile up into an unreadable stack. */
+function markLines(events, range, titles, { iconsOnly = false } = {}) {
   const first = range[0];
-  return events.filter((e) => MARKS[e.kind]).map((e) => ({
-    xAxis: e.minute - first,
-    lineStyle: { color: MARKS[e.kind].color, type: "dashed", width: 1.5 },
-    label: { formatter: markLabel(e, titles), color: MARKS[e.kind].color, fontSize: 10, position: "insideEndTop" },
-  }));
+  const byMinute = new Map();
+  for (const e of events.filter((e) => MARKS[e.kind])) {
+    if (!byMinute.has(e.minute)) byMinute.set(e.minute, []);
+    byMinute.get(e.minute).push(e);
+  }
+  return [...byMinute.entries()].map(([minute, marks]) => {
+    const color = MARKS[marks[marks.length - 1].kind].color;
+    return {
+      xAxis: minute - first,
+      lineStyle: { color, type: "dashed", width: 1.5 },
+      label: { formatter: iconsOnly ? marks.map((e) => MARKS[e.kind].icon).join("")
+        : marks.map((e) => markLabel(e, titles)).join("\n"), color,
+        fontSize: 10, position: "end", backgroundColor: "rgba(255,255,255,.85)", padding: 2 },
+    };
+  });
 }
 
 function option(spec, minutes, events, { startedAt, titles, currency }) {
@@ -61,7 +73,7 @@ function option(spec, minutes, events, { startedAt, titles, currency }) {
       name: t(`dash.chart_${spec.key}`), type: spec.type, data: values, color: spec.color,
       smooth: spec.type === "line", showSymbol: range.length < 30, barMaxWidth: 18,
       areaStyle: spec.type === "line" ? { opacity: 0.12 } : undefined,
-      markLine: { symbol: "none", silent: true, data: markLines(events, range, titles) },
+      markLine: { symbol: "none", silent: true, data: markLines(events, range, titles, { iconsOnly: true }) },
     }],
   };
 }
@@ -91,7 +103,7 @@ export function timelineChart(node, minutes, events, { startedAt, titles, curren
   chart.setOption({
     animation: false,
     legend: { top: 0, left: 0 },
-    grid: { left: 8, right: 8, top: 36, bottom: 4, containLabel: true },
+    grid: { left: 8, right: 8, top: 96, bottom: 4, containLabel: true },
     tooltip: { trigger: "axis" },
     xAxis: { type: "category", data: range.map(label), axisTick: { show: false } },
     yAxis: [
