@@ -18,7 +18,7 @@ from livecommerce.rooms import service as rooms
 from livecommerce.rooms.chat import blocked_words, recent_messages
 from livecommerce.rooms.lifecycle import RoomStatus
 from livecommerce.rooms.replays import list_replays
-from livecommerce.routes import _page_auth, share_pages
+from livecommerce.routes import _page_auth, _report_page, share_pages
 from livecommerce.routes._fields import RowId
 from livecommerce.routes._pagekit import render, to_login
 from livecommerce.routes.deps import OptionalUser, ResourcesDep
@@ -128,3 +128,19 @@ async def console(request: Request, resources: ResourcesDep, caller: OptionalUse
     status = 200 if allowed else 403
     context = {"allowed": allowed, "order_statuses": [s.value for s in OrderStatus]}
     return render(request, resources, caller, "console.html", context, status=status)
+
+
+@router.get("/console/rooms/{room_id}/report")
+async def show_report(
+    room_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    """The post-show report: the room's host, its merchant and admins; others get 403."""
+    if caller is None:
+        return to_login(request)
+    async with resources.db.read() as session:
+        room = await rooms.load_room(session, room_id)
+        await rooms.require_manager(session, room, caller)
+        detail = (await rooms.room_detail(session, room_id)).as_dict()
+        answers = await _report_page.load(session, resources, room)
+    context = _report_page.context(detail, answers)
+    return render(request, resources, caller, "report.html", context)

@@ -1,6 +1,7 @@
 // Console: schedule shows (host handle, start time, shelf) and list them with status.
 import { api } from "./api.js";
 import { clear, el, localInputToIso, onSubmit, showMessage, toLocalInput } from "./dom.js";
+import { openDashboard } from "./console-dashboard.js";
 import { errorText } from "./errors.js";
 import { currentLang, money, t } from "./i18n.js";
 
@@ -125,6 +126,12 @@ function row(room) {
     el("span", { class: `badge badge-${room.status}` }, t(`room.${room.status}`)),
     el("div", { class: "show-links" },
       el("a", { class: "btn btn-ghost btn-sm", href: `/rooms/${room.id}` }, t("console.open_room")),
+      room.status === "live"
+        ? el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "room-dashboard", onclick: () => openDashboard(room.id) }, t("dash.title"))
+        : null,
+      room.status === "ended"
+        ? el("a", { class: "btn btn-ghost btn-sm", "data-testid": "room-report", href: `/console/rooms/${room.id}/report` }, t("dash.report"))
+        : null,
       room.status === "ended" ? null
         : el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "room-edit", onclick: () => edit(room) }, t("console15.edit_show")),
       room.status === "scheduled"

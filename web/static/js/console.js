@@ -1,4 +1,5 @@
 // Merchant console: wires the products, shows, deals and orders sections together.
+import { setDashboardRooms } from "./console-dashboard.js";
 import { initDeals, setProducts, setRooms } from "./console-deals.js";
 import { initGifts } from "./console-gifts.js";
 import { initOrderList, setOrderProducts, setOrderRooms } from "./console-order-list.js";
@@ -7,7 +8,7 @@ import { initPromoters, setPromoterProducts } from "./console-promoters.js";
 import { initRooms, renderShelfOptions } from "./console-rooms.js";
 
 initProducts((products) => { renderShelfOptions(products); setProducts(products); setOrderProducts(products); setPromoterProducts(products); });
-initRooms((rooms) => { setRooms(rooms); setOrderRooms(rooms); });
+initRooms((rooms) => { setRooms(rooms); setOrderRooms(rooms); setDashboardRooms(rooms); });
 initDeals();
 initOrderList();
 initGifts();

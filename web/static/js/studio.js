@@ -12,6 +12,7 @@ import { publish } from "./media.js";
 import { connectRoom } from "./roomsocket.js";
 import { applyEvent, initialState } from "./roomstate.js";
 import { renderPinned, renderSaleBanner, renderShelf } from "./shelf.js";
+import { mountDashboard } from "./dashboard.js";
 import { connectionStatus, renderStatus, renderViewers, videoPlayer } from "./stage.js";
 import { bindChatRules, orderNumbers } from "./studio-tools.js";
 import { toast } from "./toast.js";
@@ -258,6 +259,7 @@ if (runsRoom) {
   $("golive-btn").addEventListener("click", goLive);
   $("end-btn").addEventListener("click", endShow);
   onSubmit($("studio-deal-form"), launchDeal);
+  mountDashboard($("dashboard"), { roomId, titles: new Map(data.room.shelf.map((p) => [p.id, p.title])) });
 }
 $("like-btn").hidden = false;
 $("shelf-btn").hidden = true;
