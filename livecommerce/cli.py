@@ -150,7 +150,7 @@ def _draw(args: argparse.Namespace) -> int:
 
 def _add_draw(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     draw = sub.add_parser("draw", help="lucky draws: verify a published proof")
-    draw.add_argument("action", choices=["verify"])
+    draw.add_argument("action", choices=["verify"], help="verify: recompute the winners")
     draw.add_argument("source", help="proof JSON: a file, - for stdin, or its URL")
     draw.add_argument("--json", action="store_true", help="print the verdict as JSON")
     draw.set_defaults(handler=_draw)
