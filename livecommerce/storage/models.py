@@ -366,7 +366,7 @@ class OrderAddress(Base):
 
 
 COUPON_KINDS = ("fixed", "percent")
-COUPON_AUDIENCES = ("everyone", "first_time")
+COUPON_AUDIENCES = ("everyone", "first_time", "followers")
 COUPON_WINDOWS = ("live", "minutes", "until")
 CLAIM_STATUSES = ("available", "redeemed")
 
@@ -466,3 +466,8 @@ class CouponClaim(Base):
     order_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     """The order it is redeemed on (no foreign key: the order row points back here)."""
     redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+# The follows domain's tables live in their own module (this one is near its size limit);
+# importing it here puts them on ``Base.metadata`` for Alembic and the schema tests.
+from livecommerce.storage import follow_models as follow_models  # noqa: E402
