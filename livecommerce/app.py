@@ -19,6 +19,7 @@ from livecommerce.routes import (
     coupons,
     docs,
     errors,
+    follows,
     health,
     media,
     merchant_orders,
@@ -81,6 +82,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         order_actions,
         merchant_orders,
         coupons,
+        follows,
         media,
     )
     for module in routers:

@@ -11,7 +11,10 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── BlockedWord           blocked_word
     │   ├── InvalidAddress        invalid_address
     │   ├── AddressRequired       address_required
-    │   └── BadShipmentFile       bad_shipment_file  (carries the bad rows)
+    │   ├── BadShipmentFile       bad_shipment_file  (carries the bad rows)
+    │   ├── FollowSelf            follow_self
+    │   ├── NotFollowable         not_followable
+    │   └── WebhookUrlRefused     webhook_url_refused
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
@@ -39,6 +42,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
     │   ├── AlreadyRefunded       already_refunded
+    │   ├── ShowNotUpcoming       show_not_upcoming
     │   └── CouponRefused         coupon_refused   (base of the coupon refusals below)
     │       ├── CouponExhausted   coupon_exhausted
     │       ├── CouponLimit       coupon_limit_reached
@@ -114,6 +118,25 @@ class BadShipmentFile(InvalidInput):
         super().__init__(message)
         self.rows = rows
         self.extra = {"rows": [row.as_dict() for row in rows]}
+
+
+class FollowSelf(InvalidInput):
+    """A user tried to follow themselves."""
+
+    code = "follow_self"
+
+
+class NotFollowable(InvalidInput):
+    """Only hosts and shops (merchants) are followed, not viewers."""
+
+    code = "not_followable"
+
+
+class WebhookUrlRefused(InvalidInput):
+    """A webhook URL that is not http(s), or that resolves to a private, loopback or
+    link-local address (the server would be made to call into its own network)."""
+
+    code = "webhook_url_refused"
 
 
 class NotAuthenticated(DomainError):
@@ -334,6 +357,12 @@ class CouponNotStackable(CouponRefused):
     code = "coupon_not_stackable"
 
 
+class ShowNotUpcoming(Conflict):
+    """Reminders are for upcoming shows: this one is live or over."""
+
+    code = "show_not_upcoming"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -381,6 +410,9 @@ DOMAIN_CODES: dict[str, Answer] = {
     InvalidAddress.code: _INVALID,
     AddressRequired.code: _INVALID,
     BadShipmentFile.code: _INVALID,
+    FollowSelf.code: _INVALID,
+    NotFollowable.code: _INVALID,
+    WebhookUrlRefused.code: _INVALID,
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
@@ -408,6 +440,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     ReturnExcluded.code: _CONFLICT,
     ReturnTooMany.code: _CONFLICT,
     AlreadyRefunded.code: _CONFLICT,
+    ShowNotUpcoming.code: _CONFLICT,
     CouponRefused.code: _CONFLICT,
     CouponExhausted.code: _CONFLICT,
     CouponLimit.code: _CONFLICT,

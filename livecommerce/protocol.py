@@ -25,12 +25,13 @@ README_END = "<!-- events:end -->"
 
 def _modules() -> list[ModuleType]:
     from livecommerce.events import protocol
+    from livecommerce.follows import events as follows
     from livecommerce.orders import events as orders
     from livecommerce.promotions import events as promotions
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, promotions, orders]
+    return [protocol, rooms, follows, sales, promotions, orders]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

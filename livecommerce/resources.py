@@ -18,6 +18,9 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
 from livecommerce.accounts.tokens import TokenSigner
+from livecommerce.follows.desk import Follows
+from livecommerce.follows.runner import deliveries_forever, rounds_forever
+from livecommerce.follows.sender import Policy
 from livecommerce.heap import HeapSteward
 from livecommerce.hub import Hub
 from livecommerce.media import MediaNode, RelayNode
@@ -56,6 +59,7 @@ class Resources:
     chat: ChatPoster
     revocations: Revocations
     coupons: Coupons
+    follows: Follows
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -154,6 +158,7 @@ async def build_resources(settings: Settings) -> Resources:
             stale_seconds=settings.token_check_stale_seconds,
         ),
         coupons=build_coupons(db, redis, keys),
+        follows=build_follows(db, settings),
         supervisor=supervisor,
     )
     resources.on_close(db.dispose)
@@ -175,4 +180,22 @@ async def build_resources(settings: Settings) -> Resources:
         resources.spawn(resources.revocations.run(), "token-revocations")
     resources.coupons.clock = resources.checkout.clock
     resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
+    resources.on_close(resources.follows.close)
+    resources.follows.clock = resources.checkout.clock
+    resources.spawn(rounds_forever(resources.follows), "reminder-rounds")
+    resources.spawn(deliveries_forever(resources.follows), "webhook-deliveries")
     return resources
+
+
+def build_follows(db: Database, settings: Settings) -> Follows:
+    policy = Policy(
+        base=timedelta(seconds=settings.webhook_retry_base_seconds),
+        max_attempts=settings.webhook_max_attempts,
+        timeout=settings.webhook_timeout_seconds,
+        allow_loopback=settings.webhook_allow_loopback,
+    )
+    return Follows(
+        db, settings.node_public_url(), policy,
+        lead=timedelta(minutes=settings.reminder_lead_minutes),
+        chunk=settings.reminder_chunk, tick=settings.follows_tick_seconds,
+    )  # fmt: skip

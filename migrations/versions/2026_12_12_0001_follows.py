@@ -115,9 +115,7 @@ def _webhooks() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_delivery")),
     )
     op.create_index("ix_webhook_delivery_due", "webhook_delivery", ["status", "next_attempt_at"])
-    op.create_index(
-        op.f("ix_webhook_delivery_endpoint_id"), "webhook_delivery", ["endpoint_id"]
-    )
+    op.create_index(op.f("ix_webhook_delivery_endpoint_id"), "webhook_delivery", ["endpoint_id"])
 
 
 def _audiences(check: str) -> None:
