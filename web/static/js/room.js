@@ -4,10 +4,10 @@
 import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
-import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
+import { FollowBar } from "./follow.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -39,6 +39,10 @@ $("sale-banner").after(couponBox);
 const coupons = new CouponCards(couponBox, { roomId, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const player = videoPlayer(roomId, $("video"));
+const followBar = new FollowBar(
+  { host: document.querySelector(".host-chip"), stage: document.querySelector(".stage-placeholder-inner") },
+  page.follow ?? {}, { loggedIn: Boolean(page.user), loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
+    roomId, isHost: page.user?.id === state.room.host_id });
 
 function openBuy(product) {
   sheets.open($("buy-sheet"));
@@ -58,6 +62,7 @@ const draw = {
   status() {
     renderStatus(state);
     player.update(state.banned ? "banned" : state.status);
+    followBar.status(state.status);
     if (state.status === "ended") ended();
     draw.pinned();
     draw.sales();
@@ -111,6 +116,7 @@ function onEvent(event) {
     banned(event.data.until);
   }
   coupons.onEvent(event);
+  followBar.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   const changed = applyEvent(state, event);
