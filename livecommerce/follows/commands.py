@@ -7,7 +7,7 @@ import asyncio
 from livecommerce.accounts.tokens import Principal
 from livecommerce.follows import following, notifications, reminders, rounds, sender, webhooks
 from livecommerce.follows.desk import Follows
-from livecommerce.follows.events import RemindersCount, RemindersSent
+from livecommerce.follows.events import RemindersChanged, RemindersSent
 from livecommerce.follows.targets import check_url
 
 
@@ -28,14 +28,14 @@ async def remind(desk: Follows, *, caller: Principal, room_id: int) -> int:
         count = await reminders.remind(
             uow.session, user_id=caller.user_id, room_id=room_id, now=desk.clock()
         )
-        uow.emit(room_id, RemindersCount(count=count))
+        uow.emit(room_id, RemindersChanged(count=count))
     return count
 
 
 async def forget_reminder(desk: Follows, *, caller: Principal, room_id: int) -> int:
     async with desk.db.unit_of_work() as uow:
         count = await reminders.forget(uow.session, user_id=caller.user_id, room_id=room_id)
-        uow.emit(room_id, RemindersCount(count=count))
+        uow.emit(room_id, RemindersChanged(count=count))
     return count
 
 

@@ -8,11 +8,12 @@ from livecommerce.events.base import RoomEvent
 from livecommerce.events.delivery import Delivery
 
 
-class RemindersCount(RoomEvent):
-    """How many viewers asked to be reminded of the show (预约), latest value wins."""
+class RemindersChanged(RoomEvent):
+    """How many viewers asked to be reminded of the show (预约), after one more asked or
+    one cancelled. Latest value wins, so under load viewers may get a sample."""
 
-    type = "reminders.count"
-    delivery = Delivery.COUNTER
+    type = "reminders.changed"
+    delivery = Delivery.SAMPLED
 
     count: int
 

@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     ColumnElement,
-    DateTime,
     Integer,
     String,
     and_,
-    cast,
     false,
     func,
     insert,
@@ -107,12 +105,12 @@ async def advance(
     if not getattr(moved, "rowcount", 0):
         return None
     chunk = and_(Reminder.room_id == due.room_id, Reminder.id > cursor, Reminder.id <= end)
-    # Typed casts: PostgreSQL cannot infer a parameter's type from a SELECT list.
+    # Typed: asyncpg renders each as a typed parameter (a SELECT list tells it none).
     source = select(
         Reminder.user_id,
-        cast(literal(due.room_id), Integer),
-        cast(literal(due.kind), String),
-        cast(literal(now, UTCDateTime()), DateTime),
+        literal(due.room_id, Integer),
+        literal(due.kind, String(8)),
+        literal(now, UTCDateTime()),
     ).where(chunk)
     written = await session.execute(
         insert(Notification).from_select(["user_id", "room_id", "kind", "created_at"], source)

@@ -62,8 +62,12 @@ async def test_remind_counts_and_refusals(client: httpx.AsyncClient) -> None:
 
 async def test_home_puts_followed_shows_first(client: httpx.AsyncClient) -> None:
     """A follower's home page lists the upcoming shows of followed hosts first."""
-    early = await upcoming_show(client, shop="shop1", host="host1", scheduled_at="2030-01-01T10:00:00Z")
-    late = await upcoming_show(client, shop="shop2", host="host2", scheduled_at="2030-01-02T10:00:00Z")
+    early = await upcoming_show(
+        client, shop="shop1", host="host1", scheduled_at="2030-01-01T10:00:00Z"
+    )
+    late = await upcoming_show(
+        client, shop="shop2", host="host2", scheduled_at="2030-01-02T10:00:00Z"
+    )
     bob = await signup(client, "bob")
     await client.put(f"/api/follows/{late.host.id}", headers=bob.headers)
 

@@ -1,5 +1,5 @@
 // The room page's follow button (the host) and, on an upcoming show, 预约 "Remind me"
-// with the live count of viewers who asked ("reminders.count").
+// with the live count of viewers who asked ("reminders.changed").
 
 import { api } from "./api.js";
 import { el } from "./dom.js";
@@ -61,7 +61,7 @@ export class FollowBar {
   }
 
   onEvent(event) {
-    if (event.type === "reminders.count") { this.s.reminders = event.data.count; this.draw(); }
+    if (event.type === "reminders.changed") { this.s.reminders = event.data.count; this.draw(); }
   }
 
   /** 预约 is offered while the show is upcoming only. */
