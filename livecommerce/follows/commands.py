@@ -47,6 +47,7 @@ async def mark_read(desk: Follows, *, caller: Principal, up_to: int | None) -> i
 
 
 async def add_webhook(desk: Follows, *, caller: Principal, url: str) -> webhooks.EndpointView:
+    webhooks.require_merchant(caller)
     await check_url(url, allow_loopback=desk.policy.allow_loopback)
     async with desk.db.unit_of_work() as uow:
         return await webhooks.add_endpoint(uow.session, caller=caller, url=url, now=desk.clock())

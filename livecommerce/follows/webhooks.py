@@ -38,7 +38,7 @@ class EndpointView:
         return data if self.secret is None else {**data, "secret": self.secret}
 
 
-def _merchant(caller: Principal) -> None:
+def require_merchant(caller: Principal) -> None:
     if caller.role not in ("merchant", "admin"):
         raise PermissionDenied("only merchants set up webhooks")
 
@@ -47,7 +47,7 @@ async def add_endpoint(
     session: AsyncSession, *, caller: Principal, url: str, now: datetime
 ) -> EndpointView:
     """Add an endpoint (its URL already checked); the answer carries its secret once."""
-    _merchant(caller)
+    require_merchant(caller)
     count = await session.scalar(
         select(func.count()).select_from(WebhookEndpoint)
         .where(WebhookEndpoint.merchant_id == caller.user_id)
@@ -64,7 +64,7 @@ async def add_endpoint(
 
 
 async def endpoints(session: AsyncSession, *, caller: Principal) -> list[EndpointView]:
-    _merchant(caller)
+    require_merchant(caller)
     rows = await session.scalars(
         select(WebhookEndpoint).where(WebhookEndpoint.merchant_id == caller.user_id)
         .order_by(WebhookEndpoint.id)
@@ -74,7 +74,7 @@ async def endpoints(session: AsyncSession, *, caller: Principal) -> list[Endpoin
 
 async def remove_endpoint(session: AsyncSession, *, caller: Principal, endpoint_id: int) -> None:
     """Remove an endpoint and what it had still to receive."""
-    _merchant(caller)
+    require_merchant(caller)
     row = await session.get(WebhookEndpoint, endpoint_id)
     if row is None or row.merchant_id != caller.user_id:
         raise NotFound(f"webhook {endpoint_id} not found")
@@ -86,7 +86,7 @@ async def deliveries(
     session: AsyncSession, *, caller: Principal, endpoint_id: int, limit: int = 50
 ) -> list[dict[str, Any]]:
     """The endpoint's latest deliveries and how each went."""
-    _merchant(caller)
+    require_merchant(caller)
     row = await session.get(WebhookEndpoint, endpoint_id)
     if row is None or row.merchant_id != caller.user_id:
         raise NotFound(f"webhook {endpoint_id} not found")
