@@ -4,6 +4,7 @@ with exponential backoff against a receiver that fails first, and carry one deli
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import time
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from livecommerce.errors import WebhookUrlRefused
 from livecommerce.follows import commands, signing, targets
 from tests.follows._receiver import receiving
 from tests.follows._scene import remind, start, upcoming_show
@@ -28,16 +30,16 @@ REFUSED = [
 @pytest.mark.parametrize("url", REFUSED)
 async def test_private_and_odd_urls_are_refused(url: str) -> None:
     """Not http(s), or resolving to a private, loopback or link-local address: refused."""
-    with pytest.raises(targets.WebhookUrlRefused):
+    with pytest.raises(WebhookUrlRefused):
         await targets.check_url(url, allow_loopback=False)
 
 
 async def test_loopback_only_when_allowed() -> None:
     """The test setting lets loopback through, and nothing else private."""
     await targets.check_url("http://127.0.0.1:9/x", allow_loopback=True)
-    with pytest.raises(targets.WebhookUrlRefused):
+    with pytest.raises(WebhookUrlRefused):
         await targets.check_url("http://10.0.0.1/x", allow_loopback=True)
-    assert not targets.refused(targets.ipaddress.ip_address("93.184.216.34"), allow_loopback=False)
+    assert not targets.refused(ipaddress.ip_address("93.184.216.34"), allow_loopback=False)
 
 
 async def test_refused_url_changes_nothing(client: httpx.AsyncClient) -> None:

@@ -19,7 +19,7 @@ export class FollowBar {
     this.count = el("small", { class: "remind-count", "data-testid": "remind-count" });
     this.remindBox = el("div", { class: "remind-box", "data-testid": "remind-box" }, this.remindBtn, this.count);
     if (!isHost) root.host.after(this.followBtn);
-    root.stage.append(this.remindBox);
+    root.stage.prepend(this.remindBox);
     this.draw();
   }
 
