@@ -17,7 +17,10 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── DrawDurationOutOfRange draw_duration_out_of_range
     │   ├── DrawConditionUnavailable draw_condition_unavailable
     │   ├── PrizeNotOnShelf       prize_not_on_shelf
-    │   └── PrizeOverCap          prize_over_cap
+    │   ├── PrizeOverCap          prize_over_cap
+    │   ├── FollowSelf            follow_self
+    │   ├── NotFollowable         not_followable
+    │   └── WebhookUrlRefused     webhook_url_refused
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
     ├── PermissionDenied          forbidden
@@ -48,6 +51,7 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ReturnExcluded        return_excluded
     │   ├── ReturnTooMany         return_too_many
     │   ├── AlreadyRefunded       already_refunded
+    │   ├── ShowNotUpcoming       show_not_upcoming
     │   ├── CouponRefused         coupon_refused   (base of Coupon{Exhausted, Limit, Closed,
     │   │                         Expired, Used, NotEligible, NotApplicable, BelowMinimum,
     │   │                         NotStackable}: coupon_exhausted, coupon_limit_reached, ...)
@@ -141,6 +145,25 @@ class BadShipmentFile(InvalidInput):
         super().__init__(message)
         self.rows = rows
         self.extra = {"rows": [row.as_dict() for row in rows]}
+
+
+class FollowSelf(InvalidInput):
+    """A user tried to follow themselves."""
+
+    code = "follow_self"
+
+
+class NotFollowable(InvalidInput):
+    """Only hosts and shops (merchants) are followed, not viewers."""
+
+    code = "not_followable"
+
+
+class WebhookUrlRefused(InvalidInput):
+    """A webhook URL that is not http(s), or that resolves to a private, loopback or
+    link-local address (the server would be made to call into its own network)."""
+
+    code = "webhook_url_refused"
 
 
 class NotAuthenticated(DomainError):
@@ -483,6 +506,12 @@ class ClaimExpired(Conflict):
     code = "claim_expired"
 
 
+class ShowNotUpcoming(Conflict):
+    """Reminders are for upcoming shows: this one is live or over."""
+
+    code = "show_not_upcoming"
+
+
 class RateLimited(DomainError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 
@@ -532,6 +561,9 @@ DOMAIN_CODES: dict[str, Answer] = {
     BadShipmentFile.code: _INVALID,
     BadReferralCode.code: _INVALID,
     ReferralCodeExpired.code: _INVALID,
+    FollowSelf.code: _INVALID,
+    NotFollowable.code: _INVALID,
+    WebhookUrlRefused.code: _INVALID,
     NotAuthenticated.code: _AUTH,
     BadCredentials.code: _AUTH,
     PermissionDenied.code: Answer(403, 4403),
@@ -562,6 +594,7 @@ DOMAIN_CODES: dict[str, Answer] = {
     ReturnExcluded.code: _CONFLICT,
     ReturnTooMany.code: _CONFLICT,
     AlreadyRefunded.code: _CONFLICT,
+    ShowNotUpcoming.code: _CONFLICT,
     CouponRefused.code: _CONFLICT,
     CouponExhausted.code: _CONFLICT,
     CouponLimit.code: _CONFLICT,

@@ -26,6 +26,7 @@ README_END = "<!-- events:end -->"
 def _modules() -> list[ModuleType]:
     from livecommerce.draws import events as draws
     from livecommerce.events import protocol
+    from livecommerce.follows import events as follows
     from livecommerce.gifts import events as gifts
     from livecommerce.groups import events as groups
     from livecommerce.orders import events as orders
@@ -33,7 +34,7 @@ def _modules() -> list[ModuleType]:
     from livecommerce.rooms import events as rooms
     from livecommerce.sales import events as sales
 
-    return [protocol, rooms, sales, promotions, orders, gifts, groups, draws]
+    return [protocol, rooms, follows, sales, promotions, orders, gifts, groups, draws]
 
 
 def catalogue() -> dict[str, type[RoomEvent]]:

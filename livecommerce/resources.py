@@ -22,6 +22,9 @@ from livecommerce.analytics.ledger import Ledger
 from livecommerce.draws.commands import run_desk
 from livecommerce.draws.desk import DrawDesk
 from livecommerce.draws.entries import MemoryEntries, RedisEntries
+from livecommerce.follows.desk import Follows
+from livecommerce.follows.runner import deliveries_forever, rounds_forever
+from livecommerce.follows.sender import Policy
 from livecommerce.gifts.commands import run_settlement
 from livecommerce.gifts.runtime import GiftRuntime, build_gifts
 from livecommerce.groups.closing import run_groups
@@ -76,6 +79,7 @@ class Resources:
     draws: DrawDesk
     show_log: ShowLog
     ledger: Ledger
+    follows: Follows
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -218,6 +222,7 @@ async def build_resources(settings: Settings) -> Resources:
         gifts=build_gifts(db, settings),
         draws=DrawDesk(db, entries, hub.local_users),
         show_log=ShowLog(DatabaseWriter(db)),
+        follows=build_follows(db, settings),
         supervisor=supervisor,
         groups=build_groups(checkout, redis, keys, settings),
         ledger=Ledger(
@@ -265,4 +270,22 @@ async def build_resources(settings: Settings) -> Resources:
     )  # fmt: skip
     resources.coupons.clock = resources.checkout.clock
     resources.spawn(resources.coupons.news.run(db.deliver), "coupon-news")
+    resources.on_close(resources.follows.close)
+    resources.follows.clock = resources.checkout.clock
+    resources.spawn(rounds_forever(resources.follows), "reminder-rounds")
+    resources.spawn(deliveries_forever(resources.follows), "webhook-deliveries")
     return resources
+
+
+def build_follows(db: Database, settings: Settings) -> Follows:
+    policy = Policy(
+        base=timedelta(seconds=settings.webhook_retry_base_seconds),
+        max_attempts=settings.webhook_max_attempts,
+        timeout=settings.webhook_timeout_seconds,
+        allow_loopback=settings.webhook_allow_loopback,
+    )
+    return Follows(
+        db, settings.node_public_url(), policy,
+        lead=timedelta(minutes=settings.reminder_lead_minutes),
+        chunk=settings.reminder_chunk, tick=settings.follows_tick_seconds,
+    )  # fmt: skip

@@ -205,6 +205,25 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    reminder_lead_minutes: int = Field(default=10, ge=0, le=24 * 60)
+    """Subscribers of an upcoming show are reminded this long before its scheduled start,
+    and again when it starts; 0: only at the start."""
+    reminder_chunk: int = Field(default=2000, ge=1)
+    """Subscribers notified per transaction: small enough that the room's chat, which
+    shares SQLite's one writer, waits for one chunk at most."""
+    follows_tick_seconds: float = Field(default=1.0, gt=0)
+    """How often each node looks for due reminder rounds and due webhook deliveries."""
+    notification_poll_seconds: float = Field(default=15.0, gt=0)
+    """How often an open page asks for its badge (a cheap 304 when nothing is new)."""
+    webhook_allow_loopback: bool = False
+    """Let merchants' webhooks point at 127.0.0.0/8 and ::1. For tests and a receiver
+    on the same machine only: otherwise a webhook could make the server call into
+    itself. Private and link-local addresses are refused whatever this says."""
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0)
+    """A failed delivery is retried after this, then twice as long each time."""
+    webhook_max_attempts: int = Field(default=8, ge=1, le=30)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+
     ws_per_address: int = Field(default=50, ge=1)
     """Room sockets one client address may hold open on a node; the next is closed with
     4429. Generous because a household or an office shares one address."""

@@ -12,6 +12,7 @@ DOMAINS = (
     "accounts",
     "catalog",
     "rooms",
+    "follows",
     "sales",
     "promotions",
     "orders",
@@ -112,14 +113,16 @@ def test_no_module_is_huge() -> None:
 
 # Each domain may import only the domains before it (DESIGN section 3). Promotions sits
 # below orders: checkout prices with its pure function and redeems coupons in the order's
-# own transaction, so orders calls promotions, never the other way round. Gifts, group
-# buys, referrals and lucky draws build on orders (a gift is paid like an order; a seat is
-# an order, and failing refunds it; commissions react to order transitions through
+# own transaction, so orders calls promotions, never the other way round. Follows sits
+# right above rooms (a reminder is of a show; a round starts when the show does) and
+# below promotions, whose coupons may be for a shop's followers. Gifts, group buys,
+# referrals and lucky draws build on orders (a gift is paid like an order; a seat is an
+# order, and failing refunds it; commissions react to order transitions through
 # ``orders.transitions.listen``; a won prize is a zero-price order), so they come after.
 # Analytics reads everything and is read by nobody: last.
 DOMAIN_ORDER = (
-    "accounts", "catalog", "rooms", "sales", "promotions", "orders", "gifts", "groups",
-    "referrals", "draws", "analytics",
+    "accounts", "catalog", "rooms", "follows", "sales", "promotions", "orders", "gifts",
+    "groups", "referrals", "draws", "analytics",
 )  # fmt: skip
 
 
@@ -169,8 +172,8 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 
 @pytest.mark.parametrize("domain", DOMAIN_ORDER)
 def test_domains_import_downward_only(domain: str) -> None:
-    """accounts, catalog -> rooms -> sales -> promotions -> orders -> gifts -> groups ->
-    referrals -> draws: never a later domain."""
+    """accounts, catalog -> rooms -> follows -> sales -> promotions -> orders -> gifts ->
+    groups -> referrals -> draws -> analytics: never a later domain."""
     later = DOMAIN_ORDER[DOMAIN_ORDER.index(domain) + 1 :]
     assert _violations(domain, tuple(f"livecommerce.{d}" for d in later)) == []
 

@@ -26,13 +26,21 @@ from livecommerce.errors import (
     CouponNotEligible,
     Unavailable,
 )
+from livecommerce.follows.following import follows_any
 from livecommerce.promotions import drops
 from livecommerce.promotions.desk import Coupons
 from livecommerce.promotions.events import CouponClaimed, CouponSoldOut
 from livecommerce.promotions.gate import ClaimOutcome, ClaimResult, check_key
 from livecommerce.promotions.views import ClaimView, DropView, PlacedClaim
 from livecommerce.storage.db import UnitOfWork
-from livecommerce.storage.models import CouponClaim, CouponDrop, CouponTemplate, Order, Product
+from livecommerce.storage.models import (
+    CouponClaim,
+    CouponDrop,
+    CouponTemplate,
+    Order,
+    Product,
+    Room,
+)
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +186,12 @@ async def _first_time(session: AsyncSession, buyer_id: int, merchant_id: int) ->
     return not await session.scalar(query)
 
 
+async def _follower(session: AsyncSession, buyer_id: int, merchant_id: int, room_id: int) -> bool:
+    room = await session.get(Room, room_id)
+    followed = [merchant_id] if room is None else [merchant_id, room.host_id]
+    return await follows_any(session, buyer_id, followed)
+
+
 async def _take(
     coupons: Coupons, uow: UnitOfWork, drop: DropView, buyer_id: int, key: str
 ) -> ClaimView:
@@ -190,6 +204,10 @@ async def _take(
         session, buyer_id, template.merchant_id
     ):
         raise CouponNotEligible("this coupon is for first-time buyers of the shop")
+    if template.audience == "followers" and not await _follower(
+        session, buyer_id, template.merchant_id, drop.room_id
+    ):
+        raise CouponNotEligible("this coupon is for followers of the shop or its host")
     held = await session.scalar(
         select(func.count())
         .select_from(CouponClaim)

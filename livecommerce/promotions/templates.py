@@ -16,7 +16,7 @@ from livecommerce.storage.models import CouponPolicy, CouponTemplate, Product, R
 
 MAX_CENTS, MAX_QUANTITY, MAX_LIMIT = 100_000_000, 1_000_000, 100
 MAX_CLAIM_MINUTES, MAX_VALID_MINUTES = 24 * 60, 90 * 24 * 60
-AUDIENCES = ("everyone", "first_time")
+AUDIENCES = ("everyone", "first_time", "followers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +76,8 @@ def check_terms(t: TemplateTerms, now: datetime) -> None:
     if not 1 <= len(t.title.strip()) <= 120 or "\x00" in t.title:
         raise InvalidInput("title must be 1-120 characters")
     _check_amounts(t)
-    if t.audience == "followers":
-        raise InvalidInput("audience followers is not available: follows do not exist yet")
     if t.audience not in AUDIENCES:
-        raise InvalidInput("audience must be everyone or first_time")
+        raise InvalidInput("audience must be everyone, first_time or followers")
     if t.total_quantity is not None and not 1 <= t.total_quantity <= MAX_QUANTITY:
         raise InvalidInput(f"total_quantity must be between 1 and {MAX_QUANTITY}, or null")
     if not 1 <= t.per_buyer_limit <= MAX_LIMIT:

@@ -76,6 +76,7 @@ def render(
         "user": principal,
         "csrf_token": resources.csrf.issue(principal) if principal else "",
         "lang": lang,
+        "notify_poll_seconds": resources.settings.notification_poll_seconds,
         "t": translator(lang),
         "messages": messages(lang),
         # The browser computes countdowns against the server's clock, not its own.

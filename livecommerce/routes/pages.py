@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from livecommerce.follows import views as follow_views
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.summary import show_sold
 from livecommerce.referrals.cards import room_card
@@ -35,11 +36,17 @@ HOME_LIMIT = 24
 async def home(request: Request, resources: ResourcesDep, caller: OptionalUser) -> Response:
     async with resources.db.read() as session:
         live = await rooms.list_rooms(session, status="live", limit=HOME_LIMIT)
-        upcoming = await rooms.list_rooms(session, status="scheduled", limit=HOME_LIMIT)
+        followed: set[int] = set()
+        if caller is None:
+            upcoming = await rooms.list_rooms(session, status="scheduled", limit=HOME_LIMIT)
+        else:  # the shows of hosts and shops the viewer follows come first
+            upcoming, followed = await follow_views.upcoming_for(
+                session, caller.user_id, limit=HOME_LIMIT
+            )
         ended = await list_replays(session, limit=HOME_LIMIT)
     context = {
         "live": [r.as_dict() for r in live],
-        "upcoming": [r.as_dict() for r in upcoming],
+        "upcoming": [{**r.as_dict(), "followed": r.id in followed} for r in upcoming],
         "replays": [r.as_dict() for r in ended],
     }
     return render(request, resources, caller, "home.html", context)
@@ -56,6 +63,9 @@ async def room_page(
         card = await room_card(session, room_id)
         me = await moderation.standing(session, room, caller)
         page_data: dict[str, Any] = {"room": detail, "me": me}
+        page_data["follow"] = await follow_views.standing(
+            session, room, caller.user_id if caller else None
+        )
         if room.status == RoomStatus.ENDED:
             # Nobody joins an ended show to chat: its chat and its sales are the page.
             page_data["chat"] = [m.as_dict() for m in await recent_messages(session, room_id)]
@@ -118,6 +128,15 @@ async def my_orders(request: Request, resources: ResourcesDep, caller: OptionalU
     if caller is None:
         return to_login(request)
     return render(request, resources, caller, "orders.html")
+
+
+@router.get("/notifications")
+async def my_notifications(
+    request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    if caller is None:
+        return to_login(request)
+    return render(request, resources, caller, "notifications.html")
 
 
 @router.get("/console")

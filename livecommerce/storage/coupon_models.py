@@ -22,7 +22,7 @@ from livecommerce.storage.models import Base, UTCDateTime, _one_of, utcnow
 COUPON_KINDS = ("fixed", "percent")
 
 
-COUPON_AUDIENCES = ("everyone", "first_time")
+COUPON_AUDIENCES = ("everyone", "first_time", "followers")
 
 
 COUPON_WINDOWS = ("live", "minutes", "until")

@@ -399,6 +399,7 @@ class OrderAddress(Base):
 
 # Tables of the newer domains live in modules of their own, imported here (at the end:
 # they build on Base above) so the metadata holds them; ``models.X`` keeps working.
+from livecommerce.storage import follow_models as follow_models
 from livecommerce.storage import referral_models as _referral_models  # noqa: F401
 from livecommerce.storage.coupon_models import (
     CLAIM_STATUSES as CLAIM_STATUSES,

@@ -141,8 +141,8 @@ async def test_deal_price_and_coupons(client: httpx.AsyncClient) -> None:
 
 
 async def test_templates_rules(client: httpx.AsyncClient) -> None:
-    """Hosts make coupons within their merchant's cap only; followers are not offered
-    (follows do not exist yet); a percentage needs a maximum."""
+    """Hosts make coupons within their merchant's cap only; an audience must be one of
+    ours; a percentage needs a maximum."""
     from tests.promotions._shop import template
 
     show = await live_show(client)
@@ -156,8 +156,8 @@ async def test_templates_rules(client: httpx.AsyncClient) -> None:
     assert over.status_code == 403
     ok = await template(client, show.host, room_id=show.room_id, amount_off_cents=300)
     assert ok.status_code == 201 and ok.json()["merchant_id"] == show.shop.id
-    followers = await template(client, show.shop, audience="followers")
-    assert followers.status_code == 422 and "follows" in followers.json()["error"]["message"]
+    unknown = await template(client, show.shop, audience="friends")
+    assert unknown.status_code == 422 and "followers" in unknown.json()["error"]["message"]
     no_max = await template(client, show.shop, kind="percent", percent_off=10)
     assert no_max.status_code == 422
 
@@ -173,3 +173,17 @@ async def test_first_time_buyers_only(client: httpx.AsyncClient) -> None:
     assert (await claim(client, eve, drop["id"])).status_code == 201
     listed = (await client.get(f"/api/rooms/{show.room_id}/coupons")).json()["drops"]
     assert listed[0]["claimed"] == 1
+
+
+async def test_followers_only(client: httpx.AsyncClient) -> None:
+    """A followers coupon goes to followers of the shop or of the show's host only."""
+    show = await live_show(client)
+    bob, eve, ann = [await signup(client, n) for n in ("bob", "eve", "ann")]
+    for who, followee in ((bob, show.shop), (ann, show.host)):
+        followed = await client.put(f"/api/follows/{followee.id}", headers=who.headers)
+        assert followed.status_code == 204
+    drop = await dropped(client, show, audience="followers")
+    refused = await claim(client, eve, drop["id"])
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "coupon_not_eligible")
+    assert (await claim(client, bob, drop["id"])).status_code == 201
+    assert (await claim(client, ann, drop["id"])).status_code == 201

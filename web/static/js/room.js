@@ -11,6 +11,7 @@ import { DrawCard } from "./draws.js";
 import { errorText } from "./errors.js";
 import { GiftLane, GiftPanel } from "./gifts.js";
 import { GroupBuys } from "./groups.js";
+import { FollowBar } from "./follow.js";
 import { t } from "./i18n.js";
 import { Likes } from "./likes.js";
 import { connectRoom } from "./roomsocket.js";
@@ -62,6 +63,10 @@ const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
 const drawCard = new DrawCard($("draw-card"), { roomId, me: page.user });
+const followBar = new FollowBar(
+  { host: document.querySelector(".host-chip"), stage: document.querySelector(".stage-placeholder-inner") },
+  page.follow ?? {}, { loggedIn: Boolean(page.user), loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
+    roomId, isHost: page.user?.id === state.room.host_id });
 
 function openBuy(product) {
   beacon?.click(product.id);
@@ -83,6 +88,7 @@ const draw = {
   status() {
     renderStatus(state);
     player.update(state.banned ? "banned" : state.status);
+    followBar.status(state.status);
     if (state.status === "ended") ended();
     draw.pinned();
     draw.sales();
@@ -151,6 +157,7 @@ function onEvent(event) {
   }
   coupons.onEvent(event);
   groups.onEvent(event);
+  followBar.onEvent(event);
   if (event.type === "stream.started") player.streamStarted();
   if (event.type === "stream.ended") player.streamEnded();
   giftLane.onEvent(event);
