@@ -35,7 +35,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from livecommerce.errors import Unavailable
 from livecommerce.events.base import Emitted, RoomEvent
 from livecommerce.storage import outbox, sqlite_driver
-from livecommerce.storage.models import EventOutbox, utcnow
+from livecommerce.storage.models import utcnow
 from livecommerce.storage.outage import outages_unavailable
 from livecommerce.supervisor import pause
 
@@ -58,7 +58,10 @@ class UnitOfWork:
         self.session = session
         self._hooks: list[AfterCommit] = []
         self.events: list[Emitted] = []
-        self._rows: list[tuple[int, EventOutbox]] = []
+        # Durable events wait here as (index in events, row) and are written together
+        # just before the commit (write_outbox); their ids once written.
+        self._rows: list[tuple[int, dict[str, Any]]] = []
+        self._outbox_ids: dict[int, int] = {}
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._hooks.append(hook)
@@ -73,16 +76,20 @@ class UnitOfWork:
 
     def _collect(self, emitted: Emitted) -> None:
         if emitted.durable:
-            row = outbox.row_of(emitted, utcnow())
-            self.session.add(row)
-            self._rows.append((len(self.events), row))
+            self._rows.append((len(self.events), outbox.row_of(emitted, utcnow())))
         self.events.append(emitted)
 
+    async def write_outbox(self) -> None:
+        """Write the durable events' outbox rows, in the transaction, in one statement."""
+        rows, self._rows = self._rows, []
+        ids = await outbox.write(self.session, [row for _, row in rows])
+        self._outbox_ids.update(zip((index for index, _ in rows), ids, strict=True))
+
     def committed_events(self) -> list[Emitted]:
-        """The events, with their outbox ids (known once the commit flushed the rows)."""
+        """The events, with their outbox ids (known once ``write_outbox`` ran)."""
         events = list(self.events)
-        for index, row in self._rows:
-            events[index] = dataclasses.replace(events[index], outbox_id=row.id)
+        for index, row_id in self._outbox_ids.items():
+            events[index] = dataclasses.replace(events[index], outbox_id=row_id)
         return events
 
     async def run_hooks(self) -> None:
@@ -140,6 +147,7 @@ class Database:
                 uow = UnitOfWork(session)
                 async with session.begin():
                     yield uow
+                    await uow.write_outbox()
         finally:
             _in_unit_of_work.reset(token)
         await self.deliver(uow.committed_events())
