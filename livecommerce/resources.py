@@ -184,6 +184,8 @@ async def build_resources(settings: Settings) -> Resources:
     db.sink = resources.hub
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
+    resources.checkout.refund_max_attempts = settings.refund_max_attempts
+    resources.checkout.sandbox_refuses_refunds = settings.sandbox_refuse_refunds
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     start_order_path(resources.checkout, resources.spawn, resources.metrics)

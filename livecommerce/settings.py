@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     """A shipped order nobody confirmed is delivered this many days after shipping."""
     order_return_window_days: float = Field(default=7, gt=0)
     """Days after delivery in which a buyer may return an order without a reason."""
+    refund_max_attempts: int = Field(default=5, ge=1)
+    """Times the refund loop asks a provider for one refund before marking it failed
+    (the merchant sees it and may retry)."""
+    sandbox_refuse_refunds: bool = False
+    """Test switch: the sandbox providers refuse every refund."""
     order_retention_days: int = Field(default=3 * 365, ge=1)
     """How long orders, payments, refunds and their audit rows are kept. The app never
     deletes them; this is the promise for a purge job run outside normal operations."""
