@@ -130,7 +130,10 @@ def _start_gifts(resources: Resources) -> None:
 
 
 async def build_resources(settings: Settings) -> Resources:
-    db = Database(settings.database_url, crash_after_commit=settings.test_crash_after_commit)
+    db = Database(
+        settings.database_url, crash_after_commit=settings.test_crash_after_commit,
+        crash_after_payout=settings.test_crash_after_payout,
+    )  # fmt: skip
     redis = connect_redis(settings)
     if isinstance(redis, RedisCluster):
         await _learn_slots(redis)

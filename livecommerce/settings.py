@@ -179,6 +179,9 @@ class Settings(BaseSettings):
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""
+    test_crash_after_payout: bool = False
+    """Test hook: the process dies right after a provider paid a refund, before the
+    settle commit (the refund crash test)."""
 
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

@@ -126,6 +126,7 @@ async def pay(
             log.warning("refund %d failed after %d attempts: %s", refund.id, refund.attempts, exc)
             return True
         raise
+    db.crash_point_after_payout()
     if payout.confirmed:
         await settle(db, refund.id, provider_reference=payout.reference, now=now)
     else:

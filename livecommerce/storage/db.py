@@ -113,11 +113,17 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, crash_after_commit: str = "") -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 20, crash_after_commit: str = "",
+        crash_after_payout: bool = False,
+    ) -> None:  # fmt: skip
         self.url = url
         # Test hook: the process dies right after committing an event of this type,
         # before publishing it, as a node would in a power cut (the outbox test).
         self._crash_after_commit = crash_after_commit
+        # Test hook: the process dies right after a provider paid a refund, before the
+        # settle commit (orders.refunds calls crash_point).
+        self._crash_after_payout = crash_after_payout
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -152,6 +158,11 @@ class Database:
             _in_unit_of_work.reset(token)
         await self.deliver(uow.committed_events())
         await uow.run_hooks()
+
+    def crash_point_after_payout(self) -> None:
+        """Die here, as in a power cut, if the refund crash test asked for it."""
+        if self._crash_after_payout:
+            os._exit(70)
 
     async def deliver(self, events: Sequence[Emitted]) -> None:
         """Hand committed events to the sink; forget the outbox rows it took.
