@@ -46,9 +46,18 @@ function returnDecision(order, onDone) {
       onclick: () => post(`${base}/reject`, { reason: reason.value }, "oc.rejected", onDone) }, t("oc.reject")));
 }
 
+// The provider kept refusing the refund: say so, and ask it again (same reference).
+function refundRetry(order, onDone) {
+  return el("div", { class: "order-actions" },
+    el("small", { class: "error", "data-testid": "refund-failed" }, t("ocx.refund_failed")),
+    el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "refund-retry",
+      onclick: () => post(`/api/merchant/orders/${order.id}/refund/retry`, undefined, "ocx.refund_retried", onDone) }, t("ocx.refund_retry")));
+}
+
 /** The actions that apply to ``order`` now, or null; ``onDone`` reloads the list. */
 export function orderActions(order, { onDone } = {}) {
   if (order.status === "paid") return shipForm(order, onDone);
+  if (order.status === "refunding" && order.refund_failed) return refundRetry(order, onDone);
   if (order.status === "refund_requested") return returnDecision(order, onDone);
   return null;
 }
