@@ -4,7 +4,6 @@
 import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
 import { ChatView, applyChatEvent, bindChatForm, closeChatForm } from "./chat.js";
-import { ChatView, applyChatEvent, bindChatForm } from "./chat.js";
 import { CouponCards } from "./coupons.js";
 import { el } from "./dom.js";
 import { errorText } from "./errors.js";
