@@ -174,7 +174,10 @@ def _start_gifts(resources: Resources) -> None:
 
 
 async def build_resources(settings: Settings) -> Resources:
-    db = Database(settings.database_url, crash_after_commit=settings.test_crash_after_commit)
+    db = Database(
+        settings.database_url, crash_after_commit=settings.test_crash_after_commit,
+        crash_after_payout=settings.test_crash_after_payout,
+    )  # fmt: skip
     redis = connect_redis(settings)
     if isinstance(redis, RedisCluster):
         await _learn_slots(redis)
@@ -252,6 +255,8 @@ async def build_resources(settings: Settings) -> Resources:
     resources.spawn(resources.show_log.run(), "show-log")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)
+    resources.checkout.refund_max_attempts = settings.refund_max_attempts
+    resources.checkout.sandbox_refuses_refunds = settings.sandbox_refuse_refunds
     resources.spawn(db.relay_forever(), "outbox-relay")
     resources.metrics.watch_media(resources.media.stats)
     resources.metrics.watch_ledger(resources.ledger.health)

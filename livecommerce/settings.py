@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     """A shipped order nobody confirmed is delivered this many days after shipping."""
     order_return_window_days: float = Field(default=7, gt=0)
     """Days after delivery in which a buyer may return an order without a reason."""
+    refund_max_attempts: int = Field(default=5, ge=1)
+    """Times the refund loop asks a provider for one refund before marking it failed
+    (the merchant sees it and may retry)."""
+    sandbox_refuse_refunds: bool = False
+    """Test switch: the sandbox providers refuse every refund."""
     order_retention_days: int = Field(default=3 * 365, ge=1)
     """How long orders, payments, refunds and their audit rows are kept. The app never
     deletes them; this is the promise for a purge job run outside normal operations."""
@@ -198,6 +203,9 @@ class Settings(BaseSettings):
     test_crash_after_commit: str = ""
     """Test hook, never for production: exit the process right after committing an event
     of this type, before it is published (the outbox crash test)."""
+    test_crash_after_payout: bool = False
+    """Test hook: the process dies right after a provider paid a refund, before the
+    settle commit (the refund crash test)."""
 
     def node_public_url(self) -> str:
         return self.public_url.rstrip("/") or f"http://{self.host}:{self.port}"

@@ -22,8 +22,9 @@ def build_groups(
     """The Redis seat gate in the scaled shape, the in-process one in the embedded one;
     hooked into the order path. Its timer is ``closing.run_groups``."""
     gate: SeatGate = RedisSeatGate(redis, keys) if redis is not None else MemorySeatGate()
+    providers = build_providers(refuse_refunds=settings.sandbox_refuse_refunds)
     desk = GroupDesk(
-        checkout, gate, build_providers(), default_duration=timedelta(hours=settings.group_hours),
+        checkout, gate, providers, default_duration=timedelta(hours=settings.group_hours),
         sweep_interval=settings.group_sweep_seconds,
     )  # fmt: skip
     install(desk)

@@ -5,8 +5,10 @@ against the database: it exists, it is of the merchant's products, it may go to
 ``shipped``); one bad row and nothing is shipped, and the answer lists every bad row
 with its line and a stable code. A clean file is applied in batches, each one
 transaction claiming its orders with the same conditional update as
-``fulfilment.ship`` (``WHERE status = 'paid'``), writing the same audit rows and
-emitting the same events, in a few statements instead of a few per order. An order
+``fulfilment.ship`` (``WHERE status = 'paid'``), writing the same audit rows, in a few
+statements instead of a few per order. Each buyer hears ``order.updated`` as from a
+single shipment; the merchant hears one ``orders.shipped`` per batch and room instead
+of an ``order.moved`` per order. An order
 that moves between the check and its batch (the buyer's payment refunded meanwhile) is
 not shipped and is reported in ``skipped``; every other order is.
 
@@ -26,7 +28,7 @@ from typing import Any
 from sqlalchemy import case, insert, select, update
 
 from livecommerce.errors import BadShipmentFile, RowError
-from livecommerce.orders.events import OrderMoved
+from livecommerce.orders.events import OrdersShipped
 from livecommerce.orders.fulfilment import MAX_CARRIER, MAX_TRACKING
 from livecommerce.orders.lifecycle import OrderStatus, can_transition
 from livecommerce.orders.views import order_news
@@ -184,15 +186,15 @@ async def _ship_batch(
         for oid, *_ in moved
     ]  # fmt: skip
     await uow.session.execute(insert(OrderAudit), audit)
+    by_room: dict[int, list[int]] = {}
     for oid, room_id, buyer_id, sale_id in moved:
         if room_id is None:
             continue
         uow.emit_to(room_id, buyer_id, order_news(oid, OrderStatus.SHIPPED.value, sale_id))
-        news = OrderMoved(
-            order_id=oid, from_status=OrderStatus.PAID.value,
-            to_status=OrderStatus.SHIPPED.value, actor="merchant", reason=REASON,
-        )  # fmt: skip
-        uow.emit_to(room_id, merchant_id, news)
+        by_room.setdefault(room_id, []).append(oid)
+    for room_id, ids in by_room.items():
+        summary = OrdersShipped(order_ids=ids, actor="merchant", reason=REASON)
+        uow.emit_to(room_id, merchant_id, summary)
     return {oid for oid, *_ in moved}
 
 

@@ -48,6 +48,9 @@ class Checkout:
     """A shipment nobody confirmed is delivered this long after shipping."""
     return_window: timedelta = timedelta(days=7)
     """How long after delivery a buyer may return without a reason."""
+    refund_max_attempts: int = 5
+    """Provider refusals of one refund before the retry loop marks it failed."""
+    sandbox_refuses_refunds: bool = False
     # Stock can come back on another node (an expired order); a short-lived mark means
     # a reopened sale is buyable here again within about a second (``sold_out``).
     sold_out_ttl: float = 1.0

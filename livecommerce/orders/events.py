@@ -32,6 +32,19 @@ class OrderMoved(RoomEvent):
     reason: str
 
 
+class OrdersShipped(RoomEvent):
+    """Orders of the merchant's products went ``paid -> shipped`` together (one batch of
+    a bulk shipping upload), for the merchant: one event for the batch instead of an
+    ``order.moved`` each. The buyers still hear ``order.updated`` each. Durable."""
+
+    type = "orders.shipped"
+    delivery = Delivery.PRIVATE
+    durable = True
+    order_ids: list[int]
+    actor: str
+    reason: str
+
+
 class OrdersPlaced(RoomEvent):
     """How many orders a sale took since the last news tick ("N people just bought").
 

@@ -13,8 +13,10 @@
                                               │      ↓                       │
                                               └─ partially_refunded ─────────┘
 
-A paid group-buy seat whose group failed (or that its buyer left before the group
-filled) goes ``paid -> refunding`` with its refund work item: it was never shipped.
+``paid -> refunding`` is a refund before shipping, with its refund work item for every
+unit: a paid group-buy seat whose group failed (or that its buyer left before the group
+filled), or the merchant cancelling a paid order they cannot ship
+(``orders.cancellation``). Once shipped, only the buyer's return leads back.
 
 ``refunding`` is the merchant's approval with the money still on its way: the refund is
 a durable work item (``orders.refunds``) and the order leaves ``refunding`` only when
@@ -80,6 +82,9 @@ RESERVING: tuple[str, ...] = (S.PENDING_PAYMENT.value, S.PAID.value)
 
 RETURNABLE: frozenset[OrderStatus] = frozenset({S.DELIVERED, S.PARTIALLY_REFUNDED})
 """States from which the buyer may ask for a return (inside the window)."""
+
+MERCHANT_CANCELLABLE: frozenset[OrderStatus] = frozenset({S.PAID})
+"""States from which the merchant may cancel an order (refunding it in full)."""
 
 SETTLING: frozenset[OrderStatus] = frozenset({S.DELIVERED, S.PARTIALLY_REFUNDED, S.REFUND_REJECTED})
 """States that become ``completed`` when the return window closes."""

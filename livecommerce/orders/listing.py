@@ -10,7 +10,7 @@ export never carries the buyer's full number.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from livecommerce.accounts.addresses import shipping_dict
 from livecommerce.errors import InvalidInput
 from livecommerce.orders.lifecycle import OrderStatus
+from livecommerce.orders.refunds import FAILED
 from livecommerce.orders.views import OrderView
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import Order, OrderAddress, Product, Refund, User
@@ -56,10 +57,12 @@ class MerchantOrder:
     buyer: str
     product_title: str
     address: dict[str, str] | None
+    refund_failed: bool = False
+    """The provider kept refusing this order's refund: the merchant may retry it."""
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.order.as_dict(), "buyer": self.buyer, "product_title": self.product_title,
-                "address": self.address}  # fmt: skip
+                "address": self.address, "refund_failed": self.refund_failed}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +143,22 @@ async def order_page(
     )
     total = await session.scalar(count) or 0
     more = len(found) > limit
-    page = found[:limit]
+    page = await _with_failed_refunds(session, found[:limit])
     return OrderPage(page, total, page[-1].order.id if more and page else None)
+
+
+async def _with_failed_refunds(
+    session: AsyncSession, page: list[MerchantOrder]
+) -> list[MerchantOrder]:
+    waiting = [row.order.id for row in page if row.order.status == OrderStatus.REFUNDING]
+    if not waiting:
+        return page
+    failed = set(
+        await session.scalars(
+            select(Refund.order_id).where(Refund.order_id.in_(waiting), Refund.status == FAILED)
+        )
+    )
+    return [replace(row, refund_failed=row.order.id in failed) for row in page]
 
 
 async def export_orders(db: Database, f: OrderFilter) -> AsyncIterator[list[MerchantOrder]]:

@@ -53,6 +53,11 @@ class Payout:
     confirmed: bool  # False: the provider's signed refund webhook confirms it later
 
 
+class RefundRefused(Exception):
+    """The provider said no to a refund (account closed, charge too old): asking again
+    with the same reference is safe, and may keep failing."""
+
+
 class PaymentProvider(Protocol):
     name: str
 
@@ -68,27 +73,37 @@ class SandboxProvider:
     """Takes no money. ``confirm_by_webhook`` makes it behave like a real provider: the
     charge stays pending until someone posts the signed webhook."""
 
-    def __init__(self, *, name: str = "sandbox", confirm_by_webhook: bool = False) -> None:
+    def __init__(
+        self, *, name: str = "sandbox", confirm_by_webhook: bool = False,
+        refuse_refunds: bool = False,
+    ) -> None:  # fmt: skip
         self.name = name
         self.confirm_by_webhook = confirm_by_webhook
+        # A test switch (LIVECOMMERCE_SANDBOX_REFUSE_REFUNDS): every refund is refused,
+        # as a provider does for a closed account.
+        self.refuse_refunds = refuse_refunds
 
     async def charge(self, order: OrderView) -> Charge:
         reference = f"sbx_{order.id}_{secrets.token_hex(6)}"
         return Charge(reference, confirmed=not self.confirm_by_webhook)
 
     async def refund(self, *, reference: str, amount_cents: int) -> Payout:
+        if self.refuse_refunds:
+            raise RefundRefused(f"sandbox refuses refund {reference}")
         return Payout(f"sbx_rf_{reference}", confirmed=not self.confirm_by_webhook)
 
 
-PROVIDERS: dict[str, Callable[[], PaymentProvider]] = {
-    "sandbox": SandboxProvider,
-    "sandbox_webhook": lambda: SandboxProvider(name="sandbox_webhook", confirm_by_webhook=True),
+PROVIDERS: dict[str, Callable[[bool], PaymentProvider]] = {
+    "sandbox": lambda refuse: SandboxProvider(refuse_refunds=refuse),
+    "sandbox_webhook": lambda refuse: SandboxProvider(
+        name="sandbox_webhook", confirm_by_webhook=True, refuse_refunds=refuse
+    ),
 }
 """The providers this build knows, by the name stored on payments and refunds."""
 
 
-def build_providers() -> dict[str, PaymentProvider]:
-    return {name: make() for name, make in PROVIDERS.items()}
+def build_providers(*, refuse_refunds: bool = False) -> dict[str, PaymentProvider]:
+    return {name: make(refuse_refunds) for name, make in PROVIDERS.items()}
 
 
 class WebhookSigner:

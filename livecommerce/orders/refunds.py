@@ -10,6 +10,13 @@ refund is never lost. Settling is one more conditional update (``status`` not ye
 ``succeeded``), in the transaction that moves the order out of ``refunding`` and puts
 the units back on hand, so a repeated confirmation (the provider's webhook retried, a
 slow node finishing late) changes nothing.
+
+A provider may refuse a refund outright (``RefundRefused``) or fail for a while. Each
+claim counts an attempt; once ``max_attempts`` were spent and the provider still says
+no, the retry loop marks the refund ``failed`` and stops asking. The order stays
+``refunding`` and the merchant sees the refund failed (``refund_state``); ``retry``
+puts it back to ``pending`` with the same reference, so a provider that in fact paid
+one of the earlier attempts still pays once.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from livecommerce.catalog.service import return_product_stock
 from livecommerce.errors import IllegalTransition, NotFound
@@ -28,6 +36,7 @@ from livecommerce.orders import transitions
 from livecommerce.orders.lifecycle import OrderStatus, refund_outcome
 from livecommerce.orders.payment import SUCCEEDED as PAYMENT_SUCCEEDED
 from livecommerce.orders.payment import PaymentProvider
+from livecommerce.orders.service import load_merchant_order
 from livecommerce.orders.views import refund_cents
 from livecommerce.storage.db import Database, UnitOfWork
 from livecommerce.storage.models import Order, Payment, Refund, utcnow
@@ -37,8 +46,10 @@ log = logging.getLogger(__name__)
 PENDING = "pending"  # to ask the provider (again, after a lease ran out)
 SENT = "sent"  # the provider took it and confirms by webhook
 SUCCEEDED = "succeeded"  # paid back; the order's units are on hand again
+FAILED = "failed"  # the provider kept refusing; waits for the merchant's retry
 LEASE = timedelta(seconds=30)
 BATCH = 50
+MAX_ATTEMPTS = 5
 
 Providers = Mapping[str, PaymentProvider]
 
@@ -92,8 +103,14 @@ async def claim(db: Database, refund_id: int, *, now: datetime) -> Refund | None
         return await uow.session.get(Refund, refund_id, populate_existing=True)
 
 
-async def pay(db: Database, providers: Providers, refund_id: int, *, now: datetime) -> bool:
-    """Claim the refund, ask its provider, settle or wait for the webhook; True if claimed."""
+async def pay(
+    db: Database, providers: Providers, refund_id: int, *, now: datetime,
+    max_attempts: int | None = None,
+) -> bool:  # fmt: skip
+    """Claim the refund, ask its provider, settle or wait for the webhook; True if claimed.
+
+    A refusal on the ``max_attempts``-th attempt marks the refund failed (None: never,
+    as for the first try right after the approval; the retry loop passes its setting)."""
     refund = await claim(db, refund_id, now=now)
     if refund is None:
         return False
@@ -101,7 +118,15 @@ async def pay(db: Database, providers: Providers, refund_id: int, *, now: dateti
     if provider is None:
         log.error("refund %d: no provider %r on this node", refund.id, refund.provider)
         return True
-    payout = await provider.refund(reference=refund.reference, amount_cents=refund.amount_cents)
+    try:
+        payout = await provider.refund(reference=refund.reference, amount_cents=refund.amount_cents)
+    except Exception as exc:
+        if max_attempts is not None and refund.attempts >= max_attempts:
+            await _mark_failed(db, refund.id, now=now)
+            log.warning("refund %d failed after %d attempts: %s", refund.id, refund.attempts, exc)
+            return True
+        raise
+    db.crash_point_after_payout()
     if payout.confirmed:
         await settle(db, refund.id, provider_reference=payout.reference, now=now)
     else:
@@ -117,6 +142,52 @@ async def _mark_sent(db: Database, refund_id: int, provider_reference: str) -> N
             .values(status=SENT, provider_reference=provider_reference)
             .execution_options(synchronize_session=False)
         )
+
+
+async def _mark_failed(db: Database, refund_id: int, *, now: datetime) -> None:
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Refund)
+            .where(Refund.id == refund_id, Refund.status == PENDING)
+            .values(status=FAILED, leased_until=now)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def retry(
+    db: Database, providers: Providers, *, order_id: int, merchant_id: int,
+    now: datetime | None = None,
+) -> bool:  # fmt: skip
+    """The merchant asks again for the order's failed refund: it is pending again (same
+    reference, attempts from zero) and paid right away; False if none had failed."""
+    at = now or utcnow()
+    async with db.unit_of_work() as uow:
+        await load_merchant_order(uow.session, merchant_id=merchant_id, order_id=order_id)
+        refund_id = await uow.session.scalar(
+            update(Refund)
+            .where(Refund.order_id == order_id, Refund.status == FAILED)
+            .values(status=PENDING, attempts=0, leased_until=at)
+            .returning(Refund.id)
+            .execution_options(synchronize_session=False)
+        )
+    if refund_id is None:
+        return False
+    try:
+        await pay(db, providers, refund_id, now=at)
+    except Exception as exc:  # still pending: the retry loop goes on asking
+        pass_failed(log, f"refund {refund_id} failed again", exc)
+    return True
+
+
+async def refund_state(session: AsyncSession, order_id: int) -> dict[str, object] | None:
+    """The order's latest refund as the merchant sees it, or None if it has none."""
+    refund = await session.scalar(
+        select(Refund).where(Refund.order_id == order_id).order_by(Refund.id.desc()).limit(1)
+    )
+    if refund is None:
+        return None
+    return {"status": refund.status, "attempts": refund.attempts,
+            "amount_cents": refund.amount_cents, "quantity": refund.quantity}  # fmt: skip
 
 
 async def settle(
@@ -173,7 +244,9 @@ async def confirm_by_webhook(
         return fresh, settled
 
 
-async def pay_due(db: Database, providers: Providers, *, now: datetime) -> int:
+async def pay_due(
+    db: Database, providers: Providers, *, now: datetime, max_attempts: int = MAX_ATTEMPTS
+) -> int:
     """Pay every pending refund whose lease is free (a node died, a provider failed)."""
     async with db.read() as session:
         ids = list(
@@ -187,7 +260,7 @@ async def pay_due(db: Database, providers: Providers, *, now: datetime) -> int:
     paid = 0
     for refund_id in ids:
         try:
-            paid += await pay(db, providers, refund_id, now=now)
+            paid += await pay(db, providers, refund_id, now=now, max_attempts=max_attempts)
         except Exception as exc:  # the lease runs out and a later pass retries it
             pass_failed(log, f"refund {refund_id} failed", exc)
     return paid
@@ -195,12 +268,12 @@ async def pay_due(db: Database, providers: Providers, *, now: datetime) -> int:
 
 async def run_refunds(
     db: Database, providers: Providers, *, interval: float = 5.0,
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = utcnow, max_attempts: int = MAX_ATTEMPTS,
 ) -> None:  # fmt: skip
     """Retry refunds left pending, every ``interval`` seconds until the app stops."""
     while True:
         try:
-            await pay_due(db, providers, now=clock())
+            await pay_due(db, providers, now=clock(), max_attempts=max_attempts)
         except Exception as exc:
             pass_failed(log, "refund pass failed", exc)
         await pause(interval)

@@ -46,6 +46,11 @@ def start_order_path(checkout: Checkout, spawn: Spawn, metrics: Metrics | None =
         ),
         "order-fulfilment",
     )  # fmt: skip
-    spawn(run_refunds(checkout.db, build_providers(), clock=checkout.clock), "order-refunds")
+    providers = build_providers(refuse_refunds=checkout.sandbox_refuses_refunds)
+    spawn(
+        run_refunds(checkout.db, providers, clock=checkout.clock,
+                    max_attempts=checkout.refund_max_attempts),
+        "order-refunds",
+    )  # fmt: skip
     spawn(watch_gate(checkout), "stock-gate-watch")
     spawn(checkout.news.run(checkout.db.deliver), "sale-news")

@@ -9,8 +9,22 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from livecommerce.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from livecommerce.orders import fulfilment, history, payment, refunds, returns, service
+from livecommerce.errors import (
+    IllegalTransition,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+from livecommerce.orders import (
+    cancellation,
+    fulfilment,
+    history,
+    payment,
+    refunds,
+    returns,
+    service,
+)
 from livecommerce.orders.views import OrderView
 from livecommerce.routes._fields import RowId, text
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
@@ -45,6 +59,10 @@ class RefundWebhookIn(BaseModel):
     status: str = Field(pattern="^succeeded$")
 
 
+def _providers(resources: ResourcesDep) -> refunds.Providers:
+    return payment.build_providers(refuse_refunds=resources.settings.sandbox_refuse_refunds)
+
+
 def _merchant(caller: CurrentUser) -> int:
     if caller.role not in ("merchant", "admin"):
         raise PermissionDenied("only merchants act on orders of their products")
@@ -69,14 +87,45 @@ async def approve_return(
 ) -> dict[str, Any]:
     """Approve the requested return: the refund is paid through the order's provider."""
     order = await returns.approve_return(
-        resources.db, payment.build_providers(), order_id=order_id,
+        resources.db, _providers(resources), order_id=order_id,
         merchant_id=_merchant(caller), now=resources.checkout.clock(),
     )  # fmt: skip
-    async with resources.db.read() as session:  # the sandbox has settled it by now
-        row = await service.load_merchant_order(
-            session, merchant_id=caller.user_id, order_id=order.id
-        )
+    return await _fresh(resources, caller.user_id, order.id)
+
+
+@router.post("/api/merchant/orders/{order_id}/cancel")
+async def cancel_paid_order(
+    order_id: RowId, body: RejectIn, caller: CurrentUser, resources: ResourcesDep
+) -> dict[str, Any]:
+    """Cancel a paid order of your product before shipping it, saying why: every unit is
+    refunded through the order's provider (409 ``illegal_transition`` once shipped)."""
+    order = await cancellation.cancel_paid_order(
+        resources.db, _providers(resources), order_id=order_id,
+        merchant_id=_merchant(caller), reason=body.reason, now=resources.checkout.clock(),
+    )  # fmt: skip
+    return await _fresh(resources, caller.user_id, order.id)
+
+
+async def _fresh(resources: ResourcesDep, merchant_id: int, order_id: int) -> dict[str, Any]:
+    """The order as it is now: the sandbox settles a refund right after the commit."""
+    async with resources.db.read() as session:
+        row = await service.load_merchant_order(session, merchant_id=merchant_id, order_id=order_id)
         return OrderView.of(row).as_dict()
+
+
+@router.post("/api/merchant/orders/{order_id}/refund/retry")
+async def retry_refund(
+    order_id: RowId, caller: CurrentUser, resources: ResourcesDep
+) -> dict[str, Any]:
+    """Ask the provider again for the order's refund it kept refusing (``refund.status``
+    ``failed`` in the timeline); the same reference, so it never pays twice."""
+    retried = await refunds.retry(
+        resources.db, _providers(resources), order_id=order_id, merchant_id=_merchant(caller),
+        now=resources.checkout.clock(),
+    )  # fmt: skip
+    if not retried:
+        raise IllegalTransition("this order has no failed refund to retry")
+    return await merchant_timeline(order_id, caller, resources)
 
 
 @router.post("/api/merchant/orders/{order_id}/return/reject")
@@ -100,7 +149,8 @@ async def merchant_timeline(
             session, merchant_id=_merchant(caller), order_id=order_id
         )
         return {"order": OrderView.of(order).as_dict(),
-                "timeline": await history.timeline(session, order)}  # fmt: skip
+                "timeline": await history.timeline(session, order),
+                "refund": await refunds.refund_state(session, order.id)}  # fmt: skip
 
 
 @router.post("/api/orders/{order_id}/receipt")

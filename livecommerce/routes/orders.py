@@ -97,7 +97,7 @@ async def pay(
         raise PermissionDenied("the sandbox payment provider is switched off here")
     order, charge = await payment.pay_order(
         resources.checkout,
-        PROVIDERS[name](),
+        PROVIDERS[name](resources.settings.sandbox_refuse_refunds),
         buyer_id=caller.user_id,
         order_id=order_id,
         address_id=body.address_id if body else None,

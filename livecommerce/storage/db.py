@@ -35,7 +35,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from livecommerce.errors import Unavailable
 from livecommerce.events.base import Emitted, RoomEvent
 from livecommerce.storage import outbox, sqlite_driver
-from livecommerce.storage.models import EventOutbox, utcnow
+from livecommerce.storage.models import utcnow
 from livecommerce.storage.outage import outages_unavailable
 from livecommerce.supervisor import pause
 
@@ -58,7 +58,10 @@ class UnitOfWork:
         self.session = session
         self._hooks: list[AfterCommit] = []
         self.events: list[Emitted] = []
-        self._rows: list[tuple[int, EventOutbox]] = []
+        # Durable events wait here as (index in events, row) and are written together
+        # just before the commit (write_outbox); their ids once written.
+        self._rows: list[tuple[int, dict[str, Any]]] = []
+        self._outbox_ids: dict[int, int] = {}
 
     def after_commit(self, hook: AfterCommit) -> None:
         self._hooks.append(hook)
@@ -73,16 +76,20 @@ class UnitOfWork:
 
     def _collect(self, emitted: Emitted) -> None:
         if emitted.durable:
-            row = outbox.row_of(emitted, utcnow())
-            self.session.add(row)
-            self._rows.append((len(self.events), row))
+            self._rows.append((len(self.events), outbox.row_of(emitted, utcnow())))
         self.events.append(emitted)
 
+    async def write_outbox(self) -> None:
+        """Write the durable events' outbox rows, in the transaction, in one statement."""
+        rows, self._rows = self._rows, []
+        ids = await outbox.write(self.session, [row for _, row in rows])
+        self._outbox_ids.update(zip((index for index, _ in rows), ids, strict=True))
+
     def committed_events(self) -> list[Emitted]:
-        """The events, with their outbox ids (known once the commit flushed the rows)."""
+        """The events, with their outbox ids (known once ``write_outbox`` ran)."""
         events = list(self.events)
-        for index, row in self._rows:
-            events[index] = dataclasses.replace(events[index], outbox_id=row.id)
+        for index, row_id in self._outbox_ids.items():
+            events[index] = dataclasses.replace(events[index], outbox_id=row_id)
         return events
 
     async def run_hooks(self) -> None:
@@ -106,11 +113,17 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, crash_after_commit: str = "") -> None:
+    def __init__(
+        self, url: str, *, pool_size: int = 20, crash_after_commit: str = "",
+        crash_after_payout: bool = False,
+    ) -> None:  # fmt: skip
         self.url = url
         # Test hook: the process dies right after committing an event of this type,
         # before publishing it, as a node would in a power cut (the outbox test).
         self._crash_after_commit = crash_after_commit
+        # Test hook: the process dies right after a provider paid a refund, before the
+        # settle commit (orders.refunds calls crash_point).
+        self._crash_after_payout = crash_after_payout
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
@@ -140,10 +153,16 @@ class Database:
                 uow = UnitOfWork(session)
                 async with session.begin():
                     yield uow
+                    await uow.write_outbox()
         finally:
             _in_unit_of_work.reset(token)
         await self.deliver(uow.committed_events())
         await uow.run_hooks()
+
+    def crash_point_after_payout(self) -> None:
+        """Die here, as in a power cut, if the refund crash test asked for it."""
+        if self._crash_after_payout:
+            os._exit(70)
 
     async def deliver(self, events: Sequence[Emitted]) -> None:
         """Hand committed events to the sink; forget the outbox rows it took.

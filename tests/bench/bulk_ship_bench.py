@@ -1,7 +1,9 @@
 """Bulk shipping benchmark: chat latency in a live room while one CSV ships N orders.
 
-Each run starts a fresh node in the embedded shape (SQLite: its write lock is what a
-batch of shipments and the room's chat contend for),
+Each run starts a fresh node, in the embedded shape by default (SQLite: its write lock
+is what a batch of shipments and the room's chat contend for) or, with
+``--database-url`` (and ``--redis-url``), in the scaled shape on a fresh PostgreSQL
+database beside the one given; it
 seeds one merchant with ``--orders`` paid orders, and drives the room with
 ``livecommerce loadtest fanout`` (viewers, chatters, publish-to-receipt latency). The
 baseline run only chats; the import run uploads the shipping CSV to
@@ -10,11 +12,15 @@ measured room first, so their ``order.updated`` and ``order.moved`` events share
 fan-out. Prints both p99s and how long the import took.
 
     python -m tests.bench.bulk_ship_bench --orders 10000 --viewers 500 --chat-rate 20 --duration 20
+    python -m tests.bench.bulk_ship_bench \
+        --database-url postgresql+asyncpg://postgres@127.0.0.1/test \
+        --redis-url redis://127.0.0.1:6379/0
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import subprocess
 import sys
@@ -26,16 +32,29 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, insert, select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from livecommerce.storage.models import Order, Room
+from tests import services
 from tests.servers import Server, start_server
 
 PASSWORD = "bench-password"
 
 
-def _sync_url(url: str) -> str:
-    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+async def _insert_orders(database_url: str, rows: list[dict[str, Any]]) -> list[int]:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            ids: list[int] = []
+            for start in range(0, len(rows), 1000):
+                written = await conn.execute(
+                    insert(Order).returning(Order.id), rows[start : start + 1000]
+                )
+                ids += [row.id for row in written]
+            return ids
+    finally:
+        await engine.dispose()
 
 
 def _seed(server: Server, database_url: str, orders: int) -> tuple[str, list[int]]:
@@ -59,28 +78,29 @@ def _seed(server: Server, database_url: str, orders: int) -> tuple[str, list[int
     ]  # fmt: skip
     if not rows:
         return tokens["merchant"][0], []
-    engine = create_engine(_sync_url(database_url))
-    with engine.begin() as conn:
-        ids = [row.id for row in conn.execute(insert(Order).returning(Order.id), rows)]
-    engine.dispose()
-    return tokens["merchant"][0], ids
+    return tokens["merchant"][0], asyncio.run(_insert_orders(database_url, rows))
+
+
+async def _live_room(database_url: str, ids: list[int], wait: float) -> int:
+    engine = create_async_engine(database_url)
+    deadline = time.monotonic() + wait
+    try:
+        while time.monotonic() < deadline:
+            async with engine.begin() as conn:
+                room_id = await conn.scalar(select(Room.id).where(Room.status == "live"))
+                if room_id is not None:
+                    moving = update(Order).where(Order.id.in_(ids)).values(room_id=room_id)
+                    await conn.execute(moving)
+                    return int(room_id)
+            await asyncio.sleep(0.2)
+    finally:
+        await engine.dispose()
+    raise RuntimeError("the load generator never opened a live room")
 
 
 def _into_live_room(database_url: str, ids: list[int], timeout: float = 60.0) -> int:
     """Wait for the load generator's live room, then move the orders into it."""
-    engine = create_engine(_sync_url(database_url))
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            with engine.begin() as conn:
-                room_id = conn.scalar(select(Room.id).where(Room.status == "live"))
-                if room_id is not None:
-                    conn.execute(update(Order).where(Order.id.in_(ids)).values(room_id=room_id))
-                    return int(room_id)
-            time.sleep(0.2)
-    finally:
-        engine.dispose()
-    raise RuntimeError("the load generator never opened a live room")
+    return asyncio.run(_live_room(database_url, ids, timeout))
 
 
 def _fanout(server: Server, args: argparse.Namespace) -> subprocess.Popen[str]:
@@ -115,9 +135,29 @@ def _upload(server: Server, token: str, ids: list[int], result: dict[str, Any]) 
 
 
 def _run(args: argparse.Namespace, log_dir: Path, run: str) -> dict[str, Any]:
-    database_url = f"sqlite+aiosqlite:///{log_dir / f'{run}.db'}"
-    env = {"LIVECOMMERCE_DATABASE_URL": database_url, "LIVECOMMERCE_SECRET_KEY": "bench",
+    env = {"LIVECOMMERCE_SECRET_KEY": "bench",
            "LIVECOMMERCE_WS_PER_ADDRESS": str(args.viewers + 100)}  # fmt: skip
+    if args.database_url:
+        database_url = services.run_in_thread(services.create_postgres_database(args.database_url))
+    else:
+        database_url = f"sqlite+aiosqlite:///{log_dir / f'{run}.db'}"
+    env["LIVECOMMERCE_DATABASE_URL"] = database_url
+    if args.redis_url:
+        env["LIVECOMMERCE_REDIS_URL"] = args.redis_url
+        env["LIVECOMMERCE_REDIS_PREFIX"] = prefix = services.redis_prefix()
+    try:
+        return _measure(args, log_dir, run, env)
+    finally:
+        if args.database_url:
+            services.run_in_thread(services.drop_postgres_database(args.database_url, database_url))
+        if args.redis_url:
+            services.run_in_thread(services.delete_prefix(args.redis_url, prefix))
+
+
+def _measure(
+    args: argparse.Namespace, log_dir: Path, run: str, env: dict[str, str]
+) -> dict[str, Any]:
+    database_url = env["LIVECOMMERCE_DATABASE_URL"]
     server = start_server(env, log_dir, port=args.port)
     try:
         token, ids = _seed(server, database_url, args.orders if run == "import" else 0)
@@ -145,6 +185,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of chat per run")
     parser.add_argument("--delay", type=float, default=3.0, help="chat seconds before the import")
     parser.add_argument("--port", type=int, default=None, help="the node's port (default: free)")
+    parser.add_argument(
+        "--database-url",
+        default="",
+        help="a PostgreSQL URL: each run gets a fresh database beside it",
+    )
+    parser.add_argument("--redis-url", default="", help="Redis for the scaled shape")
     args = parser.parse_args()
     log_dir = Path(tempfile.mkdtemp(prefix="lc-bulk-ship-"))
     results = {run: _run(args, log_dir, run) for run in ("baseline", "import")}

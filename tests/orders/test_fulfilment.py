@@ -15,7 +15,7 @@ from livecommerce.errors import (
     ReturnTooMany,
     ReturnWindowClosed,
 )
-from livecommerce.orders import fulfilment, returns
+from livecommerce.orders import bulk_ship, fulfilment, returns
 from livecommerce.storage.models import Product, User
 from tests.orders._after_payment import (
     WINDOW,
@@ -152,3 +152,23 @@ async def test_returns_close_with_the_window_and_for_excluded_products(world: Wo
     fresh = await delivered_order(world, buyer, "fresh")
     with pytest.raises(ReturnExcluded):
         await ask_return(world, buyer, fresh, 1)
+
+
+async def test_a_bulk_upload_tells_each_buyer_and_the_merchant_once_a_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five orders in batches of two: each buyer hears order.updated for their order;
+    the merchant hears one orders.shipped per batch naming its orders, no order.moved."""
+    monkeypatch.setattr(bulk_ship, "BATCH", 2)
+    ids = [await paid_order(world, buyer, f"b{buyer}", 1) for buyer in world.buyer_ids]
+    world.events.private.clear()
+    csv = "order_id,carrier,tracking_number\n" + "".join(f"{i},SF,T{i}\n" for i in ids)
+    done = await bulk_ship.ship_csv(world.db, merchant_id=world.merchant_id, data=csv.encode())
+    assert (done.shipped, done.skipped) == (len(ids), [])
+    private = world.events.private
+    buyers = {(u, d["order_id"]) for _, u, t, d in private if t == "order.updated"}
+    assert buyers == set(zip(world.buyer_ids, ids, strict=True))
+    merchant = [(t, d) for _, u, t, d in private if u == world.merchant_id]
+    assert [t for t, _ in merchant] == ["orders.shipped"] * 3
+    assert [d["order_ids"] for _, d in merchant] == [ids[0:2], ids[2:4], ids[4:]]
+    assert {(await order_row(world, i)).status for i in ids} == {"shipped"}

@@ -1,5 +1,6 @@
-"""After payment in a real Chromium: the merchant ships, the buyer confirms receipt and
-asks for a return, the merchant approves, the buyer sees the refund; in zh and en."""
+"""Orders in a real Chromium: the buyer buys and pays in the live room's buy sheet, the
+merchant ships, the buyer confirms receipt and asks for a return, the merchant
+approves, the buyer sees the refund; in zh and en."""
 
 from __future__ import annotations
 
@@ -24,25 +25,38 @@ def text(key: str, lang: str) -> str:
     return value
 
 
-async def paid_order(server: Server) -> tuple[Account, Account]:
+async def live_show(server: Server) -> tuple[Account, Account, int]:
+    """A merchant's live show with one shelf product, and a buyer with two addresses."""
     async with httpx.AsyncClient(base_url=server.url) as api:
         shop = await signup(api, "teashop", "merchant")
         host = await signup(api, "anchor", "host")
         pid = (await product(api, shop, "Longjing tea", stock=10))["id"]
         rid = (await room(api, shop, host, [pid]))["id"]
+        assert (await api.post(f"/api/rooms/{rid}/start", headers=host.headers)).is_success
         bob = await signup(api, "bob")
         await address(api, bob)
-        api.cookies.clear()
-        headers = {**bob.headers, "Idempotency-Key": "k1"}
-        placed = await api.post(
-            f"/api/rooms/{rid}/products/{pid}/orders", json={"quantity": 2}, headers=headers
-        )
-        assert placed.status_code == 201, placed.text
-        paid = await api.post(
-            f"/api/orders/{placed.json()['id']}/pay", json={}, headers=bob.headers
-        )
-        assert paid.json()["status"] == "paid", paid.text
-    return shop, bob
+        await address(api, bob, detail="9 Office Park", is_default=False)
+    return shop, bob, rid
+
+
+async def buy_and_pay_in_the_room(page: Page, room_id: int, lang: str) -> None:
+    """Two units from the shelf's buy sheet, shipped to the address picked there."""
+    await page.goto(f"/rooms/{room_id}")
+    await page.get_by_test_id("shelf-btn").click()
+    await page.get_by_test_id("shelf-buy").first.click()
+    sheet = page.get_by_test_id("buy-sheet")
+    await expect(sheet).to_contain_text("Longjing tea")
+    await sheet.locator('button[aria-label="+"]').click()
+    await expect(sheet.get_by_test_id("buy-quantity")).to_have_text("2")
+    await sheet.get_by_test_id("buy-confirm").click()
+    await expect(sheet.get_by_test_id("buy-pay")).to_be_visible()
+    await expect(sheet.get_by_test_id("address-chosen")).to_contain_text("1 Nanjing Rd")
+    await sheet.get_by_test_id("address-change").click()
+    await sheet.get_by_test_id("address-option").filter(has_text="Office Park").click()
+    await expect(sheet.get_by_test_id("address-chosen")).to_contain_text("9 Office Park")
+    await shot(page, f"orders-buy-sheet-{lang}", full_page=False)
+    await sheet.get_by_test_id("buy-pay").click()
+    await expect(sheet.get_by_test_id("buy-result")).to_contain_text(text("buy.paid", lang))
 
 
 async def as_user(
@@ -56,10 +70,12 @@ async def as_user(
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 async def test_ship_receive_return_refund(browser: Browser, server: Server, lang: str) -> None:
-    """The whole after-payment path through the two pages, with its timeline."""
-    shop, bob = await paid_order(server)
+    """Buy and pay in the live room's buy sheet (picking the address), then the whole
+    after-payment path through the console and the orders page, with its timeline."""
+    shop, bob, room_id = await live_show(server)
     merchant_ctx, console = await as_user(browser, server, shop, lang)
     buyer_ctx, orders = await as_user(browser, server, bob, lang)
+    await buy_and_pay_in_the_room(orders, room_id, lang)
 
     await console.goto("/console")
     row = console.get_by_test_id("order-row")
@@ -69,6 +85,8 @@ async def test_ship_receive_return_refund(browser: Browser, server: Server, lang
     await expect(row.get_by_test_id("order-row-status")).to_have_text(
         text("orders.status_shipped", lang)
     )
+
+    await expect(row).to_contain_text("9 Office Park")
 
     await orders.goto("/orders")
     card = orders.get_by_test_id("order-card")
@@ -108,5 +126,33 @@ async def test_ship_receive_return_refund(browser: Browser, server: Server, lang
         await expect(timeline.locator(f'li[data-step="{step}"]')).to_have_count(1)
     await expect(card.get_by_test_id("order-refunded")).to_be_visible()
     await shot(orders, f"orders-refunded-{lang}")
+    await merchant_ctx.close()
+    await buyer_ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["zh"])
+async def test_the_merchant_cancels_a_paid_order(
+    browser: Browser, server: Server, lang: str
+) -> None:
+    """Bought and paid in the room; the console's cancel with a reason refunds it whole,
+    and the buyer's orders page says refunded."""
+    shop, bob, room_id = await live_show(server)
+    merchant_ctx, console = await as_user(browser, server, shop, lang)
+    buyer_ctx, orders = await as_user(browser, server, bob, lang)
+    await buy_and_pay_in_the_room(orders, room_id, lang)
+    await console.goto("/console")
+    row = console.get_by_test_id("order-row")
+    await row.get_by_test_id("cancel-reason").fill("缺货")
+    await shot(console, f"orders-console-cancel-{lang}")
+    await row.get_by_test_id("order-cancel").click()
+    await expect(row.get_by_test_id("order-row-status")).to_have_text(
+        text("orders.status_refunded", lang)
+    )
+    await orders.goto("/orders")
+    card = orders.get_by_test_id("order-card")
+    await expect(card.get_by_test_id("order-status")).to_have_text(
+        text("orders.status_refunded", lang)
+    )
+    await expect(card.get_by_test_id("order-refunded")).to_be_visible()
     await merchant_ctx.close()
     await buyer_ctx.close()
