@@ -14,12 +14,9 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── BadReferralCode       invalid_referral_code
     │   │   └── ReferralCodeExpired  referral_code_expired
     │   ├── BadShipmentFile       bad_shipment_file  (carries the bad rows)
-    │   ├── DrawDurationOutOfRange draw_duration_out_of_range
-    │   ├── DrawConditionUnavailable draw_condition_unavailable
-    │   ├── PrizeNotOnShelf       prize_not_on_shelf
-    │   ├── PrizeOverCap          prize_over_cap
-    │   ├── FollowSelf            follow_self
-    │   ├── NotFollowable         not_followable
+    │   ├── DrawDurationOutOfRange, DrawConditionUnavailable, PrizeNotOnShelf, PrizeOverCap
+    │   │                         draw_duration_out_of_range, ..., prize_over_cap
+    │   ├── FollowSelf, NotFollowable  follow_self, not_followable
     │   └── WebhookUrlRefused     webhook_url_refused
     ├── NotAuthenticated          not_authenticated
     │   └── BadCredentials        bad_credentials
@@ -42,29 +39,19 @@ tables and nowhere else; pages show the text ``error.<code>`` (``page_key``) fro
     │   ├── ProductOnShelf        product_on_shelf
     │   ├── ProductInDeal         product_in_deal
     │   ├── TooManyAddresses      too_many_addresses
-    │   ├── SaleNotLive           sale_not_live    (base of the three below)
-    │   │   ├── SaleNotStarted    sale_not_started
-    │   │   ├── SaleEnded         sale_ended
-    │   │   └── SaleCancelled     sale_cancelled
+    │   ├── SaleNotLive           sale_not_live    (base of Sale{NotStarted, Ended,
+    │   │                         Cancelled}: sale_not_started, sale_ended, sale_cancelled)
     │   ├── KeyReused             idempotency_key_reused
-    │   ├── ReturnWindowClosed    return_window_closed
-    │   ├── ReturnExcluded        return_excluded
-    │   ├── ReturnTooMany         return_too_many
+    │   ├── Return{WindowClosed, Excluded, TooMany}  return_window_closed, ...
     │   ├── AlreadyRefunded       already_refunded
     │   ├── ShowNotUpcoming       show_not_upcoming
     │   ├── CouponRefused         coupon_refused   (base of Coupon{Exhausted, Limit, Closed,
     │   │                         Expired, Used, NotEligible, NotApplicable, BelowMinimum,
     │   │                         NotStackable}: coupon_exhausted, coupon_limit_reached, ...)
-    │   ├── GiftOverCap           gift_over_cap
-    │   ├── GiftDailyLimit        gift_daily_limit
-    │   ├── GiftMonthlyLimit      gift_monthly_limit
-    │   ├── InsufficientBalance   insufficient_balance
-    │   ├── HostGiftMuted         host_gift_muted
-    │   ├── AwaitingGroup         awaiting_group
-    │   ├── GroupFull             group_full
-    │   ├── GroupClosed           group_closed
-    │   ├── GroupExpired          group_expired
-    │   ├── AlreadyInGroup        already_in_group
+    │   ├── Gift{OverCap, DailyLimit, MonthlyLimit}, InsufficientBalance, HostGiftMuted
+    │   │                         gift_over_cap, gift_daily_limit, gift_monthly_limit, ...
+    │   ├── AwaitingGroup, Group{Full, Closed, Expired}, AlreadyInGroup
+    │   │                         awaiting_group, group_full, group_closed, ...
     │   ├── SelfReferral          self_referral
     │   ├── DrawActive            draw_active
     │   └── ClaimExpired          claim_expired
