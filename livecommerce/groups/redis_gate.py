@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from redis.typing import EncodableT, FieldT
 
-from livecommerce.errors import Unavailable
 from livecommerce.groups import _gate_lua
 from livecommerce.groups.gate import GroupRef, GroupState, OfferState, Seat, SeatResult
 from livecommerce.storage.keys import Keys
+from livecommerce.storage.redis_gate import micros, reachable, text
 
 # Late releases (an order expiring after the deadline) still find a group's keys; an
 # offer's keys are reloaded from the database whenever they are missing.
 RETENTION = timedelta(days=1)
 OFFER_RETENTION = timedelta(days=7)
-
-
-def _micros(at: datetime) -> int:
-    return (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-@contextmanager
-def _reachable() -> Iterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise Unavailable("the seat gate is unreachable") from exc
+UNREACHABLE = "the seat gate is unreachable"
 
 
 class RedisSeatGate:
@@ -59,7 +41,7 @@ class RedisSeatGate:
             "stock": offer.stock, "sold": offer.sold, "limit": offer.per_user_limit,
         }  # fmt: skip
         held: dict[FieldT, EncodableT] = {b: n for b, n in offer.buyers.items() if n}
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(name, buyers)
                 pipe.hset(name, mapping=fields)
@@ -73,13 +55,13 @@ class RedisSeatGate:
         _, _, name, members = self._names(group.ref)
         fields: dict[FieldT, EncodableT] = {
             "size": group.size, "taken": len(group.members),
-            "expires": _micros(group.expires_at), "open": 1 if group.open else 0,
+            "expires": micros(group.expires_at), "open": 1 if group.open else 0,
         }  # fmt: skip
         seats: dict[FieldT, EncodableT] = {}
         for buyer, (key, units) in group.members.items():
             seats[f"b:{buyer}"], seats[f"u:{buyer}"] = key, units
         expire_at = max(group.expires_at, datetime.now(UTC)) + RETENTION
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(name, members)
                 pipe.hset(name, mapping=fields)
@@ -92,17 +74,17 @@ class RedisSeatGate:
     async def join(
         self, ref: GroupRef, *, buyer_id: int, key: str, quantity: int, now: datetime
     ) -> SeatResult:
-        args: list[EncodableT] = [buyer_id, key, quantity, _micros(now)]
-        with _reachable():
+        args: list[EncodableT] = [buyer_id, key, quantity, micros(now)]
+        with reachable(UNREACHABLE):
             outcome, left = await self._join(keys=self._names(ref), args=args)
-        return SeatResult(Seat(_text(outcome)), int(left))
+        return SeatResult(Seat(text(outcome)), int(left))
 
     async def release(self, ref: GroupRef, *, buyer_id: int) -> int:
-        with _reachable():
+        with reachable(UNREACHABLE):
             return int(await self._release(keys=self._names(ref), args=[buyer_id]))
 
     async def close(self, ref: GroupRef) -> None:
         name = self._keys.group_gate(ref.room_id, ref.group_id)
-        with _reachable():
+        with reachable(UNREACHABLE):
             if await self._redis.exists(name):
                 await self._redis.hset(name, "open", 0)

@@ -10,17 +10,13 @@ and tests stay exact.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import NoScriptError, RedisError
 from redis.typing import EncodableT, FieldT
 
 from livecommerce.coalesce import Coalescer
@@ -35,36 +31,22 @@ from livecommerce.orders.gate import (
     check_request,
 )
 from livecommerce.storage.keys import Keys
+from livecommerce.storage.redis_gate import (
+    ScriptCall,
+    from_micros,
+    micros,
+    reachable,
+    run_scripts,
+    text,
+)
 
 # How long a sale's gate keys outlive its window: late releases (orders expiring after
 # the end) still find them, and Redis does not keep old sales forever.
 DEFAULT_RETENTION = timedelta(days=1)
 RESERVES_PER_PIPELINE = 512
+UNREACHABLE = "the stock gate is unreachable"
 
-ScriptCall = tuple[list[str], list[EncodableT]]  # keys, arguments
 Reply = list[Any]  # the RESERVE script's {outcome, remaining, units}
-
-
-def _micros(at: datetime) -> int:
-    return (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
-def _from_micros(value: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=value)
-
-
-def _text(value: bytes | str) -> str:
-    # The client may or may not have been built with decode_responses=True.
-    return value.decode() if isinstance(value, bytes) else value
-
-
-@contextmanager
-def _reachable() -> Iterator[None]:
-    """Turn any Redis failure into ``Unavailable`` so the order path can fall back."""
-    try:
-        yield
-    except RedisError as exc:
-        raise Unavailable("the stock gate is unreachable") from exc
 
 
 class RedisGate:
@@ -92,7 +74,7 @@ class RedisGate:
         # Measured from the wall clock too: a sale loaded after its end (a late
         # reconciliation, a test with fixed dates) must not vanish on arrival.
         expire_at = max(sale.ends_at, datetime.now(UTC)) + self._retention
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(gate, buyers, keys)
                 pipe.hset(gate, mapping=_gate_fields(sale))
@@ -110,63 +92,39 @@ class RedisGate:
         self, ref: SaleRef, *, buyer_id: int, key: str, quantity: int, now: datetime
     ) -> GateResult:
         check_request(key, quantity)
-        args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", quantity, _micros(now)]
+        args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", quantity, micros(now)]
         call = (self._sale_keys(ref), args)
-        with _reachable():
+        with reachable(UNREACHABLE):
             outcome, remaining, units = await self._reserves.submit(None, call, self._reserve_many)
-        return GateResult(Outcome(_text(outcome)), int(remaining), int(units))
+        return GateResult(Outcome(text(outcome)), int(remaining), int(units))
 
     async def _reserve_many(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
-        """One pipeline of reservations; each answers with its reply or its own error."""
-        try:
-            replies = await self._pipeline(calls)
-            # A Redis that restarted has forgotten the script; those calls did not run.
-            lost = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-            if lost:
-                self._reserve.sha = await self._redis.script_load(self._reserve.script)
-                again = await self._pipeline([calls[i] for i in lost])
-                for i, reply in zip(lost, again, strict=True):
-                    replies[i] = reply
-        except RedisError as exc:
-            return [exc] * len(calls)
-        return replies
-
-    async def _pipeline(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
-        sha = self._reserve.sha
-        if isinstance(self._redis, RedisCluster):
-            # A cluster pipeline refuses scripts: each call goes to its slot's master.
-            sent = (self._redis.evalsha(sha, len(keys), *keys, *args) for keys, args in calls)
-            return list(await asyncio.gather(*sent, return_exceptions=True))
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                pipe.evalsha(sha, len(keys), *keys, *args)
-            replies: list[Reply | Exception] = await pipe.execute(raise_on_error=False)
-        return replies
+        return await run_scripts(self._redis, self._reserve, calls)
 
     async def held(self, ref: SaleRef, *, buyer_id: int, key: str) -> int | None:
         name = self._keys.sale_keys(ref.room_id, ref.sale_id)
-        with _reachable():
+        with reachable(UNREACHABLE):
             value = await self._redis.hget(name, f"{buyer_id}:{key}")
-        return None if value is None else int(_text(value))
+        return None if value is None else int(text(value))
 
     async def holders(self, ref: SaleRef, *, known: str | None) -> Holders | None:
         gate, _, keys = self._sale_keys(ref)
-        with _reachable():
+        with reachable(UNREACHABLE):
             reply = await self._holders(keys=[gate, keys], args=[known or ""])
         if not reply:
             return None
-        quantity, sold, version = int(reply[0]), int(reply[1]), _text(reply[2])
-        held = frozenset(_buyer_key(_text(f)) for f in reply[3]) if len(reply) > 3 else None
+        quantity, sold, version = int(reply[0]), int(reply[1]), text(reply[2])
+        held = frozenset(_buyer_key(text(f)) for f in reply[3]) if len(reply) > 3 else None
         return Holders(quantity, sold, version, held)
 
     async def release(self, ref: SaleRef, *, buyer_id: int, key: str, forget: bool) -> int:
         args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", "1" if forget else "0"]
-        with _reachable():
+        with reachable(UNREACHABLE):
             return int(await self._release(keys=self._sale_keys(ref), args=args))
 
     async def snapshot(self, ref: SaleRef) -> GateSale | None:
         gate, buyers, keys = self._sale_keys(ref)
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hgetall(gate)
                 pipe.hgetall(buyers)
@@ -177,17 +135,17 @@ class RedisGate:
         return _decode(ref, fields, held, known)
 
     async def drop(self, ref: SaleRef) -> None:
-        with _reachable():
+        with reachable(UNREACHABLE):
             await self._redis.delete(*self._sale_keys(ref))
 
     async def epoch(self) -> str:
         name = self._keys.gate_epoch()
-        with _reachable():
+        with reachable(UNREACHABLE):
             await self._redis.set(name, uuid.uuid4().hex, nx=True)
             value = await self._redis.get(name)
         if value is None:  # deleted between the two calls: the next check will notice
             raise Unavailable("the stock gate epoch vanished")
-        return _text(value)
+        return text(value)
 
 
 def _gate_fields(sale: GateSale) -> dict[FieldT, EncodableT]:
@@ -195,8 +153,8 @@ def _gate_fields(sale: GateSale) -> dict[FieldT, EncodableT]:
         "quantity": sale.quantity,
         "sold": sale.sold,
         "limit": sale.per_user_limit,
-        "starts": _micros(sale.starts_at),
-        "ends": _micros(sale.ends_at),
+        "starts": micros(sale.starts_at),
+        "ends": micros(sale.ends_at),
         # A fresh start, so a version read before this load is never met again.
         "version": secrets.randbits(62),
     }
@@ -213,17 +171,17 @@ def _decode(
     held: dict[bytes | str, bytes | str],
     known: dict[bytes | str, bytes | str],
 ) -> GateSale:
-    f = {_text(k): int(_text(v)) for k, v in fields.items()}
+    f = {text(k): int(text(v)) for k, v in fields.items()}
     keys: dict[tuple[int, str], int] = {}
     for field, units in known.items():
-        keys[_buyer_key(_text(field))] = int(_text(units))
+        keys[_buyer_key(text(field))] = int(text(units))
     return GateSale(
         ref=ref,
         quantity=f["quantity"],
         per_user_limit=f["limit"],
-        starts_at=_from_micros(f["starts"]),
-        ends_at=_from_micros(f["ends"]),
+        starts_at=from_micros(f["starts"]),
+        ends_at=from_micros(f["ends"]),
         sold=f["sold"],
-        buyers={int(_text(b)): int(_text(n)) for b, n in held.items()},
+        buyers={int(text(b)): int(text(n)) for b, n in held.items()},
         keys=keys,
     )

@@ -7,45 +7,31 @@ round trip per batch, not one per viewer.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.asyncio.cluster import RedisCluster
-from redis.exceptions import NoScriptError, RedisError
 from redis.typing import EncodableT, FieldT
 
 from livecommerce.coalesce import Coalescer
-from livecommerce.errors import Unavailable
 from livecommerce.promotions import _claim_lua
 from livecommerce.promotions.gate import ClaimOutcome, ClaimResult, DropRef, GateDrop, check_key
 from livecommerce.storage.keys import Keys
+from livecommerce.storage.redis_gate import (
+    ScriptCall,
+    from_micros,
+    micros,
+    reachable,
+    run_scripts,
+    text,
+)
 
 RETENTION = timedelta(days=2)  # gate keys outlive any claim window the show has
 CLAIMS_PER_PIPELINE = 512
-CLUSTER_CALLS_AT_ONCE = 32
+UNREACHABLE = "the claim gate is unreachable"
 
-ScriptCall = tuple[list[str], list[EncodableT]]
 Reply = list[Any]
-
-
-def _micros(at: datetime) -> int:
-    return (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
-
-
-@contextmanager
-def _reachable() -> Iterator[None]:
-    try:
-        yield
-    except RedisError as exc:
-        raise Unavailable("the claim gate is unreachable") from exc
 
 
 class RedisClaimGate:
@@ -71,10 +57,10 @@ class RedisClaimGate:
             "quantity": -1 if drop.quantity is None else drop.quantity,
             "claimed": drop.claimed,
             "limit": drop.per_buyer_limit,
-            "ends": 0 if drop.claim_ends_at is None else _micros(drop.claim_ends_at),
+            "ends": 0 if drop.claim_ends_at is None else micros(drop.claim_ends_at),
             "open": 1 if drop.open else 0,
         }
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.delete(gate, buyers, keys)
                 pipe.hset(gate, mapping=fields)
@@ -90,57 +76,28 @@ class RedisClaimGate:
 
     async def claim(self, ref: DropRef, *, buyer_id: int, key: str, now: datetime) -> ClaimResult:
         check_key(key)
-        args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", _micros(now)]
+        args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}", micros(now)]
         call = (self._names(ref), args)
-        with _reachable():
+        with reachable(UNREACHABLE):
             outcome, left = await self._claims.submit(None, call, self._claim_many)
         left = int(left)
-        return ClaimResult(ClaimOutcome(_text(outcome)), None if left < 0 else left)
+        return ClaimResult(ClaimOutcome(text(outcome)), None if left < 0 else left)
 
     async def _claim_many(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
-        try:
-            replies = await self._pipeline(calls)
-            lost = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-            if lost:  # a restarted Redis forgot the script; those calls did not run
-                self._claim.sha = await self._redis.script_load(self._claim.script)
-                again = await self._pipeline([calls[i] for i in lost])
-                for i, reply in zip(lost, again, strict=True):
-                    replies[i] = reply
-        except RedisError as exc:
-            return [exc] * len(calls)
-        return replies
-
-    async def _pipeline(self, calls: Sequence[ScriptCall]) -> list[Reply | Exception]:
-        sha = self._claim.sha
-        if isinstance(self._redis, RedisCluster):
-            # A cluster pipeline refuses scripts: each call goes alone, a bounded number
-            # at a time, since a cluster's per-shard pool fails rather than waits.
-            replies: list[Reply | Exception] = []
-            for start in range(0, len(calls), CLUSTER_CALLS_AT_ONCE):
-                sent = (
-                    self._redis.evalsha(sha, len(keys), *keys, *args)
-                    for keys, args in calls[start : start + CLUSTER_CALLS_AT_ONCE]
-                )
-                replies.extend(await asyncio.gather(*sent, return_exceptions=True))
-            return replies
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                pipe.evalsha(sha, len(keys), *keys, *args)
-            answered: list[Reply | Exception] = await pipe.execute(raise_on_error=False)
-        return answered
+        return await run_scripts(self._redis, self._claim, calls)
 
     async def release(self, ref: DropRef, *, buyer_id: int, key: str) -> bool:
-        with _reachable():
+        with reachable(UNREACHABLE):
             args: list[EncodableT] = [buyer_id, f"{buyer_id}:{key}"]
             return bool(await self._release(keys=self._names(ref), args=args))
 
     async def close(self, ref: DropRef) -> None:
-        with _reachable():
+        with reachable(UNREACHABLE):
             await self._close(keys=self._names(ref)[:1])
 
     async def snapshot(self, ref: DropRef) -> GateDrop | None:
         gate, buyers, keys = self._names(ref)
-        with _reachable():
+        with reachable(UNREACHABLE):
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hgetall(gate)
                 pipe.hgetall(buyers)
@@ -148,19 +105,17 @@ class RedisClaimGate:
                 fields, held, known = await pipe.execute()
         if not fields:
             return None
-        f = {_text(k): int(_text(v)) for k, v in fields.items()}
+        f = {text(k): int(text(v)) for k, v in fields.items()}
         ends = f["ends"]
         return GateDrop(
             ref=ref,
             quantity=None if f["quantity"] < 0 else f["quantity"],
             per_buyer_limit=f["limit"],
-            claim_ends_at=None
-            if ends == 0
-            else datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=ends),
+            claim_ends_at=None if ends == 0 else from_micros(ends),
             open=f["open"] == 1,
             claimed=f["claimed"],
-            buyers={int(_text(b)): int(_text(n)) for b, n in held.items()},
-            keys=frozenset(_buyer_key(_text(k)) for k in known),
+            buyers={int(text(b)): int(text(n)) for b, n in held.items()},
+            keys=frozenset(_buyer_key(text(k)) for k in known),
         )
 
 
