@@ -28,6 +28,7 @@ from livecommerce.routes import (
     groups,
     health,
     hls,
+    hosts,
     media,
     merchant_orders,
     order_actions,
@@ -42,7 +43,7 @@ from livecommerce.routes import (
     ws,
 )
 from livecommerce.routes._ws_sinks import CaptureSend
-from livecommerce.routes.fast_lane import PurchaseFastLane
+from livecommerce.routes.fast_lane import FastLane
 from livecommerce.routes.limits import BodyLimit
 from livecommerce.routes.media_cors import MediaCors
 from livecommerce.routes.observe import Observe
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
         referrals,
         draws,
         follows,
+        hosts,
         media,
         hls,
         replays,
@@ -110,8 +112,8 @@ def create_app(settings: Settings, *, on_startup: Sequence[StartupHook] = ()) ->
     app.include_router(draws.pages)
     docs.install(app)
     app.mount("/static", StaticFiles(directory=str(web_dir() / "static")), name="static")
-    # Innermost: purchase refusals skip FastAPI, inside the body limit and request ids.
-    app.add_middleware(PurchaseFastLane)
+    # Innermost: purchases and claims skip FastAPI, inside the body limit and request ids.
+    app.add_middleware(FastLane)
     uploads = {
         **shows.UPLOAD_LIMITS,
         re.escape(merchant_orders.SHIPMENTS_PATH): merchant_orders.UPLOAD_BYTES,

@@ -6,13 +6,15 @@ and never touch the database. A winner's claim is written in one transaction: th
 (drop, buyer, ordinal) is unique, so the per-buyer limit holds in the database even if
 the gate is wrong. If the write fails the gate gives the coupon back. If the gate is
 unreachable the database decides alone (slower, still correct). The same
-Idempotency-Key always answers with the same claim.
+Idempotency-Key always answers with the same claim. Winners arriving while a drop's
+last write commits are written together (``claim_batch``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,10 +26,12 @@ from livecommerce.errors import (
     CouponExhausted,
     CouponLimit,
     CouponNotEligible,
+    DomainError,
     Unavailable,
 )
 from livecommerce.follows.following import follows_any
-from livecommerce.promotions import drops
+from livecommerce.promotions import claim_batch, drops
+from livecommerce.promotions.claim_batch import Winner
 from livecommerce.promotions.desk import Coupons
 from livecommerce.promotions.events import CouponClaimed, CouponSoldOut
 from livecommerce.promotions.gate import ClaimOutcome, ClaimResult, check_key
@@ -67,8 +71,55 @@ async def claim_coupon(coupons: Coupons, *, buyer_id: int, drop_id: int, key: st
         if result.outcome is ClaimOutcome.DUPLICATE:
             raise Conflict("a claim with this Idempotency-Key is still being written; retry")
     if result.outcome is ClaimOutcome.CLAIMED:
-        return await _write(coupons, drop, buyer_id, key, gated=True)
+        return await _write_gated(coupons, drop, buyer_id, key)
     raise _refusal(result)
+
+
+async def _write_gated(coupons: Coupons, drop: DropView, buyer_id: int, key: str) -> PlacedClaim:
+    """The gate's winner written with the drop's other winners waiting now."""
+
+    async def write_many(winners: Sequence[Winner]) -> list[PlacedClaim | Exception]:
+        return await _write_many(coupons, drop, winners)
+
+    return await coupons.writes.submit(drop.id, (buyer_id, key), write_many)
+
+
+async def _write_many(
+    coupons: Coupons, drop: DropView, winners: Sequence[Winner]
+) -> list[PlacedClaim | Exception]:
+    if len(winners) == 1:
+        return await _singly(coupons, drop, winners)
+    try:
+        async with coupons.db.unit_of_work() as uow:
+            taken = await claim_batch.take_many(coupons, uow, drop, winners)
+    except (claim_batch.Single, IntegrityError):
+        return await _singly(coupons, drop, winners)
+    except Exception as exc:
+        for buyer, key in winners:
+            await _give_back(coupons, drop, buyer, key, True)
+        return [exc] * len(winners)
+    answers: list[PlacedClaim | Exception] = []
+    for (buyer, key), claim in zip(winners, taken, strict=True):
+        if isinstance(claim, DomainError):
+            await _give_back(coupons, drop, buyer, key, True)
+            answers.append(claim)
+        else:
+            answers.append(PlacedClaim(claim, created=True))
+    return answers
+
+
+async def _singly(
+    coupons: Coupons, drop: DropView, winners: Sequence[Winner]
+) -> list[PlacedClaim | Exception]:
+    """Each winner in its own transaction, at once (each gives its coupon back if its
+    write fails)."""
+    found = await asyncio.gather(
+        *(_write(coupons, drop, b, k, gated=True) for b, k in winners), return_exceptions=True
+    )
+    for answer in found:
+        if isinstance(answer, BaseException) and not isinstance(answer, Exception):
+            raise answer
+    return [a for a in found if not isinstance(a, BaseException) or isinstance(a, Exception)]
 
 
 def _refusal(result: ClaimResult) -> Exception:

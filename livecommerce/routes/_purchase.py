@@ -51,7 +51,7 @@ MAX_RENDERED = 256  # distinct refusals kept rendered; a handful in practice
 _KEY, _TYPE, _AUTH, _COOKIE = b"idempotency-key", b"content-type", b"authorization", b"cookie"
 _READ = frozenset({_KEY, _TYPE, _AUTH, _COOKIE, CSRF_HEADER.encode()})
 # FastAPI serialises a route's ``dict[str, Any]`` with this (its ``dump_json`` path).
-_ORDER_JSON = TypeAdapter(dict[str, Any])
+OBJECT_JSON = TypeAdapter(dict[str, Any])
 
 DOCS: dict[str, Any] = {
     "parameters": [
@@ -195,12 +195,8 @@ async def answer_purchase(
         caller = await authenticate_purchase(scope, resources)
         wanted = parse_purchase(body, scope["headers"])
         outcome = await _attempt(resources, caller, wanted, place, refuse)
-    except DomainError as exc:
-        return render_error(scope, exc)
-    except OUTAGE_SOURCES as exc:  # as routes.errors answers what escaped a unit of work
-        if not is_outage(exc):
-            raise
-        return render_error(scope, unavailable(exc))
+    except FAILURES as exc:
+        return render_failure(scope, exc)
     if isinstance(outcome, DomainError):
         return render_error(scope, outcome)
     return render_order(outcome)
@@ -230,12 +226,26 @@ async def _attempt(
 
 def render_order(placed: PlacedOrder) -> Rendered:
     """201 for a new order, 200 for a repeated Idempotency-Key."""
-    content = _ORDER_JSON.dump_json(placed.order.as_dict())
+    content = OBJECT_JSON.dump_json(placed.order.as_dict())
     response = Response(content, 201 if placed.created else 200, media_type="application/json")
     return response.status_code, response.raw_headers, content
 
 
 _rendered: dict[tuple[type[DomainError], str, str | None], Rendered] = {}
+
+
+# What an answer function renders instead of letting it escape (see render_failure).
+FAILURES: tuple[type[Exception], ...] = (DomainError, *OUTAGE_SOURCES)
+
+
+def render_failure(scope: Scope, exc: Exception) -> Rendered:
+    """A domain error, or a database outage, as ``routes.errors`` answers what escaped a
+    unit of work; any other error is re-raised (it is a fault, answered as one)."""
+    if isinstance(exc, DomainError):
+        return render_error(scope, exc)
+    if is_outage(exc):
+        return render_error(scope, unavailable(exc))
+    raise exc
 
 
 def render_error(scope: Scope, error: DomainError) -> Rendered:

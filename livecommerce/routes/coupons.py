@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from livecommerce.promotions import commands, drops, redemption, report, templates
-from livecommerce.promotions.claims import claim_coupon
 from livecommerce.promotions.templates import MAX_CENTS, TemplateTerms
-from livecommerce.promotions.views import PlacedClaim
+from livecommerce.routes import _claim
 from livecommerce.routes._fields import BodyId, RowId, text
+from livecommerce.routes._purchase import as_response
 from livecommerce.routes.deps import CurrentUser, ResourcesDep
 
 router = APIRouter(tags=["coupons"])
@@ -124,24 +124,12 @@ async def show_report(
         )
 
 
-def _claim_answer(placed: PlacedClaim, response: Response) -> dict[str, Any]:
-    response.status_code = 201 if placed.created else 200
-    return placed.claim.as_dict()
-
-
-@router.post("/api/coupons/drops/{drop_id}/claims", status_code=201)
-async def claim(
-    drop_id: RowId,
-    caller: CurrentUser,
-    resources: ResourcesDep,
-    response: Response,
-    idempotency_key: Annotated[str, Header(max_length=80, pattern=r"^[\x21-\x7e]+$")],
-) -> dict[str, Any]:
-    """Claim one coupon; the same Idempotency-Key returns the same claim (200)."""
-    placed = await claim_coupon(
-        resources.coupons, buyer_id=caller.user_id, drop_id=drop_id, key=idempotency_key
-    )
-    return _claim_answer(placed, response)
+@router.post("/api/coupons/drops/{drop_id}/claims", status_code=201, openapi_extra=_claim.DOCS)
+async def claim(drop_id: RowId, request: Request, resources: ResourcesDep) -> Response:
+    """Claim one coupon; the same Idempotency-Key returns the same claim (200). Most
+    claims are answered by ``routes.fast_lane``, alike."""
+    answer = await _claim.answer_claim(request.scope, resources, drop_id)
+    return as_response(answer)
 
 
 @router.get("/api/coupons/claims")

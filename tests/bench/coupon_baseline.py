@@ -1,10 +1,14 @@
-"""Baseline for the coupon benchmark: the textbook claim, served on the same box.
+"""Baselines for the coupon benchmark, served on the same box as the real node.
 
-Every claim opens a transaction, locks the drop row with ``SELECT ... FOR UPDATE``,
-checks what is left and the buyer's claims, writes the claim row and commits. Same
-tokens (verified by signature), same tables, same endpoint path as the real node.
+``locking``: the textbook claim. Every claim opens a transaction, locks the drop row
+with ``SELECT ... FOR UPDATE``, checks what is left and the buyer's claims, writes the
+claim row and commits. Same tokens (verified by signature), same tables, same endpoint
+path as the real node.
 
-    python -m tests.bench.coupon_baseline --port 8801 --database-url ... --secret-key ...
+``noop``: a FastAPI endpoint on the claim's path that only verifies the token and
+answers; the ceiling of what a Python endpoint on this box does under the same load.
+
+    python -m tests.bench.coupon_baseline locking --port 8801 --database-url ... --secret-key ...
 """
 
 from __future__ import annotations
@@ -80,16 +84,34 @@ def locking_app(database_url: str, secret_key: str) -> FastAPI:
     return app
 
 
+def noop_app(secret_key: str) -> FastAPI:
+    app = FastAPI()
+    tokens = TokenSigner(secret_key, ttl_seconds=3600)
+
+    @app.post("/api/coupons/drops/{drop_id}/claims")
+    async def claim(drop_id: int, request: Request) -> Any:
+        try:
+            tokens.verify(request.headers.get("authorization", "")[7:])
+        except NotAuthenticated:
+            return _refuse(401, "not_authenticated")
+        return _refuse(409, "noop")
+
+    return app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("kind", choices=["locking", "noop"])
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default="")
     parser.add_argument("--secret-key", required=True)
     args = parser.parse_args()
-    uvicorn.run(
-        locking_app(args.database_url, args.secret_key),
-        host="127.0.0.1", port=args.port, log_level="warning",
-    )  # fmt: skip
+    app = (
+        locking_app(args.database_url, args.secret_key)
+        if args.kind == "locking"
+        else noop_app(args.secret_key)
+    )
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

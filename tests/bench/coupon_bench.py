@@ -1,33 +1,31 @@
 """Coupon benchmark: a crowd claims one coupon drop at once, the real node against the
 row-locking baseline, same generator, same database.
 
-Starts one real node (PostgreSQL + Redis) and the ``locking`` baseline (SELECT ... FOR
-UPDATE per claim) on loopback ports. Each run drops a fresh coupon through the real
+Starts one real node (PostgreSQL + Redis), the ``locking`` baseline (SELECT ... FOR
+UPDATE per claim) and the ``noop`` ceiling (a FastAPI endpoint that only checks the
+token) on loopback ports (``tests.bench._bench``). Each run drops a fresh coupon through the real
 node's API (``--stock`` coupons, one per buyer) and sends every viewer at it; some tap
 twice with the same key, some twice with a new key (over the limit). The claims are
 read back from the rows: exactly ``--stock`` claimed, nobody over the limit, every
 coupon a viewer was told of is a row. Prints each run and the medians.
 
     python -m tests.bench.coupon_bench --buyers 20000 --stock 1000 --runs 3
+
+``--generator wrk`` sends the same jobs with Debian's C ``wrk`` (``tests.bench._wrk``),
+for when the Python generator, not the server, is the ceiling.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import multiprocessing
 import random
-import secrets
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -35,28 +33,12 @@ from livecommerce.loadtest import _buyers
 from livecommerce.loadtest._http import Connection, expect
 from livecommerce.loadtest.report import latency_summary
 from livecommerce.storage.models import CouponClaim, CouponDrop
-from tests import services
-from tests.servers import Server, free_port, start_server
+from tests.bench import _wrk
+from tests.bench._bench import add_arguments, bench_servers, chosen, print_medians
 
-TARGETS = ("gate", "locking")
+TARGETS = ("gate", "locking", "noop")
 Job = tuple[int, str, str]  # buyer, token, key
 Result = tuple[int, int, str, float]  # buyer, status, code, seconds
-
-
-def _baseline(db_url: str, secret: str, log_dir: Path, port: int) -> Server:
-    log_path = log_dir / "coupon-locking.log"
-    command = [sys.executable, "-m", "tests.bench.coupon_baseline", "--port", str(port),
-               "--database-url", db_url, "--secret-key", secret]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log)
-    server = Server(f"http://127.0.0.1:{port}", process, log_path)
-    for _ in range(100):
-        try:
-            httpx.get(f"{server.url}/docs", timeout=1)
-            return server
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(server.log())
 
 
 async def _show(url: str) -> tuple[int, str, str]:
@@ -100,18 +82,25 @@ async def _claims(url: str, drop_id: int, jobs: list[Job], connections: int) -> 
         while not queue.empty():
             buyer, token, key = queue.get_nowait()
             started = time.perf_counter()
-            status, body = await conn.json(
-                "POST",
-                f"/api/coupons/drops/{drop_id}/claims",
-                token=token,
-                headers={"Idempotency-Key": key},
-            )
-            code = "ok" if status < 300 else (body or {}).get("error", {}).get("code", "?")
+            status, raw = await conn.request(
+                "POST", f"/api/coupons/drops/{drop_id}/claims", body=b"",
+                headers={"Content-Type": "application/json",
+                         "Authorization": f"Bearer {token}", "Idempotency-Key": key},
+            )  # fmt: skip
+            code = "ok" if status < 300 else _code(raw)
             results.append((buyer, status, code, time.perf_counter() - started))
         await conn.close()
 
     await asyncio.gather(*(run_connection() for _ in range(connections)))
     return results
+
+
+def _code(raw: bytes) -> str:
+    """The error code of an answer; a baseline past its pool answers a plain 500."""
+    try:
+        return str(json.loads(raw)["error"]["code"])
+    except (ValueError, KeyError, TypeError):
+        return "not-json"
 
 
 def _worker(url: str, drop_id: int, jobs: list[Job], connections: int) -> list[Result]:
@@ -159,6 +148,30 @@ async def _read_back(db_url: str, drop_id: int) -> dict[str, int]:
     return {"rows": int(rows or 0), "max_per_buyer": int(most or 0), "counter": int(counter or 0)}
 
 
+def _sent(target: str, url: str, drop_id: int, jobs: list[Job],
+          ns: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    """Send the jobs with the chosen generator; throughput, latency, outcomes."""
+    if ns.generator == "wrk":
+        path = f"/api/coupons/drops/{drop_id}/claims"
+        found = _wrk.attack(url, path, [(t, k) for _, t, k in jobs], ns.processes,
+                            ns.processes * ns.connections)  # fmt: skip
+        return {
+            "claims_sent": len(jobs), "seconds": round(found["seconds"], 3),
+            "claims_per_second": round(len(jobs) / found["seconds"], 1),
+            "latency": {k: round(found[k], 1) for k in ("p50_ms", "p99_ms", "max_ms")},
+            "outcomes": found["statuses"], "socket_errors": found["errors"],
+            "told_claimed": found["statuses"].get("201", 0),
+        }  # fmt: skip
+    results, elapsed = _attack(url, drop_id, jobs, ns)
+    return {
+        "claims_sent": len(results), "seconds": round(elapsed, 3),
+        "claims_per_second": round(len(results) / elapsed, 1),
+        "latency": latency_summary([s for *_, s in results]),
+        "outcomes": dict(Counter(f"{s} {c}" for _, s, c, _ in results).most_common()),
+        "told_claimed": len({b for b, status, _, _ in results if status == 201}),
+    }  # fmt: skip
+
+
 def _one_run(
     target: str,
     urls: dict[str, str],
@@ -168,71 +181,44 @@ def _one_run(
     run: int,
 ) -> dict[str, Any]:
     drop_id = asyncio.run(_drop(urls["gate"], *show, ns.stock))
-    results, elapsed = _attack(urls[target], drop_id, _jobs(buyers, drop_id, run), ns)
+    result = _sent(target, urls[target], drop_id, _jobs(buyers, drop_id, run), ns)
+    if target == "noop":
+        return result
     rows = asyncio.run(_read_back(ns.database_url, drop_id))
-    told = {b for b, status, _, _ in results if status == 201}
-    return {
-        "claims_sent": len(results),
-        "seconds": round(elapsed, 3),
-        "claims_per_second": round(len(results) / elapsed, 1),
-        "latency": latency_summary([s for *_, s in results]),
-        "outcomes": dict(Counter(f"{s} {c}" for _, s, c, _ in results).most_common()),
-        "check": {
-            **rows, "quantity": ns.stock, "viewers_told_claimed": len(told),
-            "exactly_quantity": rows["rows"] == ns.stock == len(told),
-            "nobody_over_limit": rows["max_per_buyer"] <= 1,
-            "counter_equals_rows": rows["counter"] == rows["rows"],
-        },
+    told = result.pop("told_claimed")
+    result["check"] = {
+        **rows, "quantity": ns.stock, "viewers_told_claimed": told,
+        "exactly_quantity": rows["rows"] == ns.stock == told,
+        "nobody_over_limit": rows["max_per_buyer"] <= 1,
+        "counter_equals_rows": rows["counter"] == rows["rows"],
     }  # fmt: skip
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default="postgresql+asyncpg://postgres@127.0.0.1/test")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
-    parser.add_argument("--buyers", type=int, default=20000)
-    parser.add_argument("--stock", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=48)
-    parser.add_argument("--port", type=int, default=0, help="first of two ports (0: any free)")
+    add_arguments(parser, TARGETS)
+    parser.add_argument("--generator", choices=["python", "wrk"], default="python")
     args = parser.parse_args()
-    secret, prefix = secrets.token_hex(16), services.redis_prefix()
-    db_url = services.run_in_thread(services.create_postgres_database(args.database_url))
-    log_dir = Path(tempfile.mkdtemp(prefix="lc-coupon-bench-"))
-    env = {
-        "LIVECOMMERCE_DATABASE_URL": db_url, "LIVECOMMERCE_REDIS_URL": args.redis_url,
-        "LIVECOMMERCE_REDIS_PREFIX": prefix, "LIVECOMMERCE_SECRET_KEY": secret,
-        "LIVECOMMERCE_PASSWORD_HASH_MEMORY_KIB": "1024",
-    }  # fmt: skip
-    ports = (args.port, args.port + 1) if args.port else (free_port(), free_port())
-    servers = [start_server(env, log_dir, port=ports[0])]
-    try:
-        servers.append(_baseline(db_url, secret, log_dir, ports[1]))
-        urls = dict(zip(TARGETS, (s.url for s in servers), strict=True))
-        ns = argparse.Namespace(**vars(args), url=urls["gate"], secret_key=secret)
-        ns.database_url = db_url
+    targets = chosen(args, TARGETS)
+    baselines = [t for t in TARGETS[1:] if t in targets]
+    with bench_servers(args, "tests.bench.coupon_baseline", baselines) as bench:
+        ns = argparse.Namespace(**vars(args), url=bench.urls["gate"],
+                                secret_key=bench.secret_key)  # fmt: skip
+        ns.database_url = bench.database_url
         buyers = asyncio.run(_buyers.prepare(ns))
-        show = asyncio.run(_show(urls["gate"]))
-        results: dict[str, list[dict[str, Any]]] = {t: [] for t in TARGETS}
+        show = asyncio.run(_show(bench.urls["gate"]))
+        results: dict[str, list[dict[str, Any]]] = {t: [] for t in targets}
         for run in range(args.runs):
-            for target in TARGETS:
-                result = _one_run(target, urls, show, buyers, ns, run)
+            for target in targets:
+                result = _one_run(target, bench.urls, show, buyers, ns, run)
                 results[target].append(result)
                 print(f"run {run + 1} {target:8} {result}", flush=True)
-        for target, runs in results.items():
-            rate = statistics.median(r["claims_per_second"] for r in runs)
-            p99 = statistics.median(r["latency"]["p99_ms"] for r in runs)
-            ok = all(
-                r["check"]["exactly_quantity"] and r["check"]["nobody_over_limit"] for r in runs
-            )
-            verdict = "ok" if ok else "FAILED"
-            print(f"median {target:8} claims/s {rate:.1f}  p99 {p99:.1f} ms  checks {verdict}")
-    finally:
-        for server in servers:
-            server.stop()
-        services.run_in_thread(services.drop_postgres_database(args.database_url, db_url))
-        services.run_in_thread(services.delete_prefix(args.redis_url, prefix))
+        checked = [r for runs in results.values() for r in runs if "check" in r]
+        ok = all(r["check"]["exactly_quantity"] and r["check"]["nobody_over_limit"]
+                 for r in checked)  # fmt: skip
+        print_medians(results, "claims_per_second")
+        print(f"checks {'ok' if ok else 'FAILED'} ({args.generator} generator)")
 
 
 if __name__ == "__main__":

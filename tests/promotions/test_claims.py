@@ -17,9 +17,10 @@ from livecommerce.promotions.claims import claim_coupon
 from livecommerce.promotions.commands import rebuild_gate
 from livecommerce.promotions.desk import Coupons
 from livecommerce.promotions.gate import ClaimResult, DropRef, GateDrop, MemoryClaimGate
-from livecommerce.storage.models import CouponDrop, utcnow
+from livecommerce.storage.models import CouponClaim, CouponDrop, utcnow
 from tests.orders.conftest import Recorder
 from tests.promotions._shop import claim, dropped, live_show, template
+from tests.sql import statements
 from tests.users import signup
 
 
@@ -48,7 +49,7 @@ async def test_claim_once_then_limit(client: httpx.AsyncClient) -> None:
 
 async def test_exhausted_and_closed(app: FastAPI, client: httpx.AsyncClient) -> None:
     """A drained drop answers coupon_exhausted; past its window, and after the show
-    ends, coupon_closed."""
+    ends, coupon_closed; no refusal gives a coupon or moves a drop's count."""
     show = await live_show(client)
     one = await dropped(client, show, total_quantity=1)
     timed = await dropped(client, show, claim_window="minutes", claim_minutes=5)
@@ -65,6 +66,11 @@ async def test_exhausted_and_closed(app: FastAPI, client: httpx.AsyncClient) -> 
     await client.post(f"/api/rooms/{show.room_id}/end", headers=show.host.headers)
     ended = await claim(client, eve, live["id"])
     assert ended.json()["error"]["code"] == "coupon_closed"
+    listed = (await client.get(f"/api/rooms/{show.room_id}/coupons")).json()["drops"]
+    assert {d["id"]: d["claimed"] for d in listed} == {one["id"]: 1, timed["id"]: 0, live["id"]: 0}
+    url = f"/api/coupons/claims?merchant_id={show.shop.id}"
+    mine = (await client.get(url, headers=eve.headers)).json()
+    assert mine["claims"] == []
 
 
 async def test_crowd_claims_exactly_the_quantity(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -84,6 +90,28 @@ async def test_crowd_claims_exactly_the_quantity(app: FastAPI, client: httpx.Asy
         assert await drops.count_claims(session, drop["id"]) == 10
         row = await session.scalar(select(CouponDrop).where(CouponDrop.id == drop["id"]))
         assert row is not None and row.claimed == 10
+
+
+async def test_winners_are_written_together(app: FastAPI, client: httpx.AsyncClient) -> None:
+    """Winners arriving at once share transactions: fewer updates of the drop than
+    winners, yet every winner has its own row, ordinal 1, and its repeat answers it."""
+    show = await live_show(client)
+    drop = await dropped(client, show, total_quantity=30)
+    viewers = [await signup(client, f"viewer{i}") for i in range(30)]
+    with statements(app.state.resources.db.engine) as sent:
+        answers = await asyncio.gather(*(claim(client, v, drop["id"], "k") for v in viewers))
+    updates = [s for s in sent if s.startswith("UPDATE coupon_drop")]
+    assert [a.status_code for a in answers] == [201] * 30
+    assert 1 <= len(updates) < 30
+    assert sorted(a.json()["user_id"] for a in answers) == sorted(v.id for v in viewers)
+    async with app.state.resources.db.read() as session:
+        ordinals = (await session.scalars(
+            select(CouponClaim.ordinal).where(CouponClaim.drop_id == drop["id"])
+        )).all()  # fmt: skip
+        row = await session.scalar(select(CouponDrop).where(CouponDrop.id == drop["id"]))
+    assert ordinals == [1] * 30 and row is not None and row.claimed == 30
+    again = await claim(client, viewers[7], drop["id"], "k")
+    assert again.status_code == 200 and again.json()["id"] == answers[7].json()["id"]
 
 
 async def test_rows_are_the_authority(app: FastAPI, client: httpx.AsyncClient) -> None:
