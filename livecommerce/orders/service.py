@@ -20,7 +20,7 @@ from livecommerce.orders import transitions
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.gate import SaleRef
 from livecommerce.orders.lifecycle import OrderStatus
-from livecommerce.orders.stock import return_stock
+from livecommerce.orders.stock import hold_purchase_counter, return_stock
 from livecommerce.orders.views import OrderView
 from livecommerce.promotions.redemption import give_back
 from livecommerce.storage.db import UnitOfWork
@@ -97,6 +97,7 @@ async def _close(
     actor: transitions.Actor,
 ) -> bool:
     """Move a pending order to ``target`` and return its stock; False if it was not pending."""
+    await hold_purchase_counter(uow.session, order)
     moved = await transitions.move(
         uow, order.id, PENDING, target, actor=actor, now=checkout.clock()
     )

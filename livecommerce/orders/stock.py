@@ -2,9 +2,9 @@
 
 Every change is a conditional update (``sold + q <= quantity``, ``counter + q <= limit``)
 so two nodes, or a gate that is wrong, can never push the numbers past their bounds.
-Rows are touched in one fixed order (purchase counters by buyer id, orders, sale) so
-concurrent transactions never deadlock, and the hot sale row is locked last and held
-briefly.
+Rows are touched in one fixed order (purchase counters by buyer id, orders, the
+minute's rollup row, sale), by a close too (``hold_purchase_counter``), so concurrent
+transactions never deadlock, and the hot sale row is locked last and held briefly.
 """
 
 from __future__ import annotations
@@ -144,13 +144,15 @@ async def take_stock_many(
         uow.session, sale, [(t.buyer_id, t.quantity, t.key) for t in takes], now=now,
         expires_at=expires_at,
     )  # fmt: skip
-    level = await _take_units(uow, sale, sum(units.values()), now=now)
     placed = [
         funnel.NewOrder(ids[t.buyer_id, t.key], t.buyer_id, sale.product_id, sale.id,
                         t.quantity, sale.price_cents)
         for t in takes
     ]  # fmt: skip
+    # The minute's rollup row before the deal's row, as take_stock and a cancellation
+    # (its transition records the minute first) do: opposite orders deadlock.
     await funnel.record_placed(uow, sale.room_id, placed, now=now)
+    level = await _take_units(uow, sale, sum(units.values()), now=now)
     return [ids[t.buyer_id, t.key] for t in takes], level
 
 
@@ -170,7 +172,13 @@ async def _why_not(session: AsyncSession, sale_id: int, now: datetime) -> SaleNo
     sale = await session.get(FlashSale, sale_id, populate_existing=True)
     if sale is None:
         return SaleEnded("the flash sale is gone")
-    return refusal_of(sale, now) or SoldOut("the flash sale is sold out")
+    refusal = refusal_of(sale, now)
+    if refusal is not None:
+        return refusal
+    show = await session.scalar(select(Room.status).where(Room.id == sale.room_id))
+    if show == RoomStatus.ENDED.value:  # the show's end did not get to close this deal
+        return SaleEnded("the flash sale ended with its show")
+    return SoldOut("the flash sale is sold out")
 
 
 def refusal_of(sale: FlashSale, now: datetime) -> SaleNotLive | None:
@@ -185,6 +193,23 @@ def refusal_of(sale: FlashSale, now: datetime) -> SaleNotLive | None:
         # Its window is open but the scheduler has not started it: its show is not live.
         return SaleNotStarted("the flash sale starts when its show goes live")
     return None
+
+
+async def hold_purchase_counter(session: AsyncSession, order: Order) -> None:
+    """Lock the buyer's counter of the order's deal before a close touches anything else.
+
+    A placement takes the counter, then the minute's rollup row, then the deal's row;
+    a close claims the order and records its minute (the transition) before it gives
+    the units back, so without this it took the counter last and deadlocked with the
+    same buyer's placement.
+    """
+    if order.sale_id is None:
+        return
+    c = PurchaseCounter
+    await session.execute(
+        select(c.quantity).where(c.sale_id == order.sale_id, c.user_id == order.buyer_id)
+        .with_for_update()
+    )  # fmt: skip
 
 
 async def return_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> StockLevel | None:

@@ -202,10 +202,9 @@ async def close_room_sales(uow: UnitOfWork, *, room_id: int, now: datetime) -> l
     )
     closed = []
     for sale in open_sales:
-        current = SaleStatus(sale.status)
-        target = SaleStatus.CANCELLED if current is SaleStatus.SCHEDULED else SaleStatus.ENDED
-        if not await claim_transition(session, sale.id, current, target):
-            continue  # the scheduler moved it meanwhile; it publishes its own event
+        target = await _claim_close(session, sale.id, SaleStatus(sale.status))
+        if target is None:
+            continue  # closed meanwhile by whoever moved it, who publishes its own event
         if target is SaleStatus.ENDED:
             sale.ends_at = min(sale.ends_at, now)
         await close_sale_stock(session, sale.id)
@@ -214,3 +213,20 @@ async def close_room_sales(uow: UnitOfWork, *, room_id: int, now: datetime) -> l
         uow.emit(room_id, kind(sale=SaleView.of(sale).data()))
         closed.append(sale.id)
     return closed
+
+
+async def _claim_close(
+    session: AsyncSession, sale_id: int, status: SaleStatus
+) -> SaleStatus | None:
+    """Claim the sale's close (cancelled if scheduled, else ended) and return the state
+    claimed; ``None`` if it was closed meanwhile. A move made at the same moment (the
+    scheduler starting the deal, a sell-out) is followed, so the show never leaves a
+    deal open behind it."""
+    current: SaleStatus | None = status
+    while current in OPEN_STATUSES:
+        target = SaleStatus.CANCELLED if current is SaleStatus.SCHEDULED else SaleStatus.ENDED
+        if await claim_transition(session, sale_id, current, target):
+            return target
+        found = await session.scalar(select(FlashSale.status).where(FlashSale.id == sale_id))
+        current = None if found is None else SaleStatus(found)
+    return None

@@ -15,6 +15,12 @@ from sqlalchemy import exc as sa_exc
 
 from livecommerce.errors import Unavailable
 
+# PostgreSQL rolled the transaction back to break a deadlock or a serialization
+# conflict: nothing was written and the same request will work when retried.
+_CONFLICTS: tuple[type[BaseException], ...] = (
+    asyncpg.DeadlockDetectedError,
+    asyncpg.SerializationError,
+)
 _OUTAGES: tuple[type[BaseException], ...] = (
     ConnectionError,  # refused or reset: the server is down or went away
     TimeoutError,  # connecting took too long
@@ -24,6 +30,7 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.TooManyConnectionsError,
+    *_CONFLICTS,
 )
 # Where an outage error can come from, for handlers that catch what escaped a unit of work.
 OUTAGE_SOURCES: tuple[type[Exception], ...] = (
@@ -35,32 +42,33 @@ RETRY_AFTER_SECONDS = 1.0
 """What a client is told to wait: a restarting database is usually back within seconds."""
 
 
-def is_outage(error: BaseException) -> bool:
-    """Whether ``error`` means the database cannot be reached now, rather than a fault
-    in the request or the code. Looks inside SQLAlchemy's wrapper (to the driver's error
-    and what caused it), never at what was being handled when ``error`` was raised: a
-    domain error raised after the stock gate's Redis refused a connection is no outage."""
-    if isinstance(error, _OUTAGES):
-        return True
-    if not isinstance(error, sa_exc.DBAPIError):
-        return False
-    if error.connection_invalidated:
-        return True
-    cause: BaseException | None = error.orig
-    for _ in range(4):  # the driver's error, its adapter's, and their causes
-        if cause is None:
-            return False
-        if isinstance(cause, _OUTAGES):
-            return True
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and, inside SQLAlchemy's wrapper, the driver's error, its adapter's and
+    their causes; never what was being handled when ``error`` was raised: a domain error
+    raised after the stock gate's Redis refused a connection is no outage."""
+    found = [error]
+    cause: BaseException | None = error.orig if isinstance(error, sa_exc.DBAPIError) else None
+    while cause is not None and len(found) < 5:
+        found.append(cause)
         cause = cause.__cause__
-    return False
+    return found
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot take the request now, rather than a
+    fault in the request or the code."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return any(isinstance(e, _OUTAGES) for e in _chain(error))
 
 
 def unavailable(error: BaseException) -> Unavailable:
     """The domain error an outage is answered with."""
-    return Unavailable(
-        "the database is unreachable; try again shortly", retry_after=RETRY_AFTER_SECONDS
-    )
+    if any(isinstance(e, _CONFLICTS) for e in _chain(error)):
+        message = "the database undid this write, which met another at the same moment; try again"
+    else:
+        message = "the database is unreachable; try again shortly"
+    return Unavailable(message, retry_after=RETRY_AFTER_SECONDS)
 
 
 @asynccontextmanager

@@ -146,9 +146,17 @@ class Crowd:
     async def attempt(self, attempt: Attempt, home: int, *, repeat: bool = False) -> Attempt:
         """Send ``attempt`` until it has a final answer, moving off a node that does
         not answer or answers 503; with ``repeat``, send it once more after a success
-        (a double tap), which must answer with the same order."""
+        (a double tap), which must answer with the same order (retried the same way: the
+        node that said yes may be the one going away)."""
+        node = await self._until_final(attempt, home)
+        if repeat and attempt.final.ok:
+            await self._until_final(attempt, node)
+        return attempt
+
+    async def _until_final(self, attempt: Attempt, node: int) -> int:
+        """Send until an answer that is not retried; the node that gave it."""
         loop = asyncio.get_running_loop()
-        deadline, node = loop.time() + ATTEMPT_SECONDS, home
+        deadline = loop.time() + ATTEMPT_SECONDS
         for _ in range(MAX_TRIES):
             reply, wait = await self._send(node, attempt)
             reply.node = node
@@ -159,9 +167,7 @@ class Crowd:
             if not retried or loop.time() + wait > deadline:
                 break
             await asyncio.sleep(wait)
-        if repeat and attempt.final.ok:
-            attempt.replies.append((await self._send(node, attempt))[0])
-        return attempt
+        return node
 
 
 async def wave(

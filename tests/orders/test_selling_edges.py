@@ -5,15 +5,23 @@ purchases, reservations orphaned by a dead node."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from livecommerce.accounts.tokens import Principal
-from livecommerce.errors import IllegalTransition, KeyReused, SaleCancelled, SaleEnded
+from livecommerce.errors import (
+    IllegalTransition,
+    KeyReused,
+    SaleCancelled,
+    SaleEnded,
+    SaleNotStarted,
+)
 from livecommerce.orders import reconcile
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.commands import cancel_deal
@@ -24,6 +32,7 @@ from livecommerce.orders.stock import Take
 from livecommerce.orders.views import PlacedOrder
 from livecommerce.orders.writer import write_winners
 from livecommerce.rooms.service import start_room
+from livecommerce.sales import service
 from livecommerce.sales.scheduler import advance_sales
 from livecommerce.sales.service import close_room_sales, get_sale
 from livecommerce.sales.views import SaleView
@@ -92,6 +101,72 @@ async def test_a_deal_ended_with_its_show_stops_selling_without_the_gate(
     with pytest.raises(SaleEnded):
         await buy(world, world.buyer_ids[1], sale_id, "after")
     assert await stock_and_sold(world, sale_id) == (1000 + 4, 1)
+
+
+# Two writers at once need PostgreSQL: SQLite's writes queue behind one lock per process.
+@pytest.mark.parametrize("shape", ["scaled"], indirect=True)
+async def test_the_show_ending_as_its_deal_starts_ends_the_deal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scheduler starts a deal between the show's end reading it (scheduled) and
+    claiming its cancel: the end follows the move and ends the live deal, its unsold
+    units back on the product, instead of leaving it live behind the show."""
+    sale_id = await world.make_sale(quantity=5, status="scheduled")
+    real = service.claim_transition
+    raced: list[bool] = []
+
+    async def started_meanwhile(session: Any, sid: int, current: Any, target: Any) -> bool:
+        if not raced:
+            raced.append(True)
+            # The scheduler's own transaction (its own task), committed first.
+            await asyncio.create_task(start(sid), context=contextvars.Context())
+        return await real(session, sid, current, target)
+
+    async def start(sid: int) -> None:
+        async with world.db.unit_of_work() as other:
+            await other.session.execute(
+                update(FlashSale).where(FlashSale.id == sid).values(status="live")
+            )
+
+    monkeypatch.setattr(service, "claim_transition", started_meanwhile)
+    async with world.db.unit_of_work() as uow:
+        closed = await close_room_sales(uow, room_id=world.room_id, now=world.clock.now)
+        kinds = [e.type for e in uow.events]
+    assert raced and closed == [sale_id]
+    assert kinds == ["sale.ended"]
+    async with world.db.read() as session:
+        status = await session.scalar(select(FlashSale.status).where(FlashSale.id == sale_id))
+    assert status == "ended"
+    assert await stock_and_sold(world, sale_id) == (1005, 0)
+
+
+async def test_a_deal_left_live_by_its_ended_show_sells_nothing(world: World) -> None:
+    """A deal the show's end did not close (scheduled on another node as the show ended)
+    is still refused: the database's take checks the show, and the buyer hears the show
+    ended, not "sold out"."""
+    sale_id = await world.make_sale(quantity=5)
+    async with world.db.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Room).where(Room.id == world.room_id).values(status="ended")
+        )
+    with pytest.raises(SaleEnded, match="show"):
+        await buy(world, world.buyer_ids[0], sale_id, "after")
+    assert await stock_and_sold(world, sale_id) == (1000, 0)
+    async with world.db.read() as session:
+        assert list(await session.scalars(select(Order.id))) == []
+
+
+async def test_a_deal_whose_window_opens_before_its_show_waits_for_the_show(world: World) -> None:
+    """A scheduled deal whose window has opened does not sell until its show is live,
+    whatever the gate says."""
+    sale_id = await world.make_sale(quantity=5, status="scheduled")
+    async with world.db.unit_of_work() as uow:
+        await uow.session.execute(
+            update(Room).where(Room.id == world.room_id).values(status="scheduled")
+        )
+    with pytest.raises(SaleNotStarted, match="show goes live"):
+        await buy(world, world.buyer_ids[0], sale_id, "early")
+    assert await stock_and_sold(world, sale_id) == (1000, 0)
 
 
 async def test_a_stale_gate_window_is_refused_by_the_database_and_reloaded(world: World) -> None:

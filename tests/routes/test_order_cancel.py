@@ -36,3 +36,20 @@ async def test_a_shipped_order_cannot_be_cancelled(client: httpx.AsyncClient) ->
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "illegal_transition")
     mine = (await client.get("/api/orders", headers=bob.headers)).json()["orders"]
     assert [(o["id"], o["status"]) for o in mine] == [(oid, "shipped")]
+
+
+async def test_the_order_list_answers_304_until_an_order_changes(
+    client: httpx.AsyncClient,
+) -> None:
+    """ "My orders" polls with If-None-Match: unchanged is 304, a cancellation is news."""
+    shop, bob, oid = await bought(client)
+    first = await client.get("/api/orders", headers=bob.headers)
+    etag = first.headers["ETag"]
+    unchanged = {**bob.headers, "If-None-Match": etag}
+    assert (await client.get("/api/orders", headers=unchanged)).status_code == 304
+    path = f"/api/merchant/orders/{oid}/cancel"
+    await client.post(path, json={"reason": "out of stock"}, headers=shop.headers)
+    changed = await client.get("/api/orders", headers=unchanged)
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert changed.json()["orders"][0]["status"] in ("refunding", "refunded")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,6 +13,7 @@ from livecommerce.errors import SaleCancelled, Unavailable
 from livecommerce.storage.db import Database
 from livecommerce.storage.outage import is_outage
 from tests.servers import free_port
+from tests.services import service_url
 
 
 @pytest.fixture
@@ -57,3 +60,31 @@ def test_an_error_raised_while_handling_a_refused_connection_is_no_outage() -> N
             raise SaleCancelled("the flash sale was cancelled") from None
     except SaleCancelled as refusal:
         assert not is_outage(refusal)
+
+
+async def test_a_deadlock_is_unavailable_not_internal() -> None:
+    """Two writers locking two rows in opposite orders: PostgreSQL rolls one back, and
+    that one is Unavailable (retry), not an internal error."""
+    db = Database(service_url("DATABASE"))
+    table = f"deadlock_{uuid.uuid4().hex[:8]}"
+    async with db.unit_of_work() as uow:
+        await uow.session.execute(text(f"CREATE TABLE {table} (id int primary key, n int)"))
+        await uow.session.execute(text(f"INSERT INTO {table} VALUES (1, 0), (2, 0)"))
+    both_hold = asyncio.Barrier(2)
+
+    async def writer(first: int, second: int) -> None:
+        async with db.unit_of_work() as uow:
+            update = f"UPDATE {table} SET n = n + 1 WHERE id = :id"
+            await uow.session.execute(text(update), {"id": first})
+            await both_hold.wait()
+            await uow.session.execute(text(update), {"id": second})
+
+    try:
+        outcomes = await asyncio.gather(writer(1, 2), writer(2, 1), return_exceptions=True)
+    finally:
+        async with db.unit_of_work() as uow:
+            await uow.session.execute(text(f"DROP TABLE {table}"))
+        await db.dispose()
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(failed) == 1 and isinstance(failed[0], Unavailable), outcomes
+    assert "met another" in failed[0].message  # not "unreachable": the database is up
