@@ -87,3 +87,12 @@ async def until_stopped() -> None:
     """Wait until the app is stopping (forever outside a supervisor's task)."""
     stopping = _STOPPING.get(None)
     await (stopping or asyncio.Event()).wait()
+
+
+def supervised() -> bool:
+    """Whether the caller runs in one of a supervisor's tasks (a background loop).
+
+    The context a task starts with travels into SQLAlchemy's greenlets, so an engine
+    event can tell a loop's statements from a request's.
+    """
+    return _STOPPING.get(None) is not None

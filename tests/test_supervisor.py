@@ -13,8 +13,9 @@ from livecommerce.resources import Resources
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.models import FlashSale
-from livecommerce.supervisor import Supervisor, pause
+from livecommerce.supervisor import Supervisor, pause, supervised
 from tests.routes.test_sales import launch, shop_with_room
+from tests.sql import statements
 
 
 async def test_loop_ends_at_its_next_pause_not_mid_pass() -> None:
@@ -73,6 +74,26 @@ async def test_pause_without_a_supervisor_just_sleeps() -> None:
     """Outside a supervisor's task, pause is a plain sleep."""
     async with asyncio.timeout(5):
         await pause(0.01)
+
+
+async def test_a_statement_knows_whether_a_loop_sent_it() -> None:
+    """A loop's SQL is told from the test's own, through SQLAlchemy's greenlets."""
+    db = Database("sqlite+aiosqlite:///:memory:")
+    supervisor = Supervisor()
+
+    async def loop() -> None:
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("SELECT 'loop'")
+
+    try:
+        with statements(db.engine) as sent:
+            await supervisor.spawn(loop(), "loop")
+            await db.ping()
+    finally:
+        await supervisor.stop()
+        await db.dispose()
+    assert sent == ["SELECT 1"]
+    assert not supervised()
 
 
 async def test_stopping_the_app_mid_pass_lets_the_pass_finish(settings: Settings) -> None:

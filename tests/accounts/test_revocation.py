@@ -15,7 +15,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import event
 
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
@@ -25,6 +24,7 @@ from livecommerce.settings import Settings
 from livecommerce.storage.keys import Keys
 from tests.routes.test_orders import live_sale
 from tests.routes.test_orders_fast_lane import JSON, ROUTE_ONLY, attempt
+from tests.sql import statements
 from tests.users import Account, signup
 from tests.web.forms import HTML, csrf_field, page_signup
 
@@ -157,19 +157,10 @@ async def test_another_node_checks_a_token_without_the_database(settings: Settin
         winner, loser = await signup(a, "win"), await signup(a, "lose")
         assert (await attempt(a, winner, sale_id, "w")).status_code == 201
         assert (await attempt(b, winner, sale_id, "w2")).json()["error"]["code"] == "sold_out"
-        statements: list[str] = []
-
-        def count(*args: Any) -> None:
-            statements.append(str(args[2]))
-
-        engine = b_app.state.resources.db.engine.sync_engine
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with statements(b_app.state.resources.db.engine) as sent:
             refused = await attempt(b, loser, sale_id, "l")
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
         assert refused.json()["error"]["code"] == "sold_out"
-        assert statements == []
+        assert sent == []
 
 
 async def test_without_redis_checks_fall_back_and_revoking_says_so(

@@ -12,7 +12,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from sqlalchemy import event
 
 from livecommerce.accounts.revocation import Revocations
 from livecommerce.accounts.shared_revocations import SharedRevocations
@@ -23,6 +22,7 @@ from livecommerce.resources import Resources
 from livecommerce.storage.keys import Keys
 from livecommerce.supervisor import Supervisor
 from tests.faults.redis_servers import PrivateRedis, private_redis
+from tests.sql import statements
 from tests.users import signup
 
 PASSWORD = "correct horse"
@@ -95,21 +95,12 @@ async def test_a_fresh_replica_checks_with_no_redis_command_nor_sql(
         redis.sent.clear()
     again = _claims(resources, resources.tokens.issue(_claims(resources, bob.token).principal,
                                                       generation=1))  # fmt: skip
-    statements: list[object] = []
-    engine = resources.db.engine.sync_engine
-
-    def count(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(resources.db.engine) as sent:
         for _ in range(50):
             assert await _refused(node, _claims(resources, bob.token))  # logged out everywhere
             assert await _refused(node, _claims(resources, eve.token))  # logged out
             assert not await _refused(node, again)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert statements == []
+    assert sent == []
     if redis is not None:
         assert redis.sent == []
         await node.refresh()

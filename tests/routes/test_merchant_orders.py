@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from livecommerce.orders import listing
 from livecommerce.storage.models import Refund
 from tests.routes.test_sales import launch, shop_with_room
+from tests.sql import statements
 from tests.users import Account, address, product, signup
 
 LIST = "/api/merchant/orders"
@@ -134,24 +134,14 @@ async def test_orders_export_streams_in_batches(
     """The CSV holds every filtered order, read a batch per query, phones masked."""
     shop = await shop_with_orders(client, count=5, paid=2)
     monkeypatch.setattr(listing, "EXPORT_BATCH", 2)
-    selects: list[str] = []
-
-    def count(*args: Any) -> None:
-        if str(args[2]).lstrip().upper().startswith("SELECT"):
-            selects.append(str(args[2]))
-
-    engine = app.state.resources.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(app.state.resources.db.engine) as sent:
         response = await client.get("/api/merchant/exports/orders.csv",
                                     headers=shop.merchant.headers)  # fmt: skip
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     rows = rows_of(response.text)
     assert [int(r["order_id"]) for r in rows] == [o["id"] for o in reversed(shop.orders)]
-    assert len([s for s in selects if 'FROM "order"' in s]) == 3  # 2 + 2 + 1
+    assert len([s for s in sent if s.startswith("SELECT") and 'FROM "order"' in s]) == 3  # 2+2+1
     paid = [r for r in rows if r["status"] == "paid"]
     assert {r["ship_phone"] for r in paid} == {"138****0000", "138****0001"}
     filtered = await client.get("/api/merchant/exports/orders.csv", params={"status": "paid"},

@@ -6,10 +6,10 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event
 
 from livecommerce.orders.payment import WebhookSigner
 from tests.routes.test_sales import launch, shop_with_room
+from tests.sql import statements
 from tests.users import Account, address, signup
 
 
@@ -71,20 +71,11 @@ async def test_losers_never_touch_the_database(app: FastAPI, client: httpx.Async
     sale_id = await live_sale(client, quantity=1, per_user_limit=1)
     buyers = [await signup(client, f"buyer{i}") for i in range(4)]
     assert (await order(client, buyers[0], sale_id, "win")).status_code == 201
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    engine = app.state.resources.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements(app.state.resources.db.engine) as sent:
         for i, buyer in enumerate(buyers[1:]):
             response = await order(client, buyer, sale_id, f"lose-{i}")
             assert response.json()["error"]["code"] == "sold_out"
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert statements == []
+    assert sent == []
 
 
 async def test_buyers_see_only_their_own_orders(client: httpx.AsyncClient) -> None:
