@@ -67,6 +67,9 @@ class Ledger:
         self._clock = clock
         self._ids = counter(1)
         self._sessions: dict[int, _Session] = {}
+        # Open sessions per room: the sample each flush takes is per room, and walking
+        # every session (10,000 in a big room) each time cost the loop a pause.
+        self._open: dict[int, int] = {}
         self._rows: list[dict[str, Any]] = []
         self._counts: dict[tuple[int, str, int], int] = {}
         self.dropped = 0
@@ -80,6 +83,7 @@ class Ledger:
         token = next(self._ids)
         session = _Session(room_id, self.viewer_name(identity), self._clock())
         self._sessions[token] = session
+        self._open[room_id] = self._open.get(room_id, 0) + 1
         self._append(_row(room_id, kinds.JOINED, session.joined, viewer=session.viewer))
         return token
 
@@ -87,10 +91,28 @@ class Ledger:
         session = self._sessions.pop(token, None)
         if session is None:
             return
+        if (still := self._open[session.room_id] - 1) > 0:
+            self._open[session.room_id] = still
+        else:
+            del self._open[session.room_id]
         now = self._clock()
         watched = max(0, int((now - session.joined).total_seconds() * 1000))
         row = _row(session.room_id, kinds.LEFT, now, viewer=session.viewer, value_ms=watched)
         self._append(row)
+
+    def end_room(self, room_id: int) -> None:
+        """The show ended: its open sessions end now, so no watch time runs past the end
+        (a viewer may keep the ended room open)."""
+        if room_id not in self._open:
+            return
+        for token in [t for t, s in self._sessions.items() if s.room_id == room_id]:
+            self.left(token)
+
+    def heard(self, event_type: str, room_id: int) -> None:
+        """A room event this node's sockets got: the show's end ends the sessions open
+        here (the node that ended it has ended its own already)."""
+        if event_type == "room.ended":
+            self.end_room(room_id)
 
     def count(self, room_id: int, kind: str, product_id: int, n: int) -> None:
         """Add ``n`` client counts (impressions, clicks, sheet opens) of one product."""
@@ -133,18 +155,18 @@ class Ledger:
         try:
             while True:
                 await pause(self.flush_seconds)
-                await self._flush_logged(sample=True)
+                await self.flush_logged(sample=True)
         except Stopped:
-            await self._flush_logged(sample=False)
+            await self.flush_logged(sample=False)
             raise
 
     async def close(self) -> None:
         """End the sessions still open (the node is going away) and write everything."""
         for token in list(self._sessions):
             self.left(token)
-        await self._flush_logged(sample=False)
+        await self.flush_logged(sample=False)
 
-    async def _flush_logged(self, *, sample: bool) -> None:
+    async def flush_logged(self, *, sample: bool) -> None:
         try:
             await self.flush(sample=sample)
         except Exception:
@@ -169,7 +191,7 @@ class Ledger:
         if self.viewers is None:
             return
         now = self._clock()
-        for room_id in {s.room_id for s in self._sessions.values()}:
+        for room_id in list(self._open):
             viewers = await self.viewers(room_id)
             self._append(_row(room_id, kinds.SAMPLED, now, count=viewers))
 
@@ -242,3 +264,10 @@ class _Tap:
     async def deliver(self, events: Sequence[Emitted]) -> None:
         await self._sink.deliver(events)
         self._ledger.note(events)
+        ended = [e.room_id for e in events if e.type == "room.ended"]
+        if self._ledger.enabled and ended:
+            for room_id in ended:
+                self._ledger.end_room(room_id)
+            # The report opens as the show ends: write its last interval (the end, the
+            # deals it closed, the sessions it ended) now rather than an interval later.
+            await self._ledger.flush_logged(sample=False)

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 Snapshot = Callable[[int], Awaitable[Mapping[str, Any]]]
 Record = Callable[[Event], None]
+Heard = Callable[[str, int], None]  # an event's type and room
 Spawn = Callable[[Coroutine[Any, Any, None], str], "asyncio.Task[None]"]
 REPLAY_CHUNK = 100
 
@@ -84,6 +85,9 @@ class Hub:
         # Each sequenced event this node appends, handed over without I/O (the show log
         # keeps every event of a show; each node records only what it appended).
         self.record: Record | None = None
+        # Each event this node delivers to its own sockets, handed over without I/O: the
+        # ledger ends a show's watch sessions on every node that hears the show end.
+        self.heard: Heard | None = None
         self._rooms: dict[int, Room] = {}
         self._broker.on_private = self._deliver_private
         self._report = NodeReport()
@@ -353,7 +357,12 @@ class Hub:
         if last is not None and event.seq > last + 1:
             await self._catch_up(room, last)
             return
+        self._hand_over(room, event)
+
+    def _hand_over(self, room: Room, event: Event) -> None:
         room.deliver(event)
+        if self.heard is not None:
+            self.heard(event.type, event.room)
 
     async def _resync(self, room_id: int) -> None:
         """The room's subscription was (re)confirmed: fetch what it may have missed."""
@@ -375,7 +384,7 @@ class Hub:
             return
         for event in missing:
             if room.last_seq is None or event.seq > room.last_seq:
-                room.deliver(event)
+                self._hand_over(room, event)
 
     def _send_replay(self, member: Member, replay: list[Event]) -> None:
         for start in range(0, len(replay), REPLAY_CHUNK):

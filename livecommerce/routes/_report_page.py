@@ -38,7 +38,8 @@ KIND_OF = {source: kind for _, source, kind in HEADLINES}
 KEY_OF = {source: key for key, source, _ in HEADLINES}
 # What the host did, as the timeline lists it; moderation is not selling.
 ACTIONS = ("room.started", "room.ended", "stream.started", "stream.ended", "product.pinned",
-           "product.unpinned", "sale.started", "sale.sold_out", "sale.ended")  # fmt: skip
+           "product.unpinned", "sale.started", "sale.sold_out", "sale.ended",
+           "sale.cancelled")  # fmt: skip
 
 
 def fmt(kind: str, value: float | None) -> str:
@@ -89,20 +90,17 @@ class Segment:
 Rows = Sequence[Mapping[str, Any]]
 
 
-def segments(events: Rows, minutes: Rows) -> list[Segment]:
-    """Each host action with the orders of its minute up to the next action's minute."""
-    actions = [e for e in events if e["kind"] in ACTIONS]
-    out = []
-    for i, event in enumerate(actions):
-        until = actions[i + 1]["minute"] if i + 1 < len(actions) else None
-        sold = [
-            m
-            for m in minutes
-            if m["minute"] >= event["minute"] and (until is None or m["minute"] < until)
-        ]
-        orders = sum(m["orders"] for m in sold)
-        out.append(Segment(event, orders, sum(m["gmv_gross_cents"] for m in sold)))
-    return out
+def segments(events: Rows, sold: Sequence[tuple[int, int]]) -> list[Segment]:
+    """Each host action with the orders placed from it until the next one, ``sold``
+    being (orders, cents) for each action in turn (``stats.sold_after``)."""
+    return [
+        Segment(event, n, cents) for event, (n, cents) in zip(actions(events), sold, strict=True)
+    ]
+
+
+def actions(events: Rows) -> list[Mapping[str, Any]]:
+    """The timeline's host actions, in time order."""
+    return [e for e in events if e["kind"] in ACTIONS]
 
 
 def weakest(answer: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -118,7 +116,8 @@ def context(
     answers: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The template's context from the stats answers (``stats``, ``minutes``, ``products``,
-    ``timeline``, ``weakest``, ``post_live``, each the JSON body of its endpoint)."""
+    ``timeline``, ``weakest``, ``post_live``, each the JSON body of its endpoint) and
+    ``sold``, the orders placed after each host action (``stats.sold_after``)."""
     stats = answers["stats"]
     minutes = answers["minutes"]["minutes"]
     events = answers["timeline"]["events"]
@@ -131,7 +130,7 @@ def context(
         "stats": stats,
         "figures": figures(stats),
         "products": products,
-        "segments": segments(events, minutes),
+        "segments": segments(events, answers["sold"]),
         "titles": titles,
         "weakest": weakest(answers["weakest"]),
         "compared_shows": answers["weakest"].get("compared_shows", 0),
@@ -154,15 +153,18 @@ def _chart_data(
 
 
 async def load(session: AsyncSession, resources: Resources, room: Room) -> dict[str, Any]:
-    """The stats answers of ``room``, the same bodies as the stats API's."""
+    """The stats answers of ``room``, the same bodies as the stats API's, and the orders
+    placed after each host action (``stats.sold_after``) for the table of them."""
     gauges = await resources.hub.stats(room.id)
     now = utcnow()
     show = await stats.show_stats(session, room, now=now)
+    events = await stats.timeline(session, room.id)
     return {
         "stats": {"viewers": gauges.viewers, "likes": gauges.likes, **show},
         "minutes": {"minutes": await stats.minute_series(session, room, now=now)},
         "products": {"products": await stats.product_table(session, room)},
-        "timeline": {"events": await stats.timeline(session, room.id)},
+        "timeline": {"events": events},
+        "sold": await stats.sold_after(session, room.id, ACTIONS, len(actions(events))),
         "weakest": await report.weakest_of(session, room),
         "post_live": await report.post_live(session, room),
     }

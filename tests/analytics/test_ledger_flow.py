@@ -126,7 +126,16 @@ async def test_bad_beacons_are_refused(
         await v.send("analytics.beacon", data)
         error = await v.next("error")
     assert error["data"]["code"] == "invalid_input"
-    assert _ledger(app)._counts == {}
+    assert await _counted(app, show.room_id) == 0
+
+
+async def _counted(app: FastAPI, room_id: int) -> int:
+    """The room's client counts, written (the app's own loop may have flushed some
+    already) and pending alike."""
+    ledger = _ledger(app)
+    await ledger.flush()
+    rows = await rows_of(ledger.db, room_id)
+    return sum(r.count for r in rows if r.kind in (kinds.IMPRESSION, kinds.CLICK))
 
 
 async def test_beacons_are_rate_limited_per_socket(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -139,7 +148,7 @@ async def test_beacons_are_rate_limited_per_socket(app: FastAPI, client: httpx.A
         await v.send("analytics.beacon", item)
         error = await v.next("error")
     assert error["data"]["code"] == "rate_limited" and error["data"]["retry_after"] > 0
-    assert sum(_ledger(app)._counts.values()) == 1
+    assert await _counted(app, show.room_id) == 1
 
 
 async def test_http_beacon(app: FastAPI, client: httpx.AsyncClient) -> None:
@@ -210,6 +219,25 @@ async def test_the_supervised_loop_flushes_on_its_own(quick_app: FastAPI) -> Non
         assert max(samples) == 1
 
 
+async def test_a_flush_samples_the_rooms_with_open_sessions(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """One sample per room while anyone watches it; none once its last viewer left."""
+    show = await live_show(app, client, ago=0)
+    show.viewers = 3
+    ledger = show.ledger()
+    first, second = ledger.joined(show.room_id, "u:1"), ledger.joined(show.room_id, "u:2")
+    await ledger.flush()
+    ledger.left(first)
+    show.at(5)
+    await ledger.flush()
+    ledger.left(second)
+    show.at(10)
+    await ledger.flush()
+    samples = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.SAMPLED]
+    assert [(r.elapsed_ms, r.count) for r in samples] == [(0, 3), (5_000, 3)]
+
+
 async def test_closing_ends_open_sessions(app: FastAPI, client: httpx.AsyncClient) -> None:
     """A node going away writes its open sessions as ended now, watch time and all."""
     show = await live_show(app, client, ago=0)
@@ -219,6 +247,51 @@ async def test_closing_ends_open_sessions(app: FastAPI, client: httpx.AsyncClien
     await ledger.close()
     left = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.LEFT]
     assert [(r.viewer, r.value_ms) for r in left] == [("u:7", 42_000)]
+
+
+async def test_a_show_ending_ends_its_open_sessions(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A viewer still on the ended room's page watched until the end, not after it."""
+    show = await live_show(app, client, ago=0)
+    ledger = app.state.resources.ledger
+    ledger._clock = lambda: show.now  # the app's own ledger, on the show's clock
+    token = ledger.joined(show.room_id, "u:7")
+    show.at(42)
+    assert (
+        await client.post(f"/api/rooms/{show.room_id}/end", headers=show.host.headers)
+    ).is_success
+    show.at(99)
+    ledger.left(token)  # the viewer closes the page later
+    await ledger.flush()
+    left = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.LEFT]
+    assert [(r.viewer, r.value_ms) for r in left] == [("u:7", 42_000)]
+
+
+@pytest.mark.parametrize("shape", ["scaled"], indirect=True)
+async def test_a_show_ending_ends_the_sessions_on_every_node(
+    app: FastAPI, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The show ends on one node; a viewer watching through another watched until then."""
+    show = await live_show(app, client, ago=0)
+    other = create_app(settings.model_copy(update={"node_id": "second-node"}))
+    async with other.router.lifespan_context(other), serve(other) as second:
+        ledger = _ledger(other)
+        ledger._clock = lambda: show.now  # the second node's ledger, on the show's clock
+        async with viewer(second, show.room_id) as watcher:
+            await watcher.next("room.snapshot")
+            show.at(42)
+            ended = await client.post(f"/api/rooms/{show.room_id}/end", headers=show.host.headers)
+            assert ended.is_success
+            await watcher.next("room.ended")
+            show.at(99)  # the viewer keeps the ended room open, then leaves
+        for _ in range(500):  # the node hears the socket close soon after
+            if not ledger._sessions:
+                break
+            await asyncio.sleep(0.02)
+        await ledger.flush()
+    left = [r for r in await rows_of(show.db, show.room_id) if r.kind == kinds.LEFT]
+    assert [r.value_ms for r in left] == [42_000]
 
 
 async def test_prometheus_has_ledger_health_not_business_figures(
@@ -257,3 +330,34 @@ async def test_a_failed_flush_keeps_its_rows_once(
     assert sorted((r.kind, r.count) for r in rows if r.kind != "room.started") == [
         (kinds.CLICK, 2), (kinds.JOINED, 1),
     ]  # fmt: skip
+
+
+@pytest.fixture
+async def slow_app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings.model_copy(update={"analytics_flush_seconds": 300}))
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+async def test_a_show_ending_writes_its_last_interval(slow_app: FastAPI) -> None:
+    """The report opens as the show ends: the end, the deal it closed (cancelled: it had
+    not begun) and the pin before it are in the ledger at once, not an interval later."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=slow_app), base_url="http://test"
+    ) as client:
+        show = await live_show(slow_app, client, ago=0)
+        host = show.host.headers
+        pin = {"product_id": show.product_ids[1]}
+        assert (
+            await client.put(f"/api/rooms/{show.room_id}/pin", json=pin, headers=host)
+        ).is_success
+        deal = {"product_id": show.product_ids[0], "price_cents": 990, "quantity": 5,
+                "countdown_seconds": 0, "duration_seconds": 600}  # fmt: skip
+        made = await client.post(f"/api/rooms/{show.room_id}/sales", json=deal,
+                                 headers=show.shop.headers)  # fmt: skip
+        assert made.status_code == 201, made.text
+        assert (await client.post(f"/api/rooms/{show.room_id}/end", headers=host)).is_success
+        timeline = await client.get(f"/api/rooms/{show.room_id}/stats/timeline", headers=host)
+    kinds_seen = [e["kind"] for e in timeline.json()["events"]]
+    for kind in ("room.started", "product.pinned", "room.ended", "sale.cancelled"):
+        assert kind in kinds_seen, kinds_seen

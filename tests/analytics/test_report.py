@@ -3,6 +3,7 @@ post-live orders kept apart from the show's own."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -10,10 +11,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from livecommerce.analytics import kinds
+from livecommerce.analytics import kinds, stats
 from livecommerce.analytics.report import weakest
-from livecommerce.storage.models import Order, Room
-from tests.analytics._show import Show
+from livecommerce.orders.funnel import show_clock
+from livecommerce.routes._report_page import ACTIONS
+from livecommerce.storage.models import LedgerEntry, Order, Room
+from tests.analytics._show import Show, live_show
 from tests.users import Account, product, room, signup
 
 pytestmark = pytest.mark.usefixtures("shape")
@@ -166,3 +169,59 @@ async def test_csv_exports(app: FastAPI, client: httpx.AsyncClient) -> None:
     header, first = minutes.text.splitlines()[:2]
     assert header.split(",")[:4] == ["minute", "start", "views", "peak_viewers"]
     assert first.split(",")[0] == "0" and ",," in first  # avg watch time: no sessions
+
+
+async def test_stats_paths_are_documented_in_the_openapi(client: httpx.AsyncClient) -> None:
+    """The stats, per-minute and per-product answers (and their CSVs) are in the OpenAPI,
+    each with a description a reader can act on."""
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in ("", "/minutes", "/minutes.csv", "/products", "/products.csv", "/timeline",
+                 "/weakest", "/post-live"):  # fmt: skip
+        operation = paths[f"/api/rooms/{{room_id}}/stats{path}"]["get"]
+        assert operation["tags"] == ["analytics"], path
+        assert len(operation.get("description", "")) > 40, path
+    csv = paths["/api/rooms/{room_id}/stats/minutes.csv"]["get"]["responses"]["200"]
+    assert "text/csv" in csv["content"]
+    assert "/api/analytics/metrics" in paths
+
+
+async def test_the_report_gives_each_action_the_orders_placed_until_the_next(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A pin, a deal and the show's end in one minute: each row of the host's actions
+    counts the orders placed from it until the next, to the millisecond, and an order
+    placed before the end is not the end's."""
+    show = await live_show(app, client)
+    tea, cup = show.product_ids
+    actions = [("product.pinned", 10, tea), ("sale.started", 30, cup), ("room.ended", 50, None),
+               ("sale.ended", 50.5, cup)]  # fmt: skip
+    async with show.db.unit_of_work() as uow:
+        for kind, seconds, product_id in actions:
+            at = show.started + timedelta(seconds=seconds)
+            elapsed, minute = show_clock(show.started, at)
+            uow.session.add(LedgerEntry(
+                room_id=show.room_id, kind=kind, at=at, elapsed_ms=elapsed, minute=minute,
+                product_id=product_id, count=1, amount_cents=0, value_ms=0, detail="",
+            ))  # fmt: skip
+    # One before any action, one at the deal's very instant (the deal's), one just
+    # before the show's end.
+    for n, (seconds, amount) in enumerate([(5, 700), (20, 1500), (30, 3000), (49.9, 1500)]):
+        await show.order_row(kinds.PLACED, seconds, order_id=n + 1, buyer=n + 100,
+                             product_id=tea, amount=amount)  # fmt: skip
+    async with show.db.read() as session:
+        sold = await stats.sold_after(session, show.room_id, ACTIONS, len(actions))
+        assert sold == [(1, 1500), (2, 4500), (0, 0), (0, 0)]
+        assert await stats.sold_after(session, show.room_id, ("sale.started",), 1) == [(2, 4500)]
+        assert await stats.sold_after(session, show.room_id, ("room.paused",), 0) == []
+    page = await client.get(f"/console/rooms/{show.room_id}/report", headers=show.shop.headers)
+    assert page.status_code == 200
+    rows = re.findall(
+        r'data-testid="timeline-row" data-kind="([a-z._]+)">.*?'
+        r'data-kind="count" data-value="([0-9]+)".*?data-kind="money" data-value="([0-9]+)"',
+        page.text, re.S,
+    )  # fmt: skip
+    # The show's own start row is the live ledger's, flushed on its clock: not counted here.
+    assert [r for r in rows if r[0] != "room.started"] == [
+        ("product.pinned", "1", "1500"), ("sale.started", "2", "4500"),
+        ("room.ended", "0", "0"), ("sale.ended", "0", "0"),
+    ]  # fmt: skip

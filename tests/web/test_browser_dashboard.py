@@ -4,6 +4,7 @@ this test's own arithmetic, its charts drawn, and who may open the report."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -31,6 +32,20 @@ CANVASES_DRAWN = """(selector) => [...document.querySelectorAll(selector)].map((
 })"""
 
 
+# What each chart plots, read back from ECharts itself (the page's own module instance):
+# per series its name, its values and the labels of its annotation lines.
+CHART_DATA = """async (selector) => {
+  const echarts = await import('/static/vendor/echarts/echarts.esm.min.js');
+  return [...document.querySelectorAll(selector)].map((node) => {
+    const option = echarts.getInstanceByDom(node).getOption();
+    return option.series.map((s) => ({
+      name: s.name, data: s.data,
+      marks: (s.markLine?.data ?? []).map((d) => d.label.formatter),
+    }));
+  });
+}"""
+
+
 # Elements of a section that stick out of it (the console's own width is not ours to judge).
 OVERFLOWING = """(selector) => {
   const box = document.querySelector(selector).getBoundingClientRect();
@@ -44,9 +59,12 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def start_deal(api: httpx.AsyncClient, merchant: str, room_id: int, product: int) -> int:
+async def start_deal(
+    api: httpx.AsyncClient, merchant: str, room_id: int, product: int, *, countdown: int = 0
+) -> int:
     deal = {"product_id": product, "price_cents": DEAL_PRICE, "quantity": 20,
-            "per_user_limit": 3, "countdown_seconds": 0, "duration_seconds": 600}  # fmt: skip
+            "per_user_limit": 3, "countdown_seconds": countdown,
+            "duration_seconds": 600}  # fmt: skip
     made = await api.post(f"/api/rooms/{room_id}/sales", json=deal, headers=auth(merchant))
     assert made.status_code == 201, made.text
     sale_id: int = made.json()["id"]
@@ -70,6 +88,30 @@ async def card(page: Page, key: str) -> str:
 async def assert_charts_drawn(page: Page, selector: str, count: int) -> None:
     painted = await page.evaluate(CANVASES_DRAWN, selector)
     assert len(painted) == count and all(p > 500 for p in painted), painted
+
+
+async def chart_data(page: Page, selector: str) -> list[list[dict[str, Any]]]:
+    charts: list[list[dict[str, Any]]] = await page.evaluate(CHART_DATA, selector)
+    return charts
+
+
+async def assert_minute_charts(page: Page, selector: str, gross: int, viewers: int) -> None:
+    """The three per-minute charts plot this show: peak viewers, 2 orders, the gross GMV,
+    each under the pin's and the deal's marks (the deal's start reaches the ledger with
+    the node's next flush, orders with their own transactions: waits for both)."""
+    for _ in range(SETTLE_MS // 1000):
+        (viewer_series,), (order_series,), (gmv_series,) = await chart_data(page, selector)
+        every = (viewer_series, order_series, gmv_series)
+        marked = all("⚡" in "".join(s["marks"]) for s in every)
+        if marked and max(viewer_series["data"]) >= viewers:
+            break
+        await asyncio.sleep(1)
+    assert max(viewer_series["data"]) >= viewers, viewer_series
+    assert sum(order_series["data"]) == 2, order_series
+    assert sum(gmv_series["data"]) == gross, gmv_series
+    for series in every:
+        marks = "".join(series["marks"])
+        assert "📌" in marks and "⚡" in marks, series["marks"]
 
 
 async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
@@ -97,6 +139,8 @@ async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
         # The host pins the second product from the studio, then the merchant starts a deal.
         await studio.get_by_test_id("studio-shelf").get_by_test_id("pin-btn").nth(1).click()
         sale_id = await start_deal(api, merchant, room_id, tea)
+        # A second deal is set for after the show: ending the show cancels it.
+        await start_deal(api, merchant, room_id, show.room_products[1], countdown=3600)
 
         # Mei buys two and pays; Lei buys one and cancels.
         paid = await order(api, mei, sale_id, 2)
@@ -132,6 +176,7 @@ async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
         await expect(tea_row.locator('[data-col="orders"]')).to_have_text("2")
         await expect(tea_row.locator('[data-col="gmv"]')).to_have_text("¥179.70")
         await assert_charts_drawn(studio, "#dashboard .dash-chart", 3)
+        await assert_minute_charts(studio, "#dashboard .dash-chart", gross, viewers=2)
         await dashboard.scroll_into_view_if_needed()
         await shot(studio, "dashboard-studio-desktop")
 
@@ -143,6 +188,7 @@ async def test_dashboard_and_report(browser: Browser, server: Server) -> None:
             "data-value", "2", timeout=SETTLE_MS
         )
         await assert_charts_drawn(console, "#dashboard-body .dash-chart", 3)
+        await assert_minute_charts(console, "#dashboard-body .dash-chart", gross, viewers=2)
         assert await console.evaluate(OVERFLOWING, "#dashboard") == []
         await console.get_by_test_id("console-dashboard").scroll_into_view_if_needed()
         await shot(console, "dashboard-console-phone", full_page=False)
@@ -180,6 +226,21 @@ async def check_report(page: Page, gross: int, net: int) -> None:
     assert "product.pinned" in kinds and "sale.started" in kinds, kinds
     await expect(page.get_by_test_id("timeline")).to_contain_text("Celadon tea cup")
     await assert_charts_drawn(page, "[data-testid=timeline-chart], #minute-charts .dash-chart", 4)
+    await assert_minute_charts(page, "#minute-charts .dash-chart", gross, viewers=2)
+    # The timeline: GMV bars under the labelled marks of the pin and the deal.
+    ((gmv_bars, viewer_line),) = await chart_data(page, "[data-testid=timeline-chart]")
+    assert sum(gmv_bars["data"]) == gross and max(viewer_line["data"]) >= 2
+    labels = "\n".join(gmv_bars["marks"])
+    # Labels keep the first 14 characters of a title (dashboard-charts.js).
+    assert "📌 Celadon tea cu\n" in labels and "⚡ deal\n" in labels, labels
+    # Ending the show ended its deal, and the report (opened at once) has that mark too.
+    assert "■ deal ends" in labels, labels
+    # The deal set for after the show never began: it is marked as cancelled, not ended.
+    assert "✕ deal cancelled" in labels, labels
+    cancelled_row = page.get_by_test_id("timeline-row").and_(
+        page.locator("[data-kind='sale.cancelled']")
+    )
+    await expect(cancelled_row).to_contain_text("Deal cancelled: Celadon tea cup")
     # Nothing was bought after the show: the post-live block stands apart, empty.
     await expect(page.get_by_test_id("post-orders")).to_have_attribute("data-value", "0")
 

@@ -1,5 +1,5 @@
 // Per-minute charts of a show (concurrent viewers, orders, GMV), drawn with the vendored
-// ECharts and annotated with what the host did: pins and deal starts/ends as markLines.
+// ECharts and annotated with what the host did: pins and deal starts/ends/cancellations as markLines.
 
 import * as echarts from "../vendor/echarts/echarts.esm.min.js";
 import { formatCount, formatMoney, formatTime } from "./dashboard-format.js";
@@ -16,6 +16,7 @@ const MARKS = {
   "sale.started": { color: "#f79009", icon: "⚡" },
   "sale.sold_out": { color: "#e5484d", icon: "✓" },
   "sale.ended": { color: "#98a2b3", icon: "■" },
+  "sale.cancelled": { color: "#667085", icon: "✕" },
 };
 
 /** Every minute from the first to the last that has data or an annotation, so gaps show. */
