@@ -1,9 +1,10 @@
 """Encoded H.264 frames (and the host's audio as AAC) into fragmented MP4 with PyAV's muxer.
 
 Video is never decoded. The muxer writes ``ftyp+moov`` once (the HLS init segment), then
-one ``moof+mdat`` fragment per keyframe at least ``segment_seconds`` after the previous
-cut, holding the audio of the same span. A fragment is written out once the keyframe
-that ends it has been muxed, so each segment handed on is complete.
+a ``moof+mdat`` fragment at every keyframe and whenever one reaches ``part_seconds``,
+holding the audio of the same span. Each fragment is an LL-HLS partial segment; a
+segment is a run of them starting on a keyframe (see ``partials``). A fragment is handed
+on once complete.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ _MAX_INTERLEAVE_US = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
+class Fragment:
     data: bytes
     start: float
     """Seconds from the first recorded frame."""
     duration: float
+    independent: bool
+    """It starts with a keyframe, so it decodes after the init segment alone."""
 
 
 class Fmp4Segmenter:
@@ -40,8 +43,8 @@ class Fmp4Segmenter:
     channels) that ``feed_audio`` fills; otherwise the recording is video only.
     """
 
-    def __init__(self, *, segment_seconds: float = 2.0) -> None:
-        self._segment_seconds = segment_seconds
+    def __init__(self, *, part_seconds: float = 0.5) -> None:
+        self._part_seconds = part_seconds
         self._out = BoxWriter()
         self._container: Any = None
         self._stream: Any = None
@@ -52,6 +55,7 @@ class Fmp4Segmenter:
         self._last_pts = 0
         self._frame_gap = CLOCK // 30
         self._frames = 0
+        self._keyframes: list[int] = []  # timestamps of keyframes not yet seen leading a fragment
         self.init: bytes | None = None
         self.codecs = ""
         """The RFC 6381 codecs of the tracks, as HLS's CODECS attribute lists them."""
@@ -62,7 +66,7 @@ class Fmp4Segmenter:
     def started(self) -> bool:
         return self._container is not None
 
-    def feed(self, data: bytes, timestamp: int, keyframe: bool) -> list[Segment]:
+    def feed(self, data: bytes, timestamp: int, keyframe: bool) -> list[Fragment]:
         """Mux one access unit (RTP timestamp); return the segments it completed."""
         if self.closed:
             return []
@@ -82,6 +86,8 @@ class Fmp4Segmenter:
         packet.time_base = _TIME_BASE
         packet.stream = self._stream
         packet.is_keyframe = keyframe
+        if keyframe:
+            self._keyframes.append(pts)
         self._container.mux(packet)
         self._frames += 1
         self._last_pts = pts
@@ -91,7 +97,7 @@ class Fmp4Segmenter:
     def audio(self) -> bool:
         return self._audio_stream is not None
 
-    def feed_audio(self, data: bytes, timestamp: int, media_time: float) -> list[Segment]:
+    def feed_audio(self, data: bytes, timestamp: int, media_time: float) -> list[Fragment]:
         """Transcode and mux one Opus packet (RTP timestamp) heard at ``media_time`` seconds.
 
         The first packet at or after the encoder's priming time fixes where the audio
@@ -107,7 +113,7 @@ class Fmp4Segmenter:
         self._container.mux(self._audio.feed(data, timestamp))
         return self._collect()
 
-    def close(self) -> list[Segment]:
+    def close(self) -> list[Fragment]:
         """Flush the audio and the last fragment (its last frame as long as the one before)."""
         if self.closed or self._container is None:
             self.closed = True
@@ -128,7 +134,7 @@ class Fmp4Segmenter:
         self.codecs = video if self.audio_channels is None else f"{video},{aac.CODEC}"
         options = {
             "movflags": "frag_keyframe+empty_moov+default_base_moof+skip_trailer",
-            "min_frag_duration": str(int(self._segment_seconds * 1_000_000)),
+            "frag_duration": str(int(self._part_seconds * 1_000_000)),
             "max_interleave_delta": str(_MAX_INTERLEAVE_US),
         }
         self._container = av.open(self._out, "w", format="mp4", options=options)
@@ -142,8 +148,8 @@ class Fmp4Segmenter:
         self._container.start_encoding()
         return True
 
-    def _collect(self) -> list[Segment]:
-        segments: list[Segment] = []
+    def _collect(self) -> list[Fragment]:
+        fragments: list[Fragment] = []
         boxes = self._out.boxes
         while boxes:
             kind, data = boxes[0]
@@ -151,12 +157,16 @@ class Fmp4Segmenter:
                 self.init = (self.init or b"") + data
                 boxes.pop(0)
             elif kind == b"moof" and len(boxes) >= 2 and boxes[1][0] == b"mdat":
-                segment = data + boxes[1][1]
+                fragments.append(self._fragment(data, boxes[1][1]))
                 del boxes[:2]
-                start, duration = track_times(data).get(_VIDEO_TRACK, (0, 0))
-                segments.append(Segment(segment, start / CLOCK, max(duration, 1) / CLOCK))
             elif kind == b"moof":
                 break  # its mdat is still to come
             else:
                 boxes.pop(0)  # mfra and the like: not part of any segment
-        return segments
+        return fragments
+
+    def _fragment(self, moof: bytes, mdat: bytes) -> Fragment:
+        start, duration = track_times(moof).get(_VIDEO_TRACK, (self._last_pts, 0))
+        independent = start in self._keyframes
+        self._keyframes = [pts for pts in self._keyframes if pts > start]
+        return Fragment(moof + mdat, start / CLOCK, max(duration, 1) / CLOCK, independent)

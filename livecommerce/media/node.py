@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from livecommerce.media.recording import Recorder
 
 # Called with the room id when the host's stream ends for any reason other than the
 # node shutting down (DELETE, connection failure, the host hanging up).
@@ -88,6 +91,10 @@ class MediaNode(Protocol):
 
     def live_playlist(self, room_id: int) -> str | None:
         """The live HLS playlist of the room, once a first segment is stored."""
+
+    def live_recorder(self, room_id: int) -> Recorder | None:
+        """The recorder of the room's live stream, once it has stored a first segment:
+        its live edge answers LL-HLS part and blocking playlist requests."""
 
     async def close(self) -> None:
         """Close every peer connection; used at shutdown (no ended callbacks fire)."""

@@ -33,11 +33,13 @@ class Recordings:
         blobs: BlobStore | None,
         *,
         segment_seconds: float = 2.0,
+        part_seconds: float = 0.5,
         on_started: RecordingListener | None = None,
         on_ended: RecordingListener | None = None,
     ) -> None:
         self.blobs = blobs
         self.segment_seconds = segment_seconds
+        self.part_seconds = part_seconds
         self.on_started = on_started
         self.on_ended = on_ended
         self._status: dict[int, RecordingStatus] = {}
@@ -65,6 +67,7 @@ class Recordings:
             request_keyframe=stream.request_keyframe,
             audio="audio" in stream.codecs,
             segment_seconds=self.segment_seconds,
+            part_seconds=self.part_seconds,
             on_started=self.on_started,
             on_ended=self.on_ended,
         )
@@ -88,7 +91,10 @@ class Recordings:
         return self._status.get(room_id)
 
     def live_playlist(self, room_id: int) -> str | None:
+        recorder = self.live(room_id)
+        return None if recorder is None else recorder.playlist(live=True)
+
+    def live(self, room_id: int) -> Recorder | None:
+        """The room's recorder once it has stored a first segment (so it has a playlist)."""
         recorder = self._recorders.get(room_id)
-        if recorder is None or not recorder.segments:
-            return None
-        return recorder.playlist(live=True)
+        return recorder if recorder is not None and recorder.segments else None

@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from livecommerce.media import aac, hls
 from livecommerce.media.avsync import AUDIO_HELD, VIDEO_HELD, ArrivalClock
 from livecommerce.media.blobs import BlobStore
-from livecommerce.media.fmp4 import CLOCK, Fmp4Segmenter, Segment
+from livecommerce.media.fmp4 import CLOCK, Fmp4Segmenter, Fragment
 from livecommerce.media.frames import EncodedFrame
+from livecommerce.media.partials import LiveEdge, Segment
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class Recorder:
         request_keyframe: Callable[[], None],
         audio: bool = False,
         segment_seconds: float = 2.0,
+        part_seconds: float = 0.5,
         on_started: RecordingListener | None = None,
         on_ended: RecordingListener | None = None,
     ) -> None:
@@ -109,7 +111,9 @@ class Recorder:
         self._segment_seconds = segment_seconds
         self._on_started = on_started
         self._on_ended = on_ended
-        self._segmenter = Fmp4Segmenter(segment_seconds=segment_seconds)
+        # The muxer cuts a fragment once it reaches its limit, a frame or so past it.
+        self._segmenter = Fmp4Segmenter(part_seconds=0.8 * part_seconds)
+        self.edge = LiveEdge(segment_seconds=segment_seconds, part_target=part_seconds)
         self._loop = asyncio.get_running_loop()
         self._audio_until = self._loop.time() + AUDIO_WAIT if audio else float("-inf")
         self._video_clock = ArrivalClock(CLOCK, VIDEO_HELD)
@@ -157,15 +161,20 @@ class Recorder:
     def _waiting_for_audio(self) -> bool:
         return self._segmenter.audio_channels is None and self._loop.time() < self._audio_until
 
-    def _feed(self, mux: Callable[[], list[Segment]]) -> None:
+    def _feed(self, mux: Callable[[], list[Fragment]]) -> None:
         try:
             done = mux()
         except Exception:
             logger.exception("recording stopped: the muxer refused a frame")
             self._stop_segmenter()
             return
-        for segment in done:
-            self._queue.put_nowait(segment)
+        self._take(done)
+
+    def _take(self, fragments: list[Fragment]) -> None:
+        for fragment in fragments:
+            segment = self.edge.add(fragment)
+            if segment is not None:
+                self._queue.put_nowait(segment)
 
     async def finish(self) -> RecordingInfo | None:
         """Store the last segment and the final playlist; return the recording."""
@@ -179,12 +188,11 @@ class Recorder:
             self._timer.cancel()
             self._timer = None
         try:
-            segments = self._segmenter.close()
+            self._take(self._segmenter.close())
         except Exception:
             logger.exception("the muxer failed to close the recording")
-            segments = []
-        for segment in segments:
-            self._queue.put_nowait(segment)
+        if (last := self.edge.close()) is not None:
+            self._queue.put_nowait(last)
 
     def _schedule_keyframe(self) -> None:
         # The publisher's encoder may send keyframes rarely; segments cut on keyframes.
@@ -209,23 +217,20 @@ class Recorder:
             if self._on_started is not None:
                 await self._notify(self._on_started)
             return
-        entry = hls.SegmentEntry(len(self.segments) + 1, item.start, item.duration)
+        entry = hls.SegmentEntry(item.sequence, item.start, item.duration)
         await self._put(hls.segment_name(entry.sequence), item.data)
         self.segments.append(entry)
+        self.edge.mark_stored(entry.sequence)
         self.info = replace(
             self.info, duration=entry.start + entry.duration, segments=entry.sequence
         )
         await self._put(hls.PLAYLIST_NAME, self.playlist().encode())
         await self._put(MANIFEST_NAME, self.info.to_json().encode())
         self._peak_bandwidth = max(self._peak_bandwidth, int(8 * len(item.data) / entry.duration))
-        master = hls.master_playlist(
-            codecs=self.info.codecs,
-            resolution=self._segmenter.resolution,
-            bandwidth=self._peak_bandwidth,
-        )
-        await self._put(hls.MASTER_NAME, master.encode())
+        await self._put(hls.MASTER_NAME, self.master().encode())
 
     async def _write_end(self) -> None:
+        self.edge.end()
         if self.info is None:
             return
         self.info = replace(self.info, ended_at=datetime.now(UTC))
@@ -250,12 +255,31 @@ class Recorder:
 
     # --- playlists ------------------------------------------------------------------
     def playlist(self, *, live: bool = False) -> str:
-        """The recording's playlist, or the live window (URIs relative to /media/hls/{room}/)."""
+        """The recording's playlist, or the live window with its parts (LL-HLS; URIs
+        relative to /media/hls/{room}/)."""
         assert self.info is not None
         prefix = f"../../recordings/{self.room_id}/{self.recording_id}/" if live else ""
         ended = self.info.ended_at is not None
         origin = self.info.media_origin
-        return hls.playlist(self.segments, origin=origin, ended=ended, prefix=prefix, live=live)
+        low_latency = None
+        if live:
+            edge = self.edge
+            low_latency = hls.LowLatency(
+                edge.part_target, edge.listed_parts(), f"parts/{self.recording_id}/",
+                edge.next_part(),
+            )  # fmt: skip
+        return hls.playlist(
+            self.segments, origin=origin, ended=ended, prefix=prefix, live=live,
+            low_latency=low_latency,
+        )  # fmt: skip
+
+    def master(self, uri: str = hls.PLAYLIST_NAME) -> str:
+        """The multivariant playlist naming ``uri`` with the recording's CODECS."""
+        assert self.info is not None
+        return hls.master_playlist(
+            codecs=self.info.codecs, resolution=self._segmenter.resolution,
+            bandwidth=self._peak_bandwidth, uri=uri,
+        )  # fmt: skip
 
 
 async def read_recording(blobs: BlobStore, room_id: int, recording_id: str) -> RecordingInfo | None:

@@ -20,6 +20,7 @@ from livecommerce.media.aiortc_hooks import redirect_keyframe_requests
 from livecommerce.media.node import MediaStats, RecordingStatus, StreamEndedCallback
 from livecommerce.media.peers import Peer, answer_offer, new_peer, stop_watchdog, supervise
 from livecommerce.media.recorders import Recordings
+from livecommerce.media.recording import Recorder
 from livecommerce.media.sdp import (
     RECEIVING,
     SENDING,
@@ -172,6 +173,9 @@ class RelayNode:
 
     def live_playlist(self, room_id: int) -> str | None:
         return self.recordings.live_playlist(room_id)
+
+    def live_recorder(self, room_id: int) -> Recorder | None:
+        return self.recordings.live(room_id)
 
     async def close(self) -> None:
         for stream in list(self._streams.values()):

@@ -1,32 +1,41 @@
 """HLS egress: the live playlist of a room and its recordings' segments, CDN-cacheable.
 
-Segments never change once written, so they are immutable for a year; the live playlist
-changes every segment, so caches keep it a second. Any CDN or nginx cache in front of
-the nodes can serve the 1,000th viewer without the node seeing them. Both playlists
-mark the show's pins and deals as EXT-X-DATERANGE spans (from the show log).
+Segments and parts never change once written, so they are immutable for a year; the
+live playlist changes every part, so caches keep it a second. A blocking reload
+(``?_HLS_msn=&_HLS_part=``, LL-HLS) answers once that part is out, and every later
+answer to the same URL holds it too, so caches keep those longer and collapse the
+viewers asking for the same part into one request. Any CDN or nginx cache in front of
+the nodes can serve the 1,000th viewer without the node seeing them. The playlists mark
+the show's pins and deals as EXT-X-DATERANGE spans (from the show log).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from livecommerce.errors import NotFound
+from livecommerce.errors import NotFound, Unavailable
 from livecommerce.media import hls
+from livecommerce.media.partials import TooFarAhead
 from livecommerce.media.recording import CONTENT_TYPES, recording_prefix
 from livecommerce.resources import Resources
-from livecommerce.rooms import replays
 from livecommerce.rooms.service import load_room
 from livecommerce.routes._fields import RowId
 from livecommerce.routes.deps import ResourcesDep
+from livecommerce.routes.errors import error_response
 
 router = APIRouter(tags=["media"])
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 LIVE = "public, max-age=1"
+BLOCKED = "public, max-age=6"  # a blocking reload's answer: any later one holds its part too
+_PART = re.compile(r"part_(\d{5})_(\d{1,3})\.m4s")
+_DIRECTIVE = re.compile(r"\d{1,9}")
 _RECORDING_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{8}")
 _FILE = re.compile(r"init\.mp4|seg_\d{5}\.m4s|index\.m3u8|master\.m3u8")
 _M3U8: dict[int | str, dict[str, Any]] = {
@@ -36,19 +45,66 @@ _M3U8: dict[int | str, dict[str, Any]] = {
 
 @router.get("/media/hls/{room_id}/live.m3u8", responses=_M3U8)
 async def live_playlist(room_id: RowId, request: Request, resources: ResourcesDep) -> Response:
-    """The room's live HLS playlist (the last few segments), or 307 to the node holding it.
+    """The room's live HLS playlist (the last few segments and, for LL-HLS players, their
+    parts), or 307 to the node holding it.
 
-    404 ``not_found`` while the room is not streaming or its stream is not recorded
-    (``GET /api/rooms/{room_id}/recording`` says why).
+    ``_HLS_msn`` (and ``_HLS_part``) make it a blocking reload: the answer waits until
+    that segment (part) is out, 503 ``unavailable`` if it is not within three target
+    durations, 400 ``bad_request`` for a value that is not a number or is further ahead
+    than RFC 8216bis lets a client ask. 404 ``not_found`` while the room is not streaming
+    or its stream is not recorded (``GET /api/rooms/{room_id}/recording`` says why).
     """
-    text = resources.media.live_playlist(room_id)
-    if text is None:
+    recorder = resources.media.live_recorder(room_id)
+    if recorder is None:
+        holder = await _other_holder(resources, room_id)
+        if holder is not None:
+            url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"{holder}{url}", status_code=307)
+        raise NotFound("the room has no live HLS stream")
+    try:
+        msn, part = _directives(request)
+        if msn is not None:
+            async with asyncio.timeout(3 * resources.settings.media_segment_seconds):
+                await recorder.edge.wait_for(msn, part)
+    except (ValueError, TooFarAhead) as exc:
+        return error_response(request, 400, "bad_request", str(exc))
+    except TimeoutError:
+        raise Unavailable("the requested part did not come in time", retry_after=1.0) from None
+    text = await _with_dateranges(resources, room_id, recorder.playlist(live=True))
+    return _media(text.encode(), ".m3u8", LIVE if msn is None else BLOCKED)
+
+
+@router.get("/media/hls/{room_id}/master.m3u8", responses=_M3U8)
+async def live_master(room_id: RowId, request: Request, resources: ResourcesDep) -> Response:
+    """The live stream's multivariant playlist: ``live.m3u8`` with its CODECS."""
+    recorder = resources.media.live_recorder(room_id)
+    if recorder is None:
         holder = await _other_holder(resources, room_id)
         if holder is not None:
             return RedirectResponse(f"{holder}{request.url.path}", status_code=307)
         raise NotFound("the room has no live HLS stream")
-    text = await _with_dateranges(resources, room_id, text)
-    return _media(text.encode(), ".m3u8", LIVE)
+    return _media(recorder.master("live.m3u8").encode(), ".m3u8", LIVE)
+
+
+@router.get("/media/hls/{room_id}/parts/{recording_id}/{name}")
+async def live_part(
+    room_id: RowId, recording_id: str, name: str, resources: ResourcesDep
+) -> Response:
+    """One LL-HLS part of the live stream; the next one (the playlist's preload hint)
+    is answered once it is out. 404 once it has left the live window."""
+    match = _PART.fullmatch(name)
+    recorder = resources.media.live_recorder(room_id)
+    if match is None or recorder is None or recorder.recording_id != recording_id:
+        raise NotFound("no such part")
+    sequence, index = int(match[1]), int(match[2])
+    # The preload hint names the part to come; one further ahead is answered at once.
+    with contextlib.suppress(TooFarAhead, TimeoutError):
+        async with asyncio.timeout(3 * recorder.edge.part_target):
+            await recorder.edge.wait_for(sequence, index)
+    found = recorder.edge.part(sequence, index)
+    if found is None:
+        raise NotFound("no such part")
+    return _media(found.data, ".m4s", IMMUTABLE)
 
 
 @router.get("/media/recordings/{room_id}/{recording_id}/{name}")
@@ -93,6 +149,17 @@ async def recording_status(room_id: RowId, request: Request, resources: Resource
     )
 
 
+def _directives(request: Request) -> tuple[int | None, int | None]:
+    """``_HLS_msn`` and ``_HLS_part``; ValueError for a bad value or a part alone."""
+    values = [request.query_params.get(name) for name in ("_HLS_msn", "_HLS_part")]
+    if any(v is not None and not _DIRECTIVE.fullmatch(v) for v in values):
+        raise ValueError("_HLS_msn and _HLS_part must be non-negative integers")
+    msn, part = (None if v is None else int(v) for v in values)
+    if msn is None and part is not None:
+        raise ValueError("_HLS_part needs _HLS_msn")
+    return msn, part
+
+
 async def _other_holder(resources: Resources, room_id: int) -> str | None:
     async with resources.db.read() as session:
         holder = (await load_room(session, room_id)).media_node
@@ -104,9 +171,7 @@ async def _other_holder(resources: Resources, room_id: int) -> str | None:
 
 async def _with_dateranges(resources: Resources, room_id: int, text: str) -> str:
     """The playlist with the show's pins and deals as EXT-X-DATERANGE spans."""
-    async with resources.db.read() as session:
-        lines = await replays.dateranges(session, room_id)
-    return hls.with_dateranges(text, lines)
+    return hls.with_dateranges(text, await resources.spans.get(room_id))
 
 
 def _media(data: bytes, suffix: str, cache: str) -> Response:

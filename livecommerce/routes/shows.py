@@ -97,7 +97,7 @@ async def cover_file(name: str, resources: ResourcesDep) -> FileResponse:
 
 @router.get("/api/rooms/{room_id}/numbers")
 async def numbers(room_id: RowId, caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
-    """The studio's order counter: orders placed (not cancelled or expired) and paid."""
+    """The studio's counter of valid orders (placed, not cancelled or expired) and paid ones."""
     async with resources.db.read() as session:
         await require_manager(session, await load_room(session, room_id), caller, moderators=True)
         return (await room_order_numbers(session, room_id)).as_dict()

@@ -13,9 +13,10 @@ drops the oldest (and counts them) if the database stays away longer than it hol
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import insert, select
@@ -87,6 +88,9 @@ class ShowLog:
         self._pending: deque[dict[str, Any]] = deque(maxlen=buffer)
         self.lost = 0
         self.written = 0
+        self._flushing = asyncio.Lock()
+        self.on_written: Callable[[Sequence[dict[str, Any]]], None] | None = None
+        """Called with each batch once it is in the database (caches of what it holds)."""
 
     def add(self, event: Recorded) -> None:
         """Keep ``event`` for the next flush (no I/O: called on the publish path)."""
@@ -98,11 +102,20 @@ class ShowLog:
         return len(self._pending)
 
     async def flush(self) -> int:
-        """Write what is pending, in batches; return how many rows were written."""
+        """Write what is pending, in batches; return how many rows were written.
+
+        One flush at a time: a caller's flush beside the flusher's would write the same
+        batch and then pop it twice."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         done = 0
         while self._pending:
             batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
             await self._writer.write(batch)
+            if self.on_written is not None:
+                self.on_written(batch)
             for _ in batch:
                 self._pending.popleft()
             done += len(batch)

@@ -159,7 +159,8 @@ async def test_an_h264_show_is_recorded_as_segments_that_decode(
     playlist = m3u8.loads((await store.get(prefix + "index.m3u8") or b"").decode())
     assert playlist.is_endlist and playlist.playlist_type == "event"
     assert playlist.segment_map and playlist.segment_map[0].uri == "init.mp4"
-    assert playlist.target_duration >= max(s.duration for s in playlist.segments)
+    # RFC 8216 4.3.3.1: every EXTINF, rounded to the nearest integer, within the target.
+    assert playlist.target_duration >= max(round(s.duration) for s in playlist.segments)
     assert playlist.segments[0].current_program_date_time == info.media_origin
     listed = sum(s.duration for s in playlist.segments)
     assert len(playlist.segments) >= 4

@@ -3,6 +3,7 @@ recordable flag and the retention loop."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,9 @@ from livecommerce.media.blobs import LocalBlobStore
 from livecommerce.rooms import replay_commands
 from livecommerce.storage.models import utcnow
 from tests.users import Account, product, room, signup
+from tests.web.forms import HTML
+
+WEB = Path(__file__).resolve().parents[2] / "web"
 
 
 async def ended_show(
@@ -87,9 +91,19 @@ async def test_unpublished_replays_are_the_owners_only(
 async def test_deleting_a_replay_removes_it_for_good(
     client: httpx.AsyncClient, app: FastAPI
 ) -> None:
+    """Only the show's owners delete it; its segments leave storage, the lists drop it,
+    and it can never be published again."""
     show, merchant, _, _ = await ended_show(client, app)
     path = f"/api/rooms/{show['id']}/replay"
+    blobs = app.state.resources.blobs
+    for name in ("init.mp4", "seg_00001.m4s", "index.m3u8"):
+        await blobs.put(f"recordings/{show['id']}/r1/{name}", b"x", content_type="video/mp4")
+    viewer = await signup(client, "viewer")
+    assert (await client.delete(path, headers=viewer.headers)).status_code == 403
+    assert len(await blobs.keys(f"recordings/{show['id']}/")) == 3
     assert (await client.delete(path, headers=merchant.headers)).status_code == 204
+    assert await blobs.keys(f"recordings/{show['id']}/") == []
+    assert (await client.get("/api/replays")).json()["replays"] == []
     assert (await client.get(path, headers=merchant.headers)).status_code == 404
     again = await client.put(path, json={"state": "published"}, headers=merchant.headers)
     assert again.status_code == 404
@@ -130,3 +144,26 @@ async def test_retention_deletes_old_recordings_from_storage(
     assert purged == [show["id"]]
     assert await stored() == 0
     assert (await client.get(f"/api/rooms/{show['id']}/replay")).status_code == 404
+
+
+async def test_the_studio_and_console_carry_the_replay_controls_in_both_languages(
+    client: httpx.AsyncClient, app: FastAPI
+) -> None:
+    """The host's show list offers watch/unpublish/delete for an ended show and the studio
+    a record switch, in Chinese and English; the console's script builds the same."""
+    show, merchant, host, _ = await ended_show(client, app)
+    texts = json.loads((WEB / "static/i18n/messages.json").read_text())
+    for lang in ("en", "zh"):
+        client.cookies.set("lc_lang", lang)
+        shows = await client.get("/studio", headers={**HTML, **host.headers})
+        assert shows.status_code == 200, shows.text
+        assert f'href="/replay/{show["id"]}"' in shows.text
+        for key in ("replay.watch", "replay.unpublish", "replay.delete"):
+            assert texts[key][lang] in shows.text, (lang, key)
+    fresh = await room(client, merchant, host, [])
+    client.cookies.set("lc_lang", "zh")
+    studio = await client.get(f"/studio/{fresh['id']}", headers={**HTML, **host.headers})
+    assert 'data-testid="recordable-toggle"' in studio.text
+    assert texts["replay.recordable"]["zh"] in studio.text
+    script = (WEB / "static/js/console-rooms.js").read_text()
+    assert "replayButtons(room, load)" in script

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
 import pytest
 from redis.asyncio import Redis
@@ -83,3 +85,36 @@ async def test_two_nodes_write_each_event_once(db: Database, settings: Settings)
     assert [r.seq for r in rows] == list(range(1, EVENTS + 1))
     assert log_a.written + log_b.written == EVENTS
     assert 0 < log_b.written < EVENTS
+
+
+class SlowWriter:
+    """A writer that takes its time, as a database under load does."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, object]] = []
+
+    async def write(self, rows: Sequence[dict[str, object]]) -> None:
+        await asyncio.sleep(0.05)
+        self.rows.extend(rows)
+
+
+@dataclass(frozen=True)
+class Event:
+    room: int
+    seq: int
+    type: str = "chat.posted"
+    at: str = "2026-12-01T12:00:00.000Z"
+    media_t: float | None = None
+    payload: bytes = b"{}"
+
+
+async def test_flushes_at_once_write_each_row_once() -> None:
+    """The timer's flush and a show's explicit one overlapping write every row once
+    (and neither fails popping rows the other took)."""
+    writer = SlowWriter()
+    log = ShowLog(writer)
+    for seq in range(1, 6):
+        log.add(Event(ROOM, seq))
+    await asyncio.gather(log.flush(), log.flush())
+    assert [row["seq"] for row in writer.rows] == [1, 2, 3, 4, 5]
+    assert len(log) == 0 and log.written == 5

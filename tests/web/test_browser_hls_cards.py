@@ -82,4 +82,6 @@ async def test_an_hls_viewer_sees_the_pin_when_their_picture_reaches_it(
     assert seen["picture"] is not None
     # The card came up when the picture reached the pin, not when the socket heard it.
     assert abs(seen["picture"] - at) < 500, (seen, pinned)
-    assert seen["now"] - at > 2000, (seen, pinned)
+    # LL-HLS holds the player at least PART-HOLD-BACK (1.5 s) behind: the socket heard
+    # the pin that much before the card came up.
+    assert seen["now"] - at > 1000, (seen, pinned)

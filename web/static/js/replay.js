@@ -8,7 +8,7 @@
 
 import { pageData } from "./api.js";
 import { BuySheet } from "./buy.js";
-import { ChatView, applyChatEvent } from "./chat.js";
+import { ChatView, applyChatEvent, boughtText } from "./chat.js";
 import { el, fill } from "./dom.js";
 import { t } from "./i18n.js";
 import { applyEvent, initialState } from "./roomstate.js";
@@ -32,6 +32,7 @@ function fresh() {
   const room = { ...page.room, pinned_product: null, status: "live" };
   state = initialState(room);
   applied = 0;
+  chat.clear();
   chat.replace([]);
 }
 
@@ -47,17 +48,37 @@ function showAt(now) {
   }
   state.status = "live"; // a replay always shows its cards, even past room.ended
   if (changed || !drawn) draw();
+  drawBurst(now);
+}
+
+const BURST_SECONDS = 4;
+const bursts = events.filter((e) => e.type === "order.placed.summary");
+
+/** "N bought" over the picture for a few seconds after orders came in at that moment. */
+function drawBurst(now) {
+  const recent = bursts.filter((e) => e.t <= now && now - e.t < BURST_SECONDS).at(-1);
+  const burst = $("bought-burst");
+  burst.hidden = !recent;
+  if (recent) burst.textContent = boughtText(recent.data?.count ?? 1);
 }
 
 let drawn = false;
 function draw() {
   drawn = true;
-  renderPinned($("pinned-card"), state, openBuy);
+  const now = today(state);
+  renderPinned($("pinned-card"), now, openBuy);
   const card = $("pinned-card");
   const clip = clipOf(state.pinned?.id);
   if (!card.hidden && clip) card.append(explainLink(clip));
-  renderShelf($("shelf-list"), state, shelfAction);
+  renderShelf($("shelf-list"), now, shelfAction);
   card.dataset.productId = state.pinned?.id ?? "";
+}
+
+/** The state at the picture's moment, priced as the shop is today: the show's deals are
+ * over, and a card must never show a price its Buy button does not charge. */
+function today(at) {
+  const current = (product) => page.room.shelf.find((p) => p.id === product.id) ?? product;
+  return { ...at, pinned: at.pinned ? current(at.pinned) : null, shelf: at.shelf.map(current), sales: new Map() };
 }
 
 function clipOf(productId) {
@@ -94,10 +115,15 @@ function drawMarks() {
   const duration = page.recording?.duration || video.duration || 0;
   const marks = $("replay-marks");
   if (!duration || !Number.isFinite(duration)) return;
-  const items = events.filter((e) => e.type === "product.pinned" || e.type === "sale.started").map((e) =>
-    el("button", { type: "button", class: `replay-mark mark-${e.type === "sale.started" ? "deal" : "pin"}`,
-      "data-testid": "replay-mark", style: `left:${Math.min(100, (e.t / duration) * 100)}%`,
-      title: e.data?.product?.title ?? t("replay.deal"), onclick: () => seek(e.t) }));
+  const items = events.filter((e) => e.type === "product.pinned" || e.type === "sale.started").map((e) => {
+    const deal = e.type === "sale.started";
+    const mark = el("button", { type: "button", class: `replay-mark mark-${deal ? "deal" : "pin"}`,
+      "data-testid": "replay-mark", "data-kind": deal ? "deal" : "pin",
+      title: deal ? t("replay.deal") : e.data?.product?.title ?? "", onclick: () => seek(e.t) });
+    // CSSOM, not a style attribute: the pages' CSP has no 'unsafe-inline' for styles.
+    mark.style.left = `${Math.min(100, (e.t / duration) * 100)}%`;
+    return mark;
+  });
   fill(marks, ...items);
 }
 
@@ -113,7 +139,7 @@ async function play() {
   }
   try {
     const { playHls } = await import("./hls-player.js");
-    playHls(video, url);
+    await playHls(video, url);
   } catch {
     $("replay-missing").hidden = false;
   }
@@ -128,6 +154,7 @@ for (const name of ["timeupdate", "seeked", "seeking", "loadedmetadata"]) {
   video.addEventListener(name, () => showAt(video.currentTime));
 }
 video.addEventListener("loadedmetadata", drawMarks);
+$("shelf-btn").addEventListener("click", () => sheets.open($("shelf-drawer")));
 fresh();
 showAt(0);
 drawMarks();
