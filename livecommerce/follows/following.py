@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,6 +17,8 @@ from livecommerce.storage.models import User
 
 FOLLOWABLE = ("host", "merchant")
 MAX_LISTED = 500
+CHUNK = 5000
+"""Ids per ``IN`` list (SQLite allows 32,766 parameters per statement)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,26 @@ async def follows_any(session: AsyncSession, follower_id: int, followee_ids: lis
         .limit(1)
     )
     return found is not None
+
+
+async def followers_among(
+    session: AsyncSession, followee_ids: list[int], candidates: Iterable[int]
+) -> set[int]:
+    """Which of ``candidates`` follow one of ``followee_ids`` now. Read in chunks of the
+    candidates (the follow pair's unique index), so the cost is the candidates', not the
+    size of a famous host's following."""
+    found: set[int] = set()
+    pending = sorted(candidates)
+    for start in range(0, len(pending), CHUNK):
+        found.update(
+            await session.scalars(
+                select(Follow.follower_id).where(
+                    Follow.followee_id.in_(followee_ids),
+                    Follow.follower_id.in_(pending[start : start + CHUNK]),
+                )
+            )
+        )
+    return found
 
 
 async def follower_count(session: AsyncSession, followee_id: int) -> int:

@@ -1,4 +1,4 @@
-"""HTML pages (Jinja2): home, room, studio, merchant console, and the account forms.
+"""HTML pages (Jinja2): home, room, host, studio, merchant console, and the account forms.
 
 Pages render what a first paint needs on the server; the scripts in ``web/static/js``
 then keep it live through the JSON API and the room WebSocket.
@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from livecommerce.follows import views as follow_views
+from livecommerce.follows.hosts import host_page
 from livecommerce.orders.lifecycle import OrderStatus
 from livecommerce.orders.summary import show_sold
 from livecommerce.referrals.cards import room_card
@@ -76,6 +77,17 @@ async def room_page(
     if keep is not None:
         keep(response)
     return response
+
+
+@router.get("/hosts/{user_id}")
+async def host(
+    user_id: RowId, request: Request, resources: ResourcesDep, caller: OptionalUser
+) -> Response:
+    """A host's page (channel): followers, the show live now, upcoming shows, replays."""
+    async with resources.db.read() as session:
+        data = await host_page(session, user_id, caller.user_id if caller else None)
+    context = {**data, "page_data": data}
+    return render(request, resources, caller, "host.html", context)
 
 
 @router.get("/replay/{room_id}")

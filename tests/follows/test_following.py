@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+from livecommerce.follows import following
 from tests.follows._scene import remind, start, upcoming_show
 from tests.users import signup
 
@@ -80,3 +83,19 @@ async def test_home_puts_followed_shows_first(client: httpx.AsyncClient) -> None
     mine = (await client.get("/", headers=bob.headers)).text
     assert order(mine) == [late.room_id, early.room_id]
     assert mine.count('data-testid="followed-chip"') == 1
+
+
+async def test_followers_among_reads_the_candidates_in_chunks(
+    app: FastAPI, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Of the candidates, those following the host or the shop, across IN-list chunks."""
+    scene = await upcoming_show(client)
+    fans = [await signup(client, name) for name in ("amy", "bob", "cat", "dan", "eve")]
+    for fan, followee in zip(fans[:3], (scene.host, scene.shop, scene.host), strict=True):
+        assert (await client.put(f"/api/follows/{followee.id}", headers=fan.headers)).is_success
+    monkeypatch.setattr(following, "CHUNK", 2)
+    candidates = [f.id for f in fans[1:]] + [10**6]
+    async with app.state.resources.db.read() as session:
+        found = await following.followers_among(session, [scene.host.id, scene.shop.id],
+                                                candidates)  # fmt: skip
+    assert found == {fans[1].id, fans[2].id}
