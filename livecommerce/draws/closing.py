@@ -200,9 +200,10 @@ async def pass_on(uow: UnitOfWork, *, pick_id: int, now: datetime) -> bool:
     taken = await uow.session.scalar(
         select(func.count()).select_from(DrawWinner).where(DrawWinner.draw_id == draw.id)
     )
-    ranking = fairness.ranking(bytes.fromhex(draw.seed_hex), entrant_list(draw))
-    following = ranking[taken or 0 : (taken or 0) + 1]
-    views = await _award(uow, draw, following, start=taken or 0, now=now, take_unit=True)
+    taken = taken or 0
+    # The next in the published order: the first ``taken`` were picked before.
+    following = fairness.pick(bytes.fromhex(draw.seed_hex), entrant_list(draw), taken + 1)[taken:]
+    views = await _award(uow, draw, following, start=taken, now=now, take_unit=True)
     forfeited = await uow.session.scalar(select(User.handle).where(User.id == pick.user_id))
     for view in views:
         uow.emit(

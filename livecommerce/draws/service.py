@@ -1,12 +1,11 @@
 """Starting a draw, and reading draws back.
 
 Rules of a start, checked before anything is written: the duration (30 s to 15 min),
-the winner count, the entry condition (one that ``conditions.QUALIFIERS`` backs:
-``follow`` waits for follows), the prize (a product on the room's shelf, or one of the
-merchant's coupon templates), the legal cap on a prize's value (a coupon is worth the
-most it takes off), the caller runs the live room, and no other draw is open there.
-Then the prize is reserved (the product's units, or a private batch of coupons) and the
-seed's commit published.
+the winner count, the entry condition (one that ``conditions.QUALIFIERS`` backs), the
+prize (a product on the room's shelf, or one of the merchant's coupon templates), the
+legal cap on a prize's value (a coupon is worth the most it takes off), the caller runs
+the live room, and no other draw is open there. Then the prize is reserved (the
+product's units, or a private batch of coupons) and the seed's commit published.
 """
 
 from __future__ import annotations

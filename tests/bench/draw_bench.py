@@ -6,6 +6,10 @@ publishes them (events through the hub) and its proof, timed.
 
 Without URLs it runs the embedded shape on a fresh SQLite file. The target: the close
 and the proof in under a second. Users are bulk-inserted first (not timed).
+
+A PostgreSQL database must be the bench's own (its name starts with ``bench``): every
+table is emptied before and after the run, so runs repeat. Handles carry a per-run tag
+and the Redis keys a per-run prefix under ``--prefix``, deleted at the end.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import asyncio
 import json
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 from redis.asyncio import Redis
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from livecommerce.accounts.tokens import Principal
 from livecommerce.draws import commands, fairness
@@ -31,52 +37,94 @@ from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
 from livecommerce.storage.migrate import upgrade
 from livecommerce.storage.models import Product, Room, RoomProduct, User, utcnow
+from tests import services
 
 
-async def _shop(db: Database, entrants: int) -> tuple[int, int, list[int]]:
+async def _empty(url: str) -> None:
+    """Empty every table of the bench's own PostgreSQL database (SQLite is a fresh file)."""
+    if url.startswith("postgresql"):
+        await services.truncate_all(url)
+
+
+def _own(url: str) -> str:
+    name = make_url(url).database or ""
+    if url.startswith("postgresql") and not name.startswith("bench"):
+        raise SystemExit(f"{name!r} is not a bench database (its tables are emptied)")
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class _Shop:
+    room_id: int
+    product_id: int
+    host: Principal
+    users: list[int]
+
+
+async def _shop(db: Database, entrants: int, tag: str) -> _Shop:
+    now = utcnow()
+    rows = [
+        {"handle": f"{tag}u{i}", "display_name": f"U{i}", "password_hash": "x",
+         "role": ("merchant", "host")[i] if i < 2 else "viewer", "created_at": now}
+        for i in range(entrants + 2)
+    ]  # fmt: skip
     async with db.unit_of_work() as uow:
         conn = await uow.session.connection()
-        now = utcnow()
-        rows = [
-            {"handle": f"u{i}", "display_name": f"U{i}", "password_hash": "x", "role": "viewer",
-             "created_at": now}
-            for i in range(entrants + 2)
-        ]  # fmt: skip
-        await conn.execute(insert(User), rows)
+        ids = list((await conn.execute(insert(User).returning(User.id), rows)).scalars())
+    merchant, host, users = ids[0], ids[1], ids[2:]
     async with db.unit_of_work() as uow:
         conn = await uow.session.connection()
-        now = utcnow()
         pid = (await conn.execute(insert(Product).returning(Product.id), [{
-            "merchant_id": 1, "title": "Tea", "description": "", "image_url": "",
+            "merchant_id": merchant, "title": "Tea", "description": "", "image_url": "",
             "price_cents": 1999, "currency": "CNY", "stock_on_hand": 1000, "deleted": False,
             "created_at": now}])).scalar_one()  # fmt: skip
         rid = (await conn.execute(insert(Room).returning(Room.id), [{
-            "merchant_id": 1, "host_id": 2, "title": "Bench", "status": "live",
+            "merchant_id": merchant, "host_id": host, "title": "Bench", "status": "live",
             "scheduled_at": now, "started_at": now, "slow_mode_seconds": 0,
             "blocked_words": ""}])).scalar_one()  # fmt: skip
         await conn.execute(
             insert(RoomProduct), [{"room_id": rid, "product_id": pid, "position": 0}]
         )
-    return rid, pid, list(range(3, entrants + 3))
+    return _Shop(rid, pid, Principal(user_id=host, handle=f"{tag}u1", role="host"), users)
+
+
+async def _forget_keys(redis: Redis, prefix: str) -> None:
+    doomed = [key async for key in redis.scan_iter(match=f"{prefix}*", count=1000)]
+    for start in range(0, len(doomed), 1000):
+        await redis.delete(*doomed[start : start + 1000])
 
 
 async def run(args: argparse.Namespace) -> None:
-    url = args.database_url
-    if url is None:
-        url = f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
+    url = _own(args.database_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp()) / 'b.db'}")
     await asyncio.to_thread(upgrade, url)
     db = Database(url)
+    await _empty(url)
     redis = Redis.from_url(args.redis_url) if args.redis_url else None
-    keys = Keys(f"bench-draw-{time.time_ns()}:")
+    tag = f"r{time.time_ns() % 10**9}-"
+    keys = Keys(f"{args.prefix}{tag}")
     hub = Hub(keys, redis, "bench")
     await hub.start()
     db.sink = hub
+    try:
+        await _measure(args, db, redis, keys, tag)
+    finally:
+        await hub.stop()
+        await _empty(url)
+        if redis is not None:
+            await _forget_keys(redis, keys.prefix)
+            await redis.aclose()
+        await db.dispose()
+
+
+async def _measure(
+    args: argparse.Namespace, db: Database, redis: Redis | None, keys: Keys, tag: str
+) -> None:
     entries: Entries = RedisEntries(redis, keys) if redis else MemoryEntries()
     desk = DrawDesk(db, entries, lambda room_id: set())
-    rid, pid, users = await _shop(db, args.entrants)
-    host = Principal(user_id=2, handle="u1", role="host")
-    terms = DrawTerms("product", pid, args.winners, 60, "keyword", keyword="抽我")
-    view = await commands.start(desk, caller=host, room_id=rid, terms=terms)
+    shop = await _shop(db, args.entrants, tag)
+    rid, users = shop.room_id, shop.users
+    terms = DrawTerms("product", shop.product_id, args.winners, 60, "keyword", keyword="抽我")
+    view = await commands.start(desk, caller=shop.host, room_id=rid, terms=terms)
     ref = DrawRef(rid, view.draw.id)
     closes = view.draw.closes_at.timestamp()
     await entries.enter({ref: set(users)})
@@ -95,10 +143,6 @@ async def run(args: argparse.Namespace) -> None:
     print(f"close (gather, hash, pick, write, publish events): {closed - began:.3f} s")
     print(f"proof read and serialised ({len(proof) / 1e6:.1f} MB): {published - closed:.3f} s")
     print(f"total: {published - began:.3f} s (target < 1 s); verifier agrees: {verdict.ok}")
-    await hub.stop()
-    if redis is not None:
-        await redis.aclose()
-    await db.dispose()
 
 
 def main() -> None:
@@ -107,6 +151,7 @@ def main() -> None:
     parser.add_argument("--winners", type=int, default=10)
     parser.add_argument("--database-url")
     parser.add_argument("--redis-url")
+    parser.add_argument("--prefix", default="bdraws:", help="Redis key prefix of the runs")
     asyncio.run(run(parser.parse_args()))
 
 

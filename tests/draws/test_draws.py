@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from livecommerce.draws import commands, fairness
 from tests.draws._world import FLUSH, join, knows_the_draw, make_world, world_with_fans
+from tests.routes._live import viewer
 from tests.users import address, signup
 
 
@@ -70,7 +71,6 @@ async def test_bad_draws_are_refused_and_change_nothing(
         cases: list[tuple[dict[str, Any], int, str]] = [
             ({"duration_seconds": 29}, 422, "draw_duration_out_of_range"),
             ({"duration_seconds": 901}, 422, "draw_duration_out_of_range"),
-            ({"condition": "follow"}, 422, "draw_condition_unavailable"),
             ({"prize_kind": "coupon", "product_id": None}, 422, "invalid_input"),
             ({"prize_kind": "coupon", "coupon_template_id": 1}, 422, "invalid_input"),
             ({"product_id": other}, 422, "prize_not_on_shelf"),
@@ -191,3 +191,64 @@ async def test_watch_draw_counts_time_in_the_room(app: FastAPI, client: httpx.As
         closed = (await world.close(sockets["amy"]))["data"]
         assert [p["user"]["id"] for p in closed["picks"]] == [fans["amy"].id]
         assert closed["entrant_count"] == 1
+
+
+async def test_follow_draw_counts_who_follows_the_host_or_shop_at_the_close(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Following the host or the shop at the close enters, a follow made while the draw is
+    open too; not one dropped before the close, nor a follower who left, nor a non-fan."""
+    async with AsyncExitStack() as stack:
+        world, fans, sockets = await world_with_fans(
+            app, client, stack, ["amy", "bob", "cat", "dan", "eve"]
+        )
+
+        async def follow(name: str, whom: int, method: str = "PUT") -> None:
+            done = await client.request(method, f"/api/follows/{whom}", headers=fans[name].headers)
+            assert done.status_code == 204, done.text
+
+        await follow("amy", world.host.id)
+        await follow("dan", world.shop.id)
+        await follow("eve", world.host.id)
+        started = await world.start(condition="follow", keyword="")
+        assert started.status_code == 201, started.text
+        assert started.json()["condition"] == "follow"
+        await follow("bob", world.shop.id)  # while the draw is open
+        await follow("dan", world.shop.id, "DELETE")
+        await sockets.pop("eve").socket.close()
+        await asyncio.sleep(FLUSH)
+        closed = (await world.close(sockets["amy"]))["data"]
+        expected = fairness.canonical_entrants([fans["amy"].id, fans["bob"].id])
+        assert closed["entrant_count"] == 2
+        assert closed["entrants_hash"] == fairness.entrants_hash(expected)
+        proof = (await client.get(f"/api/draws/{started.json()['id']}/proof")).json()
+        assert proof["entrants"] == expected and fairness.verify(proof).ok
+
+
+async def test_keyword_entries_of_the_banned_and_muted_do_not_count(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """Fans banned or muted after sending the keyword are not entrants at the close; the
+    banned one cannot come back; the proof lists the others only."""
+    async with AsyncExitStack() as stack:
+        world, fans, sockets = await world_with_fans(app, client, stack, ["amy", "bob", "cat"])
+        host = await join(world, stack, world.host)
+        started = await world.start(winners=3)
+        assert started.status_code == 201, started.text
+        for name in fans:
+            await sockets[name].send("chat.send", {"body": "抽我"})
+            await sockets[name].next("chat.accepted")
+        await asyncio.sleep(FLUSH)
+        await host.send("moderation.ban", {"user": fans["bob"].id})
+        await host.next("moderation.banned")
+        await host.send("moderation.mute", {"user": fans["cat"].id, "seconds": 600})
+        await host.next("moderation.muted")
+        await sockets.pop("bob").socket.close()
+        async with viewer(world.base, world.room_id, f"?token={fans['bob'].token}") as back:
+            assert (await back.next("error"))["data"]["code"] == "forbidden"
+        closed = (await world.close(sockets["amy"]))["data"]
+        assert closed["entrant_count"] == 1
+        assert [p["user"]["id"] for p in closed["picks"]] == [fans["amy"].id]
+        proof = (await client.get(f"/api/draws/{started.json()['id']}/proof")).json()
+        assert proof["entrants"] == [fans["amy"].id] and fairness.verify(proof).ok
+        assert await world.stock() == 10 - 1

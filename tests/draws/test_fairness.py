@@ -34,6 +34,8 @@ def test_winners_are_the_lowest_tickets() -> None:
     picks = fairness.pick(SEED, entrants, 3)
     by_hand = sorted(entrants, key=lambda u: hashlib.sha256(SEED + str(u).encode()).digest())
     assert [u for _, u in picks] == by_hand[:3]
+    assert [t for t, _ in picks] == [fairness.ticket(SEED, u) for u in by_hand[:3]]
+    assert picks == fairness.ranking(SEED, entrants)[:3]
     assert len(fairness.pick(SEED, [7, 8], 5)) == 2
 
 

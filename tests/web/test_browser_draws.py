@@ -1,9 +1,14 @@
 """A keyword lucky draw in real Chromium against a real server: the host starts it from
 the studio, viewers enter from chat, everyone sees the winner, the winner claims to an
 address picked from their book, and the proof page and ``draw verify`` recompute the
-same winner from the published data."""
+same winner from the published data; then a follow draw, entered from the card's "follow
+to enter", is won by the one viewer who followed."""
 
 from __future__ import annotations
+
+import asyncio
+import json
+import sys
 
 import httpx
 import pytest
@@ -104,3 +109,39 @@ async def test_keyword_draw(browser: Browser, server: Server) -> None:
     assert checked.ok and len(checked.winners) == 1
     assert await verdict.get_attribute("data-winners") == str(checked.winners[0])
     assert proof["winners"][0]["handle"] == winner and proof["entrant_count"] == 3
+    assert await _cli_winners(f"{server.url}{current['proof_url']}") == checked.winners
+    await _follow_draw(studio, rooms)
+
+
+async def _cli_winners(url: str) -> list[int]:
+    """What ``livecommerce draw verify URL --json`` recomputes, run as anyone would."""
+    cli = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "livecommerce", "draw", "verify", url, "--json",
+        stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, _ = await cli.communicate()
+    assert cli.returncode == 0, out
+    verdict = json.loads(out)
+    assert verdict["ok"]
+    return list(verdict["winners"])
+
+
+async def _follow_draw(studio: Page, rooms: dict[str, Page]) -> None:
+    """Only mei follows (from the card); she is the one entrant and the winner."""
+    form = studio.get_by_test_id("studio-draw-form")
+    await form.locator('select[name="condition"]').select_option("follow")
+    await expect(form.locator("[data-field=keyword]")).to_be_hidden()
+    await form.get_by_test_id("draw-start").click()
+    for page in rooms.values():
+        card = page.get_by_test_id("draw-card")
+        await expect(card.get_by_test_id("draw-entry")).to_contain_text("Follow the host")
+    mei = rooms["mei"]
+    await mei.get_by_test_id("draw-follow").click()
+    await expect(mei.get_by_test_id("draw-entered")).to_be_visible()
+    await expect(mei.get_by_test_id("follow-btn")).to_contain_text("Following")
+    await expect(rooms["lei"].get_by_test_id("draw-follow")).to_be_visible()
+    await shot(mei, "draw-follow-entered", full_page=False)
+    for page in rooms.values():
+        winners = page.get_by_test_id("draw-winners")
+        await expect(winners).to_have_text("@mei", timeout=75_000)
+        await expect(page.get_by_test_id("draw-card")).to_contain_text("1 entrants")

@@ -16,6 +16,7 @@ import { toast } from "./toast.js";
 function entryText(draw) {
   if (draw.condition === "keyword") return t("draw.enter_keyword", { keyword: draw.keyword });
   if (draw.condition === "watch") return t("draw.enter_watch", { minutes: Math.round(draw.watch_seconds / 60) });
+  if (draw.condition === "follow") return t("draw.enter_follow");
   return t("draw.enter_purchase");
 }
 
@@ -25,10 +26,13 @@ function left(ms) {
 }
 
 export class DrawCard {
-  constructor(node, { roomId, me }) {
+  /** `follows` is the page's FollowBar: a follow draw offers its follow as the entry. */
+  constructor(node, { roomId, me, follows }) {
     this.node = node;
     this.roomId = roomId;
     this.me = me;
+    this.follows = follows;
+    follows?.listen(() => { if (this.draw?.status === "open") this.show(this.draw); });
     this.draw = null;
     this.timer = null;
     this.picker = null; // kept across redraws, so an event mid-typing keeps the form
@@ -74,7 +78,16 @@ export class DrawCard {
     this.timer = setInterval(tick, 500);
     return el("div", { class: "draw-body" },
       el("p", { class: "draw-entry", "data-testid": "draw-entry" }, entryText(draw)),
+      draw.condition === "follow" ? this.followAction() : null,
       el("p", { class: "muted small" }, t("draw.stay")), clock);
+  }
+
+  /** Following is the whole entry: one tap, the same follow as the room's follow button. */
+  followAction() {
+    if (!this.follows || this.follows.isHost) return null;
+    if (this.follows.following) return el("p", { class: "draw-mine", "data-testid": "draw-entered" }, `✓ ${t("draw.entered")}`);
+    return el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "draw-follow",
+      onclick: () => this.follows.followHost() }, `+ ${t("draw.follow_to_enter")}`);
   }
 
   closedBody(draw) {
