@@ -44,7 +44,11 @@ def _insert(session: AsyncSession) -> Any:
 async def account_id(
     session: AsyncSession, known: Known, code: str, *, user_id: int | None = None
 ) -> int:
-    """The id of the account ``code``, made if it does not exist (safe under races)."""
+    """The id of the account ``code``, made if it does not exist (safe under races).
+
+    Only an account found already there is remembered: one this transaction made may
+    still roll back (a send losing its key's race), and a remembered id of a row that
+    never committed would break every later send to that account."""
     if code in known:
         return known[code]
     kind = code.split(":", 1)[0]
@@ -52,8 +56,11 @@ async def account_id(
         _insert(session)(LedgerAccount)
         .values(code=code, kind=kind, user_id=user_id)
         .on_conflict_do_nothing(index_elements=["code"])
+        .returning(LedgerAccount.id)
     )
-    await session.execute(statement)
+    made = await session.scalar(statement)
+    if made is not None:
+        return int(made)
     found = await session.scalar(select(LedgerAccount.id).where(LedgerAccount.code == code))
     assert found is not None
     known[code] = found

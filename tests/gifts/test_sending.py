@@ -32,7 +32,8 @@ async def test_a_send_bills_the_wallet_the_host_and_the_fee(shop: Shop) -> None:
 
 
 async def test_a_replayed_key_answers_the_same_and_bills_once(shop: Shop) -> None:
-    """The same Idempotency-Key returns the first send (200) and takes no more money."""
+    """The same Idempotency-Key returns the first send (200) and takes no more money;
+    the key on another gift is refused and changes nothing."""
     fan = await shop.viewer("fan", top_up=1_000)
     first = await shop.send(fan, shop.rose, 2, key="same")
     again = await shop.send(fan, shop.rose, 2, key="same")
@@ -43,6 +44,8 @@ async def test_a_replayed_key_answers_the_same_and_bills_once(shop: Shop) -> Non
     other = await shop.send(fan, shop.rocket, 1, key="same")
     assert other.status_code == 409
     assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert await shop.balance(fan) == 800
+    assert await _sends(shop) == 1
 
 
 async def test_concurrent_replays_of_one_key_bill_once(shop: Shop) -> None:

@@ -9,7 +9,7 @@ from playwright.async_api import Browser, expect
 
 from tests.servers import Server
 from tests.web.conftest import new_page, shot
-from tests.web.test_browser_room import login, make_show
+from tests.web.test_browser_room import api_signup, login, make_show
 from tests.web.test_browser_viewer import bearer, viewer_login
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -47,3 +47,25 @@ async def test_a_gift_is_seen_by_the_sender_the_room_and_the_host(
     await expect(lane.get_by_test_id("gift-banner")).to_have_count(1)
     for ctx in (context, other_context, studio_context):
         await ctx.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [("en", "Some values are not valid"), ("zh", "填写的内容有误")],
+)
+async def test_a_refused_gift_says_why_in_the_console(
+    browser: Browser, server: Server, lang: str, said: str
+) -> None:
+    """A gift priced at nothing is refused: the form says so in the merchant's language."""
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        await api_signup(api, "teashop", "merchant", "Tea")
+    context, page = await new_page(browser, server, lang=lang)
+    await login(page, "teashop", "/console")
+    form = page.get_by_test_id("gift-form")
+    await form.locator('input[name="name"]').fill("Rose 玫瑰")
+    await form.locator('input[name="price"]').fill("0")
+    await form.locator('button[type="submit"]').click()
+    await expect(page.get_by_test_id("gift-message")).to_contain_text(said)
+    await expect(page.get_by_test_id("gift-row")).to_have_count(0)
+    await shot(page, f"gift-refused-{lang}", full_page=False)
+    await context.close()
