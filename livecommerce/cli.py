@@ -100,7 +100,10 @@ def _confirmed(action: str) -> bool:
 def _demo(args: argparse.Namespace) -> int:
     from livecommerce.demo import run_demo
 
-    return run_demo(host=args.host, port=args.port, fresh=not args.keep, verbose=args.verbose)
+    return run_demo(
+        host=args.host, port=args.port, fresh=not args.keep, verbose=args.verbose,
+        pin_every=args.pin_every,
+    )  # fmt: skip
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -192,6 +195,11 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--keep", action="store_true",
         help="keep livecommerce-demo.db from the last run (its accounts, orders and chat) "
         "instead of starting afresh",
+    )  # fmt: skip
+    demo.add_argument(
+        "--pin-every", type=float, default=15.0, metavar="SECONDS",
+        help="seconds between the demo host's pins (the demo viewer chats three times "
+        "in between); shorter makes a quick replay to try",
     )  # fmt: skip
     demo.set_defaults(handler=_demo)
 

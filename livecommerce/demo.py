@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
+import shutil
 import socket
 import sys
 from datetime import timedelta
@@ -18,6 +19,7 @@ from livecommerce.accounts.passwords import Passwords
 from livecommerce.accounts.service import UserView
 from livecommerce.accounts.tokens import Principal
 from livecommerce.catalog import service as catalog
+from livecommerce.demo_show import PIN_EVERY, run_show
 from livecommerce.errors import NotFound
 from livecommerce.logs import uvicorn_config
 from livecommerce.media.client import publish_test_pattern
@@ -34,6 +36,9 @@ log = logging.getLogger(__name__)
 
 DEMO_DB = Path("livecommerce-demo.db")
 LOCK_FILE = Path("livecommerce-demo.lock")
+DEMO_DATA = Path("livecommerce-demo-data")
+"""The demo's recordings and covers: wiped with its database, or a fresh demo's room 1
+would replay an earlier demo's room 1."""
 DEAL_COUNTDOWN_SECONDS = 60
 """Long enough to open the room and watch the countdown; short enough to wait for."""
 PASSWORD = "demo-password"
@@ -108,7 +113,7 @@ async def seed(settings: Settings) -> dict[str, int]:
     passwords = Passwords(memory_kib=settings.password_hash_memory_kib)
     try:
         async with db.unit_of_work() as uow:
-            merchant, host = [user.principal() for user in await _people(uow, passwords)][:2]
+            merchant, host, viewer = [user.principal() for user in await _people(uow, passwords)]
             ids = await _products(uow, merchant)
             live = await rooms.list_rooms(uow.session, status="live", host_id=host.user_id)
             if live:
@@ -117,7 +122,8 @@ async def seed(settings: Settings) -> dict[str, int]:
                 room_id = await _schedule_rooms(uow, merchant, host.user_id, ids)
         if not live:
             await _go_live(db, host, room_id, ids[0])
-        return {"room_id": room_id, "product_id": ids[0], "host_id": host.user_id}
+        return {"room_id": room_id, "product_id": ids[0], "host_id": host.user_id,
+                "viewer_id": viewer.user_id}  # fmt: skip
     finally:
         await db.dispose()
 
@@ -131,6 +137,7 @@ def _banner(settings: Settings, seeded: dict[str, int]) -> str:
         f"  room:     {base}/rooms/{seeded['room_id']}",
         f"  studio:   {base}/studio/{seeded['room_id']}   (log in as demo_host)",
         f"  console:  {base}/console              (log in as demo_shop)",
+        f"  replay:   {base}/replay/{seeded['room_id']}   (once you end the show in the studio)",
         f"  logins:   demo_shop / demo_host / demo_viewer, password {PASSWORD}",
         f"  API docs: {base}/docs",
         "",
@@ -138,7 +145,9 @@ def _banner(settings: Settings, seeded: dict[str, int]) -> str:
     return "\n".join(lines)
 
 
-async def _broadcast_test_pattern(resources: Resources, room_id: int, host_id: int) -> None:
+async def _broadcast_test_pattern(
+    resources: Resources, seeded: dict[str, int], pin_every: float
+) -> None:
     """Go live through the real WHIP endpoint, as OBS or the studio page would."""
     base = resources.settings.node_public_url()
     async with httpx.AsyncClient(timeout=5.0) as client:
@@ -149,9 +158,15 @@ async def _broadcast_test_pattern(resources: Resources, room_id: int, host_id: i
             except httpx.HTTPError:
                 pass
             await asyncio.sleep(0.2)
-    token = resources.tokens.issue(Principal(host_id, "demo_host", "host"))
-    session = await publish_test_pattern(f"{base}/api/rooms/{room_id}/whip", token)
+    room_id = seeded["room_id"]
+    host = Principal(seeded["host_id"], "demo_host", "host")
+    viewer = Principal(seeded["viewer_id"], "demo_viewer", "viewer")
+    session = await publish_test_pattern(
+        f"{base}/api/rooms/{room_id}/whip", resources.tokens.issue(host)
+    )
     try:
+        # The host pins the shelf in turn and a viewer chats: a minute of it replays.
+        await run_show(resources, room_id=room_id, host=host, viewer=viewer, pin_every=pin_every)
         await until_stopped()
     finally:
         await session.close()
@@ -189,7 +204,9 @@ def _listen(host: str, port: int) -> socket.socket | None:
     return sock
 
 
-def run_demo(*, host: str, port: int, fresh: bool = True, verbose: bool = False) -> int:
+def run_demo(
+    *, host: str, port: int, fresh: bool = True, verbose: bool = False, pin_every: float = PIN_EVERY
+) -> int:
     lock = _lock(LOCK_FILE)
     if lock is None:
         _say(f"another demo is running in this folder ({LOCK_FILE} is locked); stop it first")
@@ -198,10 +215,12 @@ def run_demo(*, host: str, port: int, fresh: bool = True, verbose: bool = False)
         sock = _listen(host, port)
         if sock is None:
             return 1
-        return _run(sock, host=host, port=port, fresh=fresh, verbose=verbose)
+        return _run(sock, host=host, port=port, fresh=fresh, verbose=verbose, pin_every=pin_every)
 
 
-def _run(sock: socket.socket, *, host: str, port: int, fresh: bool, verbose: bool) -> int:
+def _run(
+    sock: socket.socket, *, host: str, port: int, fresh: bool, verbose: bool, pin_every: float
+) -> int:
     import uvicorn
 
     from livecommerce.app import create_app
@@ -209,11 +228,13 @@ def _run(sock: socket.socket, *, host: str, port: int, fresh: bool, verbose: boo
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(DEMO_DATA, ignore_errors=True)
     # The demo is for trying the shop, paying included: the sandbox is on whatever the
     # environment says.
     settings = Settings(
-        database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", host=host, port=port, payments_sandbox=True
-    )
+        database_url=f"sqlite+aiosqlite:///./{DEMO_DB}", data_dir=str(DEMO_DATA),
+        host=host, port=port, payments_sandbox=True,
+    )  # fmt: skip
     _say(f"migrating {DEMO_DB}")
     upgrade(settings.database_url)
     _say("creating the demo shop (accounts, products, a live room)")
@@ -222,7 +243,7 @@ def _run(sock: socket.socket, *, host: str, port: int, fresh: bool, verbose: boo
     log.info(settings.sandbox_notice())
 
     async def go_live(resources: Resources) -> None:
-        video = _broadcast_test_pattern(resources, seeded["room_id"], seeded["host_id"])
+        video = _broadcast_test_pattern(resources, seeded, pin_every)
         resources.spawn(video, "demo-test-pattern")
 
     app = create_app(settings, on_startup=[go_live])

@@ -38,7 +38,7 @@ def _start(folder: Path, port: int, *options: str, name: str = "demo") -> Demo:
     return Demo(Server(f"http://127.0.0.1:{port}", process, log), out)
 
 
-def _wait_live(demo: Demo, timeout: float = 60.0) -> int:
+def _wait_live(demo: Demo, timeout: float = 150.0) -> int:
     """The live room's id, once the test pattern is on air in it (its WHIP publish answered)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -133,14 +133,17 @@ def test_the_demo_log_leaves_out_ice_chatter(tmp_path: Path) -> None:
 
 
 def test_an_ended_demo_show_has_a_replay_with_segments(tmp_path: Path) -> None:
-    """The demo's test pattern is recorded: once the host ends the show, its replay has an
-    ended recording whose playlist lists decodable segments."""
-    with running(tmp_path, free_port()) as demo, httpx.Client(base_url=demo.server.url) as api:
+    """The demo's test pattern is recorded and its room goes on by itself: once the host
+    ends the show, its replay has an ended recording whose playlist lists decodable
+    segments, and the host's pins and the viewer's chat on the recording's clock."""
+    demo_run = running(tmp_path, free_port(), "--pin-every", "3")
+    with demo_run as demo, httpx.Client(base_url=demo.server.url) as api:
         room = _wait_live(demo)
         deadline = time.monotonic() + 40
         while api.get(f"/media/hls/{room}/live.m3u8").text.count("#EXTINF") < 2:
             assert time.monotonic() < deadline, demo.server.log()
             time.sleep(0.5)
+        time.sleep(8)  # two more pins and a few chat lines, recorded
         login = {"handle": "demo_host", "password": "demo-password"}
         token = api.post("/api/auth/login", json=login).json()["token"]
         ended = api.post(f"/api/rooms/{room}/end", headers={"Authorization": f"Bearer {token}"})
@@ -159,3 +162,12 @@ def test_an_ended_demo_show_has_a_replay_with_segments(tmp_path: Path) -> None:
         assert segment.startswith("seg_")
         base = replay.json()["recording"]["url"].rsplit("/", 1)[0]
         assert api.get(f"{base}/{segment}").content[4:8] in (b"styp", b"moof")
+        events = replay.json()["events"]
+        recorded = [e for e in events if e.get("media_t") is not None]
+        pins = [e for e in recorded if e["type"] == "product.pinned"]
+        chat = [e for e in recorded if e["type"] == "chat.posted"]
+        assert len(pins) >= 2 and len(chat) >= 3, [e["type"] for e in events]
+        assert len({p["data"]["product"]["id"] for p in pins}) >= 2  # the card changes
+        assert all(e["t"] > 0 for e in pins + chat)  # after the recording began, on its clock
+        assert [p["t"] for p in pins] == sorted(p["t"] for p in pins)
+        assert len(replay.json()["clips"]) >= 2
