@@ -34,6 +34,8 @@ class Tally:
     # The event's server timestamp to receipt: publish to receipt, fan-out alone.
     from_server: list[float] = field(default_factory=list)
     closes: dict[str, int] = field(default_factory=dict)
+    beacons: int = 0
+    """Funnel beacons sent (``--beacon-share``), each an impression and a click."""
 
     def closed(self, reason: str) -> None:
         self.closes[reason] = self.closes.get(reason, 0) + 1
@@ -87,9 +89,12 @@ class Viewer(asyncio.Protocol):
         # Not an isinstance check: uvloop's transports are not asyncio.Transport subclasses.
         self.transport = cast(asyncio.Transport, transport)
 
-    def send_text(self, text: str) -> None:
+    def send_text(self, text: str) -> bool:
+        """Whether it was written (false once the socket is closing)."""
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(_frame(0x1, text.encode()))
+            return True
+        return False
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data

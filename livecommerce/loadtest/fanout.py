@@ -91,13 +91,13 @@ async def _viewers(
     tally.latencies.clear()
     tally.to_server.clear()
     tally.from_server.clear()
-    beacons = asyncio.create_task(_beacons(args, opened))
+    beacons = asyncio.create_task(_beacons(args, opened, tally))
     await asyncio.sleep(args.duration + 2.0)
     beacons.cancel()
     return tally
 
 
-async def _beacons(args: argparse.Namespace, viewers: list[Viewer]) -> None:
+async def _beacons(args: argparse.Namespace, viewers: list[Viewer], tally: Tally) -> None:
     """``--beacon-share`` of the viewers each send one funnel beacon (an impression and a
     click) per minute, spread evenly, as the room page does."""
     per_second = args.beacon_share * len(viewers) / 60.0
@@ -110,7 +110,7 @@ async def _beacons(args: argparse.Namespace, viewers: list[Viewer]) -> None:
     for sent in itertools.count():
         due = began + sent / per_second
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        viewers[sent % len(viewers)].send_text(text)
+        tally.beacons += viewers[sent % len(viewers)].send_text(text)
 
 
 def _viewer_process(
@@ -238,6 +238,7 @@ def _report(
     return {
         "viewers_connected": connected,
         "rooms": len(rooms),
+        "room_ids": rooms,
         "chat_sent": sent,
         "chat_rate_per_second": round(sent / args.duration, 1),
         "deliveries": chats,
@@ -251,6 +252,7 @@ def _report(
         # The rest: from the event's publish on the server to the viewer's receipt.
         "latency_from_event": latency_summary([x for t in tallies for x in t["from_server"]]),
         "disconnects": closes,
+        "beacons_sent": sum(t["beacons"] for t in tallies),
         "server_kib_per_viewer": per_conn,
     }
 
