@@ -1,7 +1,8 @@
 """Group buys (拼团) in real Chromium: the merchant offers a group price from the console,
 a viewer opens a group from the live room and shares it, two others join through the share
 link and pay, and all three see the group complete; a group that times out tells its
-member they are refunded, on the stage and in "My orders"."""
+member they are refunded, on the stage and in "My orders" (whose timeline says the group
+failed, not that a return was approved)."""
 
 from __future__ import annotations
 
@@ -168,10 +169,67 @@ async def test_group_times_out_and_refunds(browser: Browser, server: Server) -> 
     await page.goto("/orders")
     await expect(page.get_by_test_id("order-group")).to_contain_text(failed)
     await expect(page.get_by_test_id("order-status")).to_have_text("Refunded", timeout=15_000)
+    # The timeline tells why the money goes back: no return was asked for or approved.
+    refunding = page.get_by_test_id("order-timeline").locator('li[data-step="refunding"]')
+    await expect(refunding).to_contain_text("Group failed, refunding your payment")
+    await expect(page.get_by_test_id("order-timeline")).not_to_contain_text("Return approved")
     assert await page.evaluate(WIDEST) == []
     await shot(page, "groups-failed-orders-phone")
     # The same page in Chinese.
     await context.add_cookies([{"name": "lc_lang", "value": "zh", "url": server.url}])
     await page.reload()
     await expect(page.get_by_test_id("order-group")).to_contain_text("拼团失败，已为你退款")
+    await expect(refunding).to_contain_text("拼团失败，退款中")
+    await context.close()
+
+
+async def test_leave_an_open_group(browser: Browser, server: Server) -> None:
+    """A member leaves an open group from "My orders" (paid: refunded, the timeline says
+    they left) and from the buy sheet (unpaid: the sheet can start a group again)."""
+    show = await make_show(server, live=True)
+    room_id = show.room["id"]
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        answer = await api.post(
+            "/api/auth/login", json={"handle": "teashop", "password": "correct horse"}
+        )
+        merchant = {"Authorization": f"Bearer {answer.json()['token']}"}
+        body = {"product_id": show.room_products[0], "price_cents": 5900, "size": 3,
+                "stock": 10, "duration_seconds": 3600}  # fmt: skip
+        made = await api.post(f"/api/rooms/{room_id}/group-offers", json=body, headers=merchant)
+        assert made.status_code == 201, made.text
+    context, page = await viewer(browser, server, "eli", "Eli")
+    page.on("dialog", lambda dialog: dialog.accept())
+    await page.goto(f"/rooms/{room_id}")
+    await page.get_by_test_id("pinned-card").get_by_test_id("group-tag").click()
+    sheet = page.get_by_test_id("buy-sheet")
+    await sheet.get_by_test_id("group-start").click()
+    await pay_seat(page, "Group opened")
+    await expect(sheet.get_by_test_id("group-mine").get_by_test_id("group-leave")).to_be_visible()
+
+    await page.goto("/orders")
+    await page.get_by_test_id("order-leave-group").click()
+    # The page reloads once after leaving; the refund may still be on its way then.
+    await expect(page.get_by_test_id("order-status")).to_have_text(re.compile("^Refund(ing|ed)$"))
+    # Its only member left, so the group closed.
+    await expect(page.get_by_test_id("order-group")).to_contain_text("Group cancelled")
+    await expect(page.get_by_test_id("order-leave-group")).to_have_count(0)
+    refunding = page.get_by_test_id("order-timeline").locator('li[data-step="refunding"]')
+    await expect(refunding).to_contain_text("Left the group, refunding your payment")
+    await shot(page, "groups-left-orders-desktop")
+    await context.add_cookies([{"name": "lc_lang", "value": "zh", "url": server.url}])
+    await page.reload()
+    await expect(page.get_by_test_id("order-leave-group")).to_have_count(0)
+    await expect(refunding).to_contain_text("已退出拼团，退款中")
+    await context.add_cookies([{"name": "lc_lang", "value": "en", "url": server.url}])
+
+    await page.goto(f"/rooms/{room_id}")
+    await page.get_by_test_id("pinned-card").get_by_test_id("group-tag").click()
+    await sheet.get_by_test_id("group-start").click()
+    await expect(sheet.get_by_test_id("buy-result")).to_contain_text("Group opened")
+    await expect(sheet.get_by_test_id("group-mine")).to_have_count(2)  # the first one's story
+    await sheet.get_by_test_id("group-mine").get_by_test_id("group-leave").click()
+    await expect(sheet.get_by_test_id("group-mine")).to_have_count(1)
+    await expect(sheet.get_by_test_id("group-leave")).to_have_count(0)
+    await expect(sheet.get_by_test_id("group-start")).to_be_enabled()
+    await shot(page, "groups-left-sheet-desktop", full_page=False)
     await context.close()

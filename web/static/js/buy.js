@@ -90,6 +90,13 @@ export class BuySheet {
     this.render(this.state);
   }
 
+  /** The group seat this sheet was paying was given back: the sheet starts over. */
+  dropOrder(orderId) {
+    if (this.placed?.id !== orderId) return;
+    Object.assign(this, { placed: null, groupOrder: false, button: null, note: null });
+    this.render(this.state);
+  }
+
   render(state) {
     this.state = state;
     const product = this.product;

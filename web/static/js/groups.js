@@ -199,7 +199,26 @@ export class GroupBuys {
       open && !paid && sheet.placed?.id !== seat.order_id
         ? el("button", { type: "button", class: "btn btn-primary btn-sm", "data-testid": "group-pay-seat",
           onclick: () => this.resume(sheet, seat) }, t("buy.pay")) : null,
-      share);
+      share,
+      open ? el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "group-leave",
+        onclick: () => this.leave(sheet, group) }, t("grp.leave")) : null);
+  }
+
+  /** Give the seat back while the group is open; the server refunds a paid one in full. */
+  async leave(sheet, group) {
+    if (!confirm(t("grp.confirm_leave"))) return;
+    try {
+      const left = await api("POST", `/api/groups/${group.id}/leave`, {});
+      const seat = this.mine.get(group.id);
+      this.mine.delete(group.id);
+      this.groups.set(group.id, { ...group, ...left });
+      if (seat) sheet.dropOrder(seat.order_id);
+      toast(t("grp.left"));
+    } catch (err) {
+      toast(errorText(err), { error: true });
+      this.load();
+    }
+    this.changed();
   }
 
   async start(sheet, offer) {
