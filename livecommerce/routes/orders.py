@@ -7,6 +7,7 @@ attempt never touches the database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -65,11 +66,18 @@ async def buy_from_shelf(
     return _purchase.as_response(answer)
 
 
-@router.get("/api/orders")
-async def mine(caller: CurrentUser, resources: ResourcesDep) -> dict[str, Any]:
+@router.get("/api/orders", responses={304: {"description": "Not modified"}})
+async def mine(request: Request, caller: CurrentUser, resources: ResourcesDep) -> Response:
+    """The caller's orders; 304 while ``If-None-Match`` still holds, so "My orders" can
+    poll for a refund or a shipment without fetching every card's timeline again."""
     async with resources.db.read() as session:
         orders = await service.list_orders(session, buyer_id=caller.user_id)
-    return {"orders": [o.as_dict() for o in orders]}
+    body = json.dumps({"orders": [o.as_dict() for o in orders]}, separators=(",", ":"))
+    etag = f'"{hashlib.blake2b(body.encode(), digest_size=12).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(content=body, media_type="application/json", headers=headers)
 
 
 @router.get("/api/orders/{order_id}")

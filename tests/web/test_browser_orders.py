@@ -135,7 +135,7 @@ async def test_the_merchant_cancels_a_paid_order(
     browser: Browser, server: Server, lang: str
 ) -> None:
     """Bought and paid in the room; the console's cancel with a reason refunds it whole,
-    and the buyer's orders page says refunded."""
+    and the buyer's orders page says refunded, and that the shop cancelled it (zh, en)."""
     shop, bob, room_id = await live_show(server)
     merchant_ctx, console = await as_user(browser, server, shop, lang)
     buyer_ctx, orders = await as_user(browser, server, bob, lang)
@@ -154,5 +154,39 @@ async def test_the_merchant_cancels_a_paid_order(
         text("orders.status_refunded", lang)
     )
     await expect(card.get_by_test_id("order-refunded")).to_be_visible()
+    # The timeline says the shop cancelled it, with the shop's reason: no return was asked.
+    steps = card.get_by_test_id("order-timeline")
+    for language in ("zh", "en"):
+        await buyer_ctx.add_cookies([{"name": "lc_lang", "value": language, "url": server.url}])
+        await orders.reload()
+        refunding = steps.locator('li[data-step="refunding"]')
+        said = text("oc.step_refunding_merchant_cancelled", language)
+        await expect(refunding).to_contain_text(f"{said} · 缺货")
+        await expect(steps.locator('li[data-step="refunded"]')).to_contain_text(
+            text("oc.step_refunded", language)
+        )
+        await expect(steps).not_to_contain_text(text("oc.step_refunding", language))
+        await expect(steps).not_to_contain_text("cancelled:")
     await merchant_ctx.close()
     await buyer_ctx.close()
+
+
+async def test_my_orders_shows_a_refund_settled_elsewhere(browser: Browser, server: Server) -> None:
+    """The buyer keeps "My orders" open; the shop cancels the paid order from elsewhere and
+    the refund settles: the card reads Refunded without a reload."""
+    shop, bob, room_id = await live_show(server)
+    context, page = await as_user(browser, server, bob, "en")
+    await buy_and_pay_in_the_room(page, room_id, "en")
+    await page.goto("/orders")
+    card = page.get_by_test_id("order-card")
+    await expect(card.get_by_test_id("order-status")).to_have_text("Paid")
+    await page.evaluate("window.__notReloaded = true")
+    order_id = await card.get_attribute("data-order-id")
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        path = f"/api/merchant/orders/{order_id}/cancel"
+        cancelled = await api.post(path, json={"reason": "out of stock"}, headers=shop.headers)
+        assert cancelled.is_success, cancelled.text
+    await expect(card.get_by_test_id("order-status")).to_have_text("Refunded", timeout=25_000)
+    await expect(card.locator('li[data-step="refunded"]')).to_contain_text("Refunded")
+    assert await page.evaluate("window.__notReloaded === true")
+    await context.close()

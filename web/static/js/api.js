@@ -49,6 +49,22 @@ export async function api(method, path, body = undefined, headers = {}) {
   return response.status === 204 ? null : response.json();
 }
 
+/** GET `path` again only if it changed since the answer tagged `etag`: null while it
+ * holds (304), else `{ etag, data }`. */
+export async function getIfChanged(path, etag = null) {
+  const headers = { Accept: "application/json" };
+  if (etag) headers["If-None-Match"] = etag;
+  let response;
+  try {
+    response = await fetch(path, { credentials: "same-origin", cache: "no-store", headers });
+  } catch {
+    throw new ApiError(0, "network", t("common.network_error"));
+  }
+  if (response.status === 304) return null;
+  if (!response.ok) throw await errorOf(response);
+  return { etag: response.headers.get("ETag"), data: await response.json() };
+}
+
 /** The page's data block (user, lang, room...) rendered by the server. */
 export function pageData() {
   const node = document.getElementById("page-data");

@@ -2,7 +2,7 @@
 // tracking, delivered, return, refund) and the actions that apply now: pay or cancel
 // while unpaid, confirm receipt once shipped, ask for a return after delivery. A group
 // seat says how its group is doing (waiting for N more, complete, failed and refunded).
-import { api } from "./api.js";
+import { api, getIfChanged } from "./api.js";
 import { countdown } from "./countdown.js";
 import { el, fill, thumb } from "./dom.js";
 import { errorText } from "./errors.js";
@@ -61,12 +61,26 @@ function afterPaymentActions(order) {
   return null;
 }
 
+// A paid order refunded without a return asked for: by the system when its group failed,
+// by the buyer when they left the group, by the merchant when they cancelled it.
+const UNASKED_REFUND = { system: "oc.step_refunding_group_failed", buyer: "oc.step_refunding_left_group",
+  merchant: "oc.step_refunding_merchant_cancelled" };
+// The audit row tags a cancellation's reason in English for the logs; the label says it.
+const CANCEL_TAG = "cancelled: ";
+
+function stepLabel(step) {
+  const unasked = step.status === "refunding" && step.from === "paid" && UNASKED_REFUND[step.actor];
+  return t(unasked || `oc.step_${step.status}`);
+}
+
 function stepText(step, order) {
-  const label = t(`oc.step_${step.status}`);
+  const label = stepLabel(step);
   if (step.status === "shipped" && order.tracking_number) {
     return `${label} · ${t("oc.tracking", { carrier: order.carrier, number: order.tracking_number })}`;
   }
-  return step.reason && step.actor === "merchant" ? `${label} · ${step.reason}` : label;
+  if (!step.reason || step.actor !== "merchant") return label;
+  const reason = step.from === "paid" ? step.reason.replace(CANCEL_TAG, "") : step.reason;
+  return `${label} · ${reason}`;
 }
 
 async function timeline(order) {
@@ -89,6 +103,26 @@ function groupLine(order) {
     `👥 ${t("grp.order_line", { state })} · ${t("grp.joined_of", { taken: seat.group.seats_taken, size: seat.group.size })}`);
 }
 
+async function leaveGroup(seat) {
+  if (!confirm(t("grp.confirm_leave"))) return;
+  try {
+    await api("POST", `/api/groups/${seat.group.id}/leave`, {});
+    toast(t("grp.left"));
+    await load();
+  } catch (err) {
+    toast(errorText(err), { error: true });
+  }
+}
+
+/** "Leave group" while the buyer's seat is held and the group is still open. */
+function groupActions(order) {
+  const seat = seats.get(order.id);
+  if (!seat?.active || seat.group.status !== "open") return null;
+  return el("div", { class: "order-actions" },
+    el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "order-leave-group",
+      onclick: () => leaveGroup(seat) }, t("grp.leave")));
+}
+
 async function card(order) {
   const item = await product(order.product_id);
   const refunded = order.refunded_cents > 0
@@ -106,19 +140,37 @@ async function card(order) {
       groupLine(order),
       refunded,
       await timeline(order),
-      order.status === "pending_payment" ? pendingActions(order) : afterPaymentActions(order)));
+      order.status === "pending_payment" ? pendingActions(order) : afterPaymentActions(order),
+      groupActions(order)));
 }
+
+// Orders whose next step is someone else's (the shop ships or cancels, a group fills or
+// fails, a refund settles): while one shows, a visible page re-reads the list. The
+// answer is 304 until something changed, and only then are the cards redrawn.
+const WAITING = new Set(["pending_payment", "paid", "shipped", "refund_requested", "refunding"]);
+const REFRESH_MS = 10_000;
+let etag = null;
+let waiting = false;
+let timer = null;
 
 async function load() {
+  clearTimeout(timer);
   try {
-    const [{ orders }, mine] = await Promise.all([api("GET", "/api/orders"),
-      api("GET", "/api/me/group-seats").catch(() => ({ seats: [] }))]);
-    seats = new Map(mine.seats.map((seat) => [seat.order_id, seat]));
-    if (orders.length === 0) fill(list, el("div", { class: "empty empty-lg" }, t("orders.empty")));
-    else fill(list, ...(await Promise.all(orders.map(card))));
+    const changed = await getIfChanged("/api/orders", etag);
+    if (changed !== null) {
+      const { orders } = changed.data;
+      const mine = await api("GET", "/api/me/group-seats").catch(() => ({ seats: [] }));
+      seats = new Map(mine.seats.map((seat) => [seat.order_id, seat]));
+      waiting = orders.some((order) => WAITING.has(order.status));
+      if (orders.length === 0) fill(list, el("div", { class: "empty empty-lg" }, t("orders.empty")));
+      else fill(list, ...(await Promise.all(orders.map(card))));
+      etag = changed.etag;
+    }
   } catch (err) {
-    fill(list, el("div", { class: "empty" }, errorText(err)));
+    if (etag === null) fill(list, el("div", { class: "empty" }, errorText(err)));
   }
+  if (waiting && !document.hidden) timer = setTimeout(load, REFRESH_MS);
 }
 
+document.addEventListener("visibilitychange", () => { if (!document.hidden && waiting) load(); });
 load();
