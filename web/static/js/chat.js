@@ -77,6 +77,13 @@ export class ChatView {
       appoint);
   }
 
+  /** Empty the list, as before the first message (a replay seeking back rebuilds it). */
+  clear() {
+    this.list.replaceChildren();
+    this.seen.clear();
+    this.welcomed = false;
+  }
+
   /** Show a chat message; repeats of an id already shown (replays) are ignored. */
   add(message) {
     if (message.id !== undefined) {

@@ -3,6 +3,7 @@ import { api } from "./api.js";
 import { clear, el, localInputToIso, onSubmit, showMessage, toLocalInput } from "./dom.js";
 import { openDashboard } from "./console-dashboard.js";
 import { errorText } from "./errors.js";
+import { replayButtons } from "./replay-controls.js";
 import { currentLang, money, t } from "./i18n.js";
 
 const form = document.getElementById("room-form");
@@ -132,6 +133,7 @@ function row(room) {
       room.status === "ended"
         ? el("a", { class: "btn btn-ghost btn-sm", "data-testid": "room-report", href: `/console/rooms/${room.id}/report` }, t("dash.report"))
         : null,
+      ...replayButtons(room, load),
       room.status === "ended" ? null
         : el("button", { type: "button", class: "btn btn-ghost btn-sm", "data-testid": "room-edit", onclick: () => edit(room) }, t("console15.edit_show")),
       room.status === "scheduled"

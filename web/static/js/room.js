@@ -62,11 +62,11 @@ $("video").pictureDate = () => player.playingDate();
 const giftLane = new GiftLane($("gift-lane"), page.user?.id ?? null);
 new GiftPanel($("gift-panel"), $("gift-btn"), { roomId, lane: giftLane, loggedIn: Boolean(page.user),
   loginUrl: `/login?next=${encodeURIComponent(location.pathname)}` });
-const drawCard = new DrawCard($("draw-card"), { roomId, me: page.user });
 const followBar = new FollowBar(
   { host: document.querySelector(".host-chip"), stage: document.querySelector(".stage-placeholder-inner") },
   page.follow ?? {}, { loggedIn: Boolean(page.user), loginUrl: `/login?next=${encodeURIComponent(location.pathname)}`,
     roomId, isHost: page.user?.id === state.room.host_id });
+const drawCard = new DrawCard($("draw-card"), { roomId, me: page.user, follows: followBar });
 
 function openBuy(product) {
   beacon?.click(product.id);

@@ -117,6 +117,7 @@ function drawControls() {
   show("camera-btn", runsRoom && !ended && !camera);
   show("golive-btn", runsRoom && (state.status === "scheduled" || (state.status === "live" && camera && !publisher)));
   show("end-btn", runsRoom && state.status === "live");
+  show("recordable-label", runsRoom && !ended);
   show("studio-deal-form", runsRoom && !ended);
   show("chat-rules", !ended);
   labelProgramme();
