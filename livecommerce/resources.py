@@ -40,10 +40,11 @@ from livecommerce.metrics import Metrics
 from livecommerce.orders.checkout import Checkout
 from livecommerce.orders.runtime import build_checkout, start_order_path
 from livecommerce.promotions.desk import Coupons, build_coupons
-from livecommerce.rooms import replay_commands
+from livecommerce.rooms import replay_commands, replays
 from livecommerce.rooms.chat_poster import ChatPoster
 from livecommerce.rooms.replay_commands import retention_forever
 from livecommerce.rooms.snapshot_cache import SnapshotCache
+from livecommerce.rooms.spans import SpanCache
 from livecommerce.settings import Settings
 from livecommerce.storage.db import Database
 from livecommerce.storage.keys import Keys
@@ -80,6 +81,8 @@ class Resources:
     show_log: ShowLog
     ledger: Ledger
     follows: Follows
+    spans: SpanCache
+    """The EXT-X-DATERANGE lines of each room's playlists, kept between requests."""
     metrics: Metrics = field(default_factory=Metrics)
     snapshots: SnapshotCache = field(default_factory=SnapshotCache)
     node_limiter: MemoryRateLimiter = field(default_factory=MemoryRateLimiter)
@@ -161,8 +164,17 @@ def _recordings(db: Database, blobs: BlobStore | None, settings: Settings) -> Re
         )
 
     return Recordings(
-        blobs, segment_seconds=settings.media_segment_seconds, on_started=started, on_ended=ended
-    )
+        blobs, segment_seconds=settings.media_segment_seconds,
+        part_seconds=settings.media_part_seconds, on_started=started, on_ended=ended,
+    )  # fmt: skip
+
+
+def _span_loader(db: Database) -> Callable[[int], Awaitable[list[str]]]:
+    async def load(room_id: int) -> list[str]:
+        async with db.read() as session:
+            return await replays.dateranges(session, room_id)
+
+    return load
 
 
 def _start_gifts(resources: Resources) -> None:
@@ -226,6 +238,7 @@ async def build_resources(settings: Settings) -> Resources:
         draws=DrawDesk(db, entries, hub.local_users),
         show_log=ShowLog(DatabaseWriter(db)),
         follows=build_follows(db, settings),
+        spans=SpanCache(_span_loader(db)),
         supervisor=supervisor,
         groups=build_groups(checkout, redis, keys, settings),
         ledger=Ledger(
@@ -248,10 +261,12 @@ async def build_resources(settings: Settings) -> Resources:
     resources.on_close(resources.media.close)
     resources.on_close(resources.chat.close)
     db.sink = resources.ledger.tap(resources.hub)
+    resources.hub.heard = resources.ledger.heard
     resources.ledger.viewers = resources.hub.viewer_count
     if settings.analytics_enabled:
         resources.spawn(resources.ledger.run(), "analytics-ledger")
     resources.hub.record = resources.show_log.add
+    resources.show_log.on_written = resources.spans.written
     resources.spawn(resources.show_log.run(), "show-log")
     resources.checkout.deliver_after = timedelta(days=settings.order_deliver_after_days)
     resources.checkout.return_window = timedelta(days=settings.order_return_window_days)

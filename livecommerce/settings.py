@@ -86,6 +86,8 @@ class Settings(BaseSettings):
     """Record H.264 shows into fMP4 segments (the replay and the live HLS playlist)."""
     media_segment_seconds: float = Field(default=2.0, gt=0.5, le=10)
     """Target HLS segment length; segments cut on the first keyframe past it."""
+    media_part_seconds: float = Field(default=0.5, ge=0.2, le=2)
+    """LL-HLS partial segment length: players hold back three of them from live."""
     media_store: Literal["local", "s3"] = "local"
     """Where segments go: a directory (``media_dir``) or an S3-compatible bucket."""
     media_dir: str = ""
