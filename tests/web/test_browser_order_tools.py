@@ -113,6 +113,32 @@ async def test_buy_sheet_asks_a_buyer_without_an_address_for_one(
     await context.close()
 
 
+async def test_a_stock_update_while_typing_keeps_the_address_field_focused(
+    browser: Browser, server: Server
+) -> None:
+    """Another buyer's order redraws the sheet mid-typing: the field keeps the focus (on a
+    phone, the keyboard stays up) and every key typed lands in it."""
+    room_id, sale_id = await deal(server)
+    await buyer(server, "lei")
+    context, page = await new_page(browser, server, phone=True)
+    await login(page, "lei", f"/rooms/{room_id}")
+    sheet = await open_sheet(page, room_id)
+    name = sheet.get_by_test_id("address-name")
+    await name.click()
+    await page.keyboard.type("Mei")
+    other = await buyer(server, "fan")
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        headers = {"Authorization": f"Bearer {other}", "Idempotency-Key": "o"}
+        path = f"/api/sales/{sale_id}/orders"
+        placed = await api.post(path, json={"quantity": 1}, headers=headers)
+        assert placed.status_code == 201, placed.text
+    await expect(sheet).to_contain_text("19 left")
+    await page.keyboard.type(" Han")
+    await expect(name).to_have_value("Mei Han")
+    await expect(name).to_be_focused()
+    await context.close()
+
+
 async def paid_orders(server: Server, room_id: int, sale_id: int, count: int) -> list[int]:
     """``count`` buyers each with one paid order of the deal."""
     found = []

@@ -28,10 +28,20 @@ export function clear(node) {
   return node;
 }
 
-/** Replace `node`'s children; null/false children are skipped (native append would print "null"). */
+/** Replace `node`'s children; null/false children are skipped (native append would print "null").
+ * A child already in its place stays there: moving a node, even back where it was, takes the
+ * focus from a field inside it (the buy sheet redraws on every stock update while the buyer
+ * types an address, and a phone would drop its keyboard). */
 export function fill(node, ...children) {
-  node.replaceChildren();
-  append(node, children);
+  const wanted = children.flat().filter((child) => child !== null && child !== undefined && child !== false)
+    .map((child) => (child instanceof Node ? child : document.createTextNode(String(child))));
+  const kept = new Set(wanted);
+  for (const child of [...node.childNodes]) if (!kept.has(child)) child.remove();
+  let at = node.firstChild;
+  for (const child of wanted) {
+    if (child === at) at = at.nextSibling;
+    else node.insertBefore(child, at);
+  }
   return node;
 }
 
