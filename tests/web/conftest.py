@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from tests.servers import Server, running
 
@@ -51,6 +51,9 @@ def chromium() -> str:
 
 @pytest.fixture
 async def browser(chromium: str, page_errors: list[str]) -> AsyncIterator[Browser]:
+    # CI's box runs three workers, each with a server and a Chromium, on two cores: a page
+    # may take longer than Playwright's 5 s default to show what it will show.
+    expect.set_options(timeout=10_000)
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         # Every page of every context reports its uncaught errors here.

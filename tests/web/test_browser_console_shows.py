@@ -49,6 +49,8 @@ async def test_console_shows_deals_and_shelf(
 
     await page.get_by_test_id("room-row").first.get_by_test_id("room-edit").click()
     form = page.get_by_test_id("room-form")
+    # The form fills from the room's own read: typing before it lands would be overwritten.
+    await expect(form.locator('input[name="title"]')).to_have_value(show.room["title"])
     await form.locator('input[name="title"]').fill("Spring tea, edited")
     await form.get_by_label("Longjing green tea 250g").check()
     cover = tmp_path / "cover.png"
