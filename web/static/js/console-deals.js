@@ -34,6 +34,9 @@ async function loadShelf() {
   const roomId = form.elements.room_id.value;
   const select = form.elements.product_id;
   const request = ++shelfRequest;  // a slower answer for a show picked earlier is dropped
+  // Held until the shelf is read: a deal sent before would be told "create products first".
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
   let shelf = [];
   if (roomId) {
     try {
@@ -43,6 +46,7 @@ async function loadShelf() {
     }
   }
   if (request !== shelfRequest) return;
+  button.disabled = false;
   fillSelect(select, shelf.map((p) => [p.id, `${p.title} · ${money(p.price_cents, p.currency)}`]));
   if (roomId && shelf.length === 0) showMessage(message, t("console15.no_shelf"));
   else if (message.textContent === t("console15.no_shelf")) showMessage(message, "");
