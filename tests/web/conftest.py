@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, async_playwright, expect
 
 from tests.servers import Server, running
 
@@ -84,6 +85,12 @@ async def new_page(
     context.on("page", lambda opened: opened.on("pageerror", lambda exc: errors.append(str(exc))))
     page = await context.new_page()
     return context, page
+
+
+async def slowly(route: Route) -> None:
+    """A ``page.route`` handler: the real server answers, 1.5 s late (a slow network)."""
+    await asyncio.sleep(1.5)
+    await route.continue_()
 
 
 async def shot_path(name: str) -> Path:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.servers import Server
-from tests.web.conftest import new_page, shot, shot_path
+from tests.web.conftest import new_page, shot, shot_path, slowly
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
 
@@ -102,7 +101,7 @@ async def test_console_schedules_a_deal(browser: Browser, server: Server) -> Non
     await rooms.locator('input[name="host"]').fill("anchor")
     await rooms.get_by_label("Longjing green tea 250g").check()
     # A slow read of the new show's shelf: a deal sent before it lands is held, not refused.
-    await page.route(re.compile(r"/api/rooms/\d+$"), _slowly)
+    await page.route(re.compile(r"/api/rooms/\d+$"), slowly)
     await rooms.locator('button[type="submit"]').click()
     await expect(page.get_by_test_id("room-list")).to_contain_text("Spring tea tasting")
 
@@ -125,11 +124,6 @@ async def test_console_schedules_a_deal(browser: Browser, server: Server) -> Non
     await page.reload()
     await expect(page.get_by_test_id("order-row")).to_contain_text("shelf_buyer")
     await context.close()
-
-
-async def _slowly(route: Route) -> None:
-    await asyncio.sleep(1.5)
-    await route.continue_()
 
 
 async def _buy_from_shelf(server: Server, room_title: str) -> None:

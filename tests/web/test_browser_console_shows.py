@@ -4,6 +4,7 @@ cover uploaded), and the phone layout (nav, home cards, order rows)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ from playwright.async_api import Browser, Dialog, expect
 
 from tests.servers import Server
 from tests.users import ADDRESS
-from tests.web.conftest import new_page, shot
+from tests.web.conftest import new_page, shot, slowly
 from tests.web.test_browser_room import PASSWORD, api_signup, login, make_show
 
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -47,10 +48,11 @@ async def test_console_shows_deals_and_shelf(
     await expect(page.get_by_test_id("product-message")).to_contain_text("on the shelf of a show")
     await expect(cup).to_have_count(1)
 
+    # A slow read of the show being edited: the form is held until it has filled from it,
+    # so what is typed is not overwritten by the read.
+    await page.route(re.compile(r"/api/rooms/\d+$"), slowly)
     await page.get_by_test_id("room-row").first.get_by_test_id("room-edit").click()
     form = page.get_by_test_id("room-form")
-    # The form fills from the room's own read: typing before it lands would be overwritten.
-    await expect(form.locator('input[name="title"]')).to_have_value(show.room["title"])
     await form.locator('input[name="title"]').fill("Spring tea, edited")
     await form.get_by_label("Longjing green tea 250g").check()
     cover = tmp_path / "cover.png"

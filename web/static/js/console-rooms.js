@@ -99,9 +99,15 @@ function setMode(room) {
 }
 
 async function edit(room) {
+  // Held while the show is read: what the merchant typed first would be overwritten by it.
+  const held = [...form.elements].filter((field) => !field.disabled);
+  for (const field of held) field.disabled = true;
   try {
-    setMode(await api("GET", `/api/rooms/${room.id}`));
+    const loaded = await api("GET", `/api/rooms/${room.id}`);
+    for (const field of held) field.disabled = false;
+    setMode(loaded);
   } catch (err) {
+    for (const field of held) field.disabled = false;
     showMessage(message, errorText(err));
   }
 }
