@@ -14,9 +14,11 @@ import asyncio
 import itertools
 import json
 import multiprocessing
+import queue
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import asdict
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
@@ -33,6 +35,8 @@ from livecommerce.loadtest.report import emit, latency_summary
 
 SAMPLE_EVERY = 50
 """One viewer in this many decodes JSON to measure latency; the rest only count."""
+TALLY_GRACE_SECONDS = 60.0
+"""How long after the chat ends the viewer processes may take to send their tallies."""
 
 
 def _proc_rss(pid: int) -> float | None:
@@ -193,8 +197,9 @@ def _measure(args: argparse.Namespace, rooms: list[int], chatters: list[str]) ->
     ]
     offsets = list(itertools.accumulate([0, *shares[:-1]]))
     out: Queue[dict[str, Any]] = ctx.Queue()
+    # Daemons: if this process fails, its exit ends them instead of waiting on them.
     workers = [
-        ctx.Process(target=_viewer_process, args=(args, rooms, n, off, ready, go, out))
+        ctx.Process(target=_viewer_process, args=(args, rooms, n, off, ready, go, out), daemon=True)
         for n, off in zip(shares, offsets, strict=True)
     ]
     for worker in workers:
@@ -211,10 +216,32 @@ def _measure(args: argparse.Namespace, rooms: list[int], chatters: list[str]) ->
     go.set()
     note(f"chatting at {args.chat_rate:g} messages/s for {args.duration:g} s")
     sent = asyncio.run(_chat(args, rooms, chatters))
-    tallies = [out.get() for _ in workers]
+    tallies = collect_tallies(out, workers, seconds=args.duration + TALLY_GRACE_SECONDS)
     for worker in workers:
         worker.join()
     return _report(args, rooms, connected, sent, tallies, rss_before, rss_after)
+
+
+def collect_tallies(
+    out: Queue[dict[str, Any]], workers: Sequence[BaseProcess], *, seconds: float
+) -> list[dict[str, Any]]:
+    """One tally from each viewer process, read while they run (a tally too big for the
+    pipe keeps its process alive until it is read). A process that died without sending
+    its tally, or a run past ``seconds``, is an error rather than a wait forever."""
+    tallies: list[dict[str, Any]] = []
+    deadline = time.monotonic() + seconds
+    while len(tallies) < len(workers):
+        try:
+            tallies.append(out.get(timeout=0.5))
+            continue
+        except queue.Empty:
+            pass
+        dead = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+        if dead:
+            raise RuntimeError(f"a viewer process died without its tally (exit codes {dead})")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{len(workers) - len(tallies)} viewer processes sent no tally")
+    return tallies
 
 
 def _report(

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import pathlib
 import subprocess
 import sys
+import threading
+from multiprocessing.queues import Queue
+from typing import Any
 
 import httpx
 import pytest
 
 from livecommerce.loadtest._wsclient import _chat_latencies
+from livecommerce.loadtest.fanout import collect_tallies
 from tests.servers import running
 
 
@@ -58,3 +64,37 @@ def test_fanout_load_reaches_every_viewer(
     assert report["latency_to_event"]["p50_ms"] <= report["latency"]["p50_ms"]
     assert report["latency_from_event"]["p50_ms"] <= report["latency"]["p50_ms"]
     assert report["server_kib_per_viewer"] is not None
+
+
+def _dies() -> None:
+    os._exit(3)
+
+
+def _sends(out: Queue[dict[str, Any]]) -> None:
+    # Past a pipe's 64 KiB: the sender stays alive until this is read.
+    out.put({"latencies": [0.001] * 50_000})
+
+
+def test_a_viewer_process_that_dies_without_its_tally_is_an_error_not_a_hang() -> None:
+    """One viewer process hands over a large tally, the other dies first: the collector
+    reads the first and names the second's exit code instead of waiting forever."""
+    ctx = multiprocessing.get_context("fork")
+    out: Queue[dict[str, Any]] = ctx.Queue()
+    workers = [ctx.Process(target=_sends, args=(out,)), ctx.Process(target=_dies)]
+    for worker in workers:
+        worker.start()
+    answer: list[BaseException] = []
+
+    def collect() -> None:
+        try:
+            collect_tallies(out, workers, seconds=20)
+        except RuntimeError as exc:
+            answer.append(exc)
+
+    thread = threading.Thread(target=collect, daemon=True)
+    thread.start()
+    thread.join(30)
+    for worker in workers:
+        worker.join(5)
+    assert [str(e) for e in answer] == ["a viewer process died without its tally (exit codes [3])"]
+    assert [w.exitcode for w in workers] == [0, 3]
