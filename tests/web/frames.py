@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+from playwright.async_api import Page
+
 
 def frame_probe(video_id: str) -> str:
     """A script for ``page.evaluate``: the video's currentTime, width, mean and max light
@@ -23,3 +28,18 @@ def frame_probe(video_id: str) -> str:
           transport: video.dataset.transport || null}};
 }}
 """.strip()
+
+
+async def playing(page: Page, probe: str, *, seconds: float = 30) -> dict[str, Any]:
+    """The probe's reading once the picture plays: its clock has moved on by a second
+    since its first frame with a size. ``probe`` is a ``page.evaluate`` script that
+    returns at least ``time`` and ``width``, such as :func:`frame_probe`'s."""
+    first: dict[str, Any] | None = None
+    async with asyncio.timeout(seconds):
+        while True:
+            found: dict[str, Any] = await page.evaluate(probe)
+            if found["width"] and first is None and found["time"] > 0:
+                first = found
+            elif first is not None and found["time"] > first["time"] + 1:
+                return found
+            await asyncio.sleep(0.25)

@@ -56,6 +56,22 @@ async def offer_from_console(browser: Browser, server: Server) -> tuple[BrowserC
     return context, console
 
 
+async def live_offer(server: Server, *, duration_seconds: int) -> int:
+    """A live show whose pinned product has a group offer (3 seats, ¥59): the room's id."""
+    show = await make_show(server, live=True)
+    room_id: int = show.room["id"]
+    async with httpx.AsyncClient(base_url=server.url) as api:
+        answer = await api.post(
+            "/api/auth/login", json={"handle": "teashop", "password": "correct horse"}
+        )
+        merchant = {"Authorization": f"Bearer {answer.json()['token']}"}
+        body = {"product_id": show.room_products[0], "price_cents": 5900, "size": 3,
+                "stock": 10, "duration_seconds": duration_seconds}  # fmt: skip
+        made = await api.post(f"/api/rooms/{room_id}/group-offers", json=body, headers=merchant)
+        assert made.status_code == 201, made.text
+    return room_id
+
+
 async def pay_seat(page: Page, done: str) -> None:
     sheet = page.get_by_test_id("buy-sheet")
     await expect(sheet.get_by_test_id("buy-result")).to_contain_text(done)
@@ -143,17 +159,7 @@ async def test_open_share_join_complete(browser: Browser, server: Server) -> Non
 async def test_group_times_out_and_refunds(browser: Browser, server: Server) -> None:
     """A group with an eight-second limit that nobody joins fails; its member, who paid,
     reads that they are refunded on the stage and in "My orders" (on a phone, in Chinese)."""
-    show = await make_show(server, live=True)
-    room_id = show.room["id"]
-    async with httpx.AsyncClient(base_url=server.url) as api:
-        answer = await api.post(
-            "/api/auth/login", json={"handle": "teashop", "password": "correct horse"}
-        )
-        merchant = {"Authorization": f"Bearer {answer.json()['token']}"}
-        body = {"product_id": show.room_products[0], "price_cents": 5900, "size": 3,
-                "stock": 10, "duration_seconds": 8}  # fmt: skip
-        made = await api.post(f"/api/rooms/{room_id}/group-offers", json=body, headers=merchant)
-        assert made.status_code == 201, made.text
+    room_id = await live_offer(server, duration_seconds=8)
     context, page = await viewer(browser, server, "dan", "Dan", phone=True)
     await page.goto(f"/rooms/{room_id}")
     await page.get_by_test_id("pinned-card").get_by_test_id("group-tag").click()
@@ -186,17 +192,7 @@ async def test_group_times_out_and_refunds(browser: Browser, server: Server) -> 
 async def test_leave_an_open_group(browser: Browser, server: Server) -> None:
     """A member leaves an open group from "My orders" (paid: refunded, the timeline says
     they left) and from the buy sheet (unpaid: the sheet can start a group again)."""
-    show = await make_show(server, live=True)
-    room_id = show.room["id"]
-    async with httpx.AsyncClient(base_url=server.url) as api:
-        answer = await api.post(
-            "/api/auth/login", json={"handle": "teashop", "password": "correct horse"}
-        )
-        merchant = {"Authorization": f"Bearer {answer.json()['token']}"}
-        body = {"product_id": show.room_products[0], "price_cents": 5900, "size": 3,
-                "stock": 10, "duration_seconds": 3600}  # fmt: skip
-        made = await api.post(f"/api/rooms/{room_id}/group-offers", json=body, headers=merchant)
-        assert made.status_code == 201, made.text
+    room_id = await live_offer(server, duration_seconds=3600)
     context, page = await viewer(browser, server, "eli", "Eli")
     page.on("dialog", lambda dialog: dialog.accept())
     await page.goto(f"/rooms/{room_id}")

@@ -20,7 +20,7 @@ from livecommerce.media.client import MediaSession, whip_publish
 from livecommerce.media.testpattern import PatternVideoTrack, ToneAudioTrack
 from tests.servers import Server, start_server
 from tests.web.conftest import new_page, shot
-from tests.web.frames import frame_probe
+from tests.web.frames import frame_probe, playing
 from tests.web.test_browser_room import make_show
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("shape", ["embedded"], indirect=True)]
@@ -60,15 +60,7 @@ async def live_playlist(api: httpx.AsyncClient, room_id: int, segments: int) -> 
 
 async def played(page: Page) -> dict[str, Any]:
     """The picture once it plays: its clock moved on by a second, and it is not black."""
-    first: dict[str, Any] | None = None
-    async with asyncio.timeout(40):
-        while True:
-            found: dict[str, Any] = await page.evaluate(FRAME)
-            if found["width"] and first is None and found["time"] > 0:
-                first = found
-            elif first is not None and found["time"] > first["time"] + 1:
-                return found
-            await asyncio.sleep(0.25)
+    return await playing(page, FRAME, seconds=40)
 
 
 @pytest.mark.browser

@@ -18,7 +18,7 @@ from livecommerce.media.client import MediaSession, whip_publish
 from livecommerce.media.testpattern import PatternVideoTrack, ToneAudioTrack
 from tests.servers import Server
 from tests.web.conftest import new_page, shot
-from tests.web.frames import frame_probe
+from tests.web.frames import frame_probe, playing
 from tests.web.test_browser_hls import live_playlist
 from tests.web.test_browser_room import PRODUCTS, api_signup, make_show
 
@@ -135,15 +135,7 @@ async def run_show(server: Server, api: httpx.AsyncClient) -> Recorded:
 async def plays(page: Page) -> dict[str, Any]:
     """The replay plays: its clock moves on by a second, and the picture is not black."""
     await page.evaluate('document.getElementById("replay-video").play()')
-    first: dict[str, Any] | None = None
-    async with asyncio.timeout(30):
-        while True:
-            found: dict[str, Any] = await page.evaluate(FRAME)
-            if found["width"] and first is None and found["time"] > 0:
-                first = found
-            elif first is not None and found["time"] > first["time"] + 1:
-                return found
-            await asyncio.sleep(0.25)
+    return await playing(page, FRAME)
 
 
 def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:

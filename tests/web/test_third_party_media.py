@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser
 
 from tests.servers import Server, free_port
 from tests.users import room, signup
@@ -31,6 +31,7 @@ from tests.web.conftest import (  # noqa: F401 - fixtures
     server,
     shot,
 )
+from tests.web.frames import playing
 
 pytestmark = pytest.mark.browser
 
@@ -97,19 +98,6 @@ def other_origin() -> Iterator[str]:
         thread.join(5)
 
 
-async def _frames(page: Page) -> dict[str, Any]:
-    """The viewer's picture once it plays: its clock moved on, and it is not black."""
-    first: dict[str, Any] | None = None
-    async with asyncio.timeout(30):
-        while True:
-            found: dict[str, Any] = await page.evaluate(FRAME)
-            if found["width"] and first is None and found["time"] > 0:
-                first = found
-            elif first is not None and found["time"] > first["time"] + 1:
-                return found
-            await asyncio.sleep(0.25)
-
-
 async def _gone(client: httpx.AsyncClient, url: str) -> None:
     """The session at ``url`` ended (its DELETE reached the node)."""
     async with asyncio.timeout(5):
@@ -139,7 +127,7 @@ async def test_third_party_whip_client_and_whep_player_from_another_origin(
             assert location.startswith(f"{server.url}/api/rooms/{rid}/whip/")
             await viewer_page.goto(f"{other_origin}/whip_whep.html")
             await viewer_page.evaluate(WATCH, f"{server.url}/api/rooms/{rid}/whep")
-            seen = await _frames(viewer_page)
+            seen = await playing(viewer_page, FRAME)
             await shot(viewer_page, "third-party-whep-player")
             assert seen["width"] == 320
             assert seen["mean"] > 30 and seen["max"] > 100, seen  # the fake camera, not black
