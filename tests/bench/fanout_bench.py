@@ -92,9 +92,10 @@ def main() -> None:
             if kind == "node":
                 db = f"sqlite+aiosqlite:///{log_dir / f'run{run}.db'}"
                 env = {"LIVECOMMERCE_DATABASE_URL": db, "LIVECOMMERCE_SECRET_KEY": "bench"}
-                # Every viewer comes from one address: lift the per-address quota.
-                env["LIVECOMMERCE_WS_PER_ADDRESS"] = str(args.viewers + 100)
-                env["LIVECOMMERCE_WS_PER_USER"] = str(args.viewers + 100)
+                # Every socket comes from this one address: viewers, 2 chatters per
+                # message/s and the host's, with room to spare as in ledger_ab.
+                env["LIVECOMMERCE_WS_PER_ADDRESS"] = str(2 * args.viewers + 1000)
+                env["LIVECOMMERCE_WS_PER_USER"] = str(2 * args.viewers + 1000)
                 server = start_server(env, log_dir, timeout=180.0)
             else:
                 server = _bare(log_dir)
